@@ -1,0 +1,204 @@
+"""The ``kftest`` command line: click wiring only. Each command lives in compiler/commands/."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from compiler import __version__
+from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
+
+FORMATS = ("text", "json", "github", "junit", "sarif")
+JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
+
+
+def _common(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every compiling command shares (the contract's "common options")."""
+    options = [
+        click.option(
+            "--config",
+            "config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="prow_config.yaml to read (default: <repo-root>/prow_config.yaml).",
+        ),
+        click.option(
+            "--repo-root",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Repository root (default: git top-level of the current directory).",
+        ),
+        click.option("--job-type", type=click.Choice(JOB_TYPES), help="Overrides JOB_TYPE."),
+        click.option(
+            "--changed-files",
+            "changed_files",
+            metavar="FILE|-",
+            help="Changed files, one repo-relative path per line (- for stdin); "
+            "default: computed with git as the seed system did.",
+        ),
+        click.option("--salt", metavar="HEX4", help="Fixes the random workflow-name suffix."),
+        click.option(
+            "-J",
+            "--jpath",
+            multiple=True,
+            type=click.Path(file_okay=False, exists=True, path_type=Path),
+            help="Extra jsonnet library directory (repeatable).",
+        ),
+        click.option(
+            "--repos-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Where repositories are checked out as <owner>/<repo> (the seed's "
+            "--repos_dir); app_dir and python_paths may be relative to it.",
+        ),
+        click.option(
+            "--timeout",
+            "eval_timeout",
+            type=float,
+            default=10.0,
+            show_default=True,
+            help="Seconds one component may take to evaluate.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def _guarded(function: Callable[..., int]) -> Callable[..., None]:
+    """Turn results and known errors into exit codes; no traceback unless --debug."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            code = function(*args, **kwargs)
+        except KftestError as exc:
+            if debug:
+                raise
+            click.echo(f"kftest: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:  # a bug: say so briefly, keep the traceback for --debug
+            if debug:
+                raise
+            click.echo(
+                f"kftest: internal error: {type(exc).__name__}: {exc} "
+                "(run with --debug for the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_PROBLEMS)
+        sys.exit(code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="kftest")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
+def cli(debug: bool) -> None:
+    """Compile, lint and run Prow + Argo end-to-end test workflows."""
+
+
+@cli.command()
+@_common
+@_format_option()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@_guarded
+def lint(files: tuple[Path, ...], fmt: str, **common: Any) -> int:
+    """Validate prow_config.yaml and every entry's workflow for every job type it runs under.
+
+    With FILES (as pre-commit passes them), only the entries those files can affect are checked.
+    """
+    from compiler.commands import lint as command
+
+    return command.run(files, fmt, **common)
+
+
+@cli.command()
+@_common
+@_format_option(("text", "json"))
+@_guarded
+def plan(fmt: str, **common: Any) -> int:
+    """Which entries run for the current job type and changed files, and why."""
+    from compiler.commands import plan as command
+
+    return command.run(fmt, **common)
+
+
+@cli.command(name="compile")
+@_common
+@_format_option()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write DIR/<metadata.name>.yaml per workflow (default: a stream on stdout).",
+)
+@click.option(
+    "--all",
+    "all_entries",
+    is_flag=True,
+    help="Compile every entry for every job type it runs under, ignoring selection.",
+)
+@_guarded
+def compile_(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
+    """Compile the selected entries to Argo Workflow YAML."""
+    from compiler.commands import compile as command
+
+    return command.run(out, all_entries, fmt, **common)
+
+
+@cli.command()
+@_common
+@_format_option()
+@click.option("--update", is_flag=True, help="Rewrite golden/ instead of comparing.")
+@click.option(
+    "--golden-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of golden files (default: <repo-root>/golden).",
+)
+@_guarded
+def golden(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
+    """Compile every entry under the fixed golden environment; compare with golden/."""
+    from compiler.commands import golden as command
+
+    return command.run(update, golden_dir, fmt, **common)
+
+
+@cli.command()
+@click.argument("rule_id", required=False)
+@_guarded
+def rules(rule_id: str | None) -> int:
+    """List the rules, or print one rule's documentation."""
+    from compiler.commands import rules as command
+
+    return command.run(rule_id)
+
+
+def main() -> None:
+    # Jsonnet and the rules see none of the user's locale quirks; click needs a UTF-8 stdout.
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    try:
+        cli(prog_name="kftest")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except click.exceptions.UsageError as exc:  # pragma: no cover - click handles these itself
+        exc.show()
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,1 @@
+"""One module per subcommand: each turns parsed options into a stage call and an exit code."""

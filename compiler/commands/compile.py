@@ -1,0 +1,42 @@
+"""``kftest compile [--out DIR]``: the selected entries as Argo Workflow YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from compiler import emit, pipeline
+from compiler.commands.common import build_options, echo, render
+from compiler.diagnostics import UsageError, exit_code
+
+
+def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
+    options = build_options(**common)
+    if all_entries:
+        result = pipeline.compile_all(options)
+    else:
+        result = pipeline.compile_selected(options)
+    documents = [workflow.document for workflow in result.workflows]
+    if out is None:
+        if documents:
+            echo(emit.dump_all(documents))
+        # YAML owns stdout; the diagnostics go to stderr.
+        if result.diagnostics or fmt != "text":
+            echo(render("compile", result.diagnostics, fmt, result.checked), err=True)
+    else:
+        write_all(out, result.workflows)
+        echo(render("compile", result.diagnostics, fmt, result.checked))
+    return exit_code(result.diagnostics)
+
+
+def write_all(out: Path, workflows: list) -> list[Path]:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
+    written = []
+    for workflow in workflows:
+        path = out / f"{workflow.name}.yaml"
+        path.write_text(emit.dump(workflow.document), encoding="utf-8")
+        written.append(path)
+    return written

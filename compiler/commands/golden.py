@@ -1,0 +1,59 @@
+"""``kftest golden [--update]``: compile under the fixed golden environment, compare golden/."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from compiler import golden, pipeline
+from compiler.commands.common import build_options, echo, render
+from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, Diagnostic, exit_code
+from compiler.model import JOB_TYPES
+
+
+def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
+    common["salt"] = golden.SALT
+    options = build_options(**common)
+    golden_dir = golden_dir or options.repo_root / "golden"
+    workflows = []
+    diagnostics: list[Diagnostic] = []
+    checked: list[str] = []
+    for job_type in (options.job_type,) if options.job_type else JOB_TYPES:
+        run_options = dataclasses.replace(
+            options, job_type=job_type, environ=golden.environment(job_type), placeholders=False
+        )
+        result = pipeline.compile_all(run_options)
+        workflows += result.workflows
+        diagnostics += result.diagnostics
+        checked += result.checked
+    actual = golden.render(workflows)
+    checked = list(dict.fromkeys(checked))
+    if update:
+        changed = golden.update(golden_dir, actual)
+        for name in changed:
+            echo(f"updated golden/{name}", err=True)
+        echo(render("golden", _unique(diagnostics), fmt, checked))
+        return exit_code(diagnostics)
+    mismatches = golden.compare(golden_dir, actual)
+    for mismatch in mismatches:
+        diagnostics.append(
+            Diagnostic(
+                rule="golden",
+                file=f"{golden_dir.name}/{mismatch.path}",
+                message="compiled output differs from the golden file; review the diff and run "
+                "`kftest golden --update` if the change is intended",
+            )
+        )
+        if fmt == "text":
+            echo(mismatch.diff, err=True)
+    echo(render("golden", _unique(diagnostics), fmt, checked))
+    if mismatches:
+        return EXIT_PROBLEMS
+    return exit_code(diagnostics) if diagnostics else EXIT_OK
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    from compiler.diagnostics import dedupe_sorted
+
+    return dedupe_sorted(diagnostics)

@@ -1,0 +1,25 @@
+"""``kftest lint [FILES...]``: every entry, every job type it runs under, every check."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from compiler import affected, pipeline
+from compiler.commands.common import build_options, echo, render
+from compiler.diagnostics import exit_code
+
+
+def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
+    options = build_options(**common)
+    only = None
+    if files:
+        loaded = pipeline.load(options)
+        if loaded.config is None:
+            echo(render("lint", loaded.diagnostics, fmt, []))
+            return exit_code(loaded.diagnostics)
+        only = affected.entries_affected_by(files, loaded.config, options)
+    result = pipeline.compile_all(options, only=only)
+    echo(render("lint", result.diagnostics, fmt, result.checked))
+    return exit_code(result.diagnostics)

@@ -1,0 +1,38 @@
+"""``kftest plan``: which entries run for this job type and these changed files, and why."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from compiler import pipeline
+from compiler.commands.common import build_options, echo, render
+from compiler.diagnostics import exit_code
+
+
+def run(fmt: str, **common: Any) -> int:
+    options = build_options(**common)
+    plan = pipeline.plan(options)
+    if fmt == "json":
+        echo(json.dumps(plan.to_dict(), indent=2))
+    else:
+        echo(format_text(plan))
+    if plan.diagnostics:
+        echo(render("plan", plan.diagnostics, "text", []), err=True)
+    return exit_code(plan.diagnostics)
+
+
+def format_text(plan: pipeline.Plan) -> str:
+    lines = [f"job type: {plan.job_type or '(unset)'}"]
+    lines.append(f"changed files: {len(plan.changed_files)}")
+    lines += [f"  {file}" for file in plan.changed_files[:20]]
+    if len(plan.changed_files) > 20:
+        lines.append(f"  ... and {len(plan.changed_files) - 20} more")
+    lines += [f"note: {note}" for note in plan.notes]
+    width = max((len(d.entry.name) for d in plan.decisions), default=0)
+    for decision in plan.decisions:
+        verdict = "run " if decision.run else "skip"
+        lines.append(f"{verdict} {decision.entry.name:<{width}}  {decision.reason}")
+    selected = sum(1 for d in plan.decisions if d.run)
+    lines.append(f"{selected} of {len(plan.decisions)} entries run")
+    return "\n".join(lines)

@@ -1,0 +1,275 @@
+"""Load prow_config.yaml: parse with positions, validate against the schema, build Entries.
+
+The schema (schemas/prow_config.schema.json) is the one declaration of the format; this module
+turns its errors into diagnostics a person can act on ("did you mean ...", "write a list").
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from compiler import paths
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.model import Entry, Position, ProwConfig
+from compiler.yamlpos import Located, format_path, load
+
+SCHEMA_FILE = paths.SCHEMAS_DIR / "prow_config.schema.json"
+
+#: Keys of the seed system that kftest deliberately does not support, with what to do instead.
+UNSUPPORTED_KEYS = {
+    "tekton_run": "Tekton PipelineRuns are not supported by kftest; write the test as an Argo "
+    "workflow (a jsonnet component or py_func)",
+    "tekton_params": "Tekton PipelineRuns are not supported by kftest",
+    "tekton_teardown": "Tekton PipelineRuns are not supported by kftest",
+    "tekton_teardown_params": "Tekton PipelineRuns are not supported by kftest",
+}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text())
+
+
+def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Diagnostic]]:
+    """Read and validate prow_config.yaml. Returns None when no entry can be trusted."""
+    file = paths.relative_to_repo(path, repo_root)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return None, [Diagnostic(rule="config-schema", file=file, message=f"cannot read: {reason}")]
+    located, diagnostics = load(raw, file)
+    if located is None:
+        return None, diagnostics
+    if not raw.strip() or located.data is None:
+        return None, [
+            Diagnostic(
+                rule="config-schema",
+                file=file,
+                line=1,
+                column=1,
+                message="the file is empty; it needs a top-level `workflows:` list "
+                "(`workflows: []` for none)",
+            )
+        ]
+    diagnostics = _schema_diagnostics(located, file)
+    if diagnostics and not isinstance(located.data, dict):
+        return None, diagnostics
+    config = _build(located, file, {_entry_index(d, located) for d in diagnostics})
+    return config, diagnostics + _duplicate_names(config)
+
+
+def _entry_index(diagnostic: Diagnostic, located: Located) -> int | None:
+    if diagnostic.path and diagnostic.path.startswith("workflows["):
+        return int(diagnostic.path[len("workflows[") :].split("]", 1)[0])
+    return None
+
+
+def _schema_diagnostics(located: Located, file: str) -> list[Diagnostic]:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema())
+    diagnostics = []
+    for error in validator.iter_errors(located.data):
+        diagnostics.extend(_explain(error, located, file))
+    return diagnostics
+
+
+def _explain(error: Any, located: Located, file: str) -> list[Diagnostic]:
+    """One jsonschema error -> diagnostics in the user's words, at the right line."""
+    path = tuple(error.absolute_path)
+    instance = error.instance
+    where = path
+
+    def at(message: str, place: tuple[Any, ...] = where, key: bool = False) -> Diagnostic:
+        position = (located.keys.get(place) if key else None) or located.where(place)
+        line, column = position if position else (None, None)
+        return Diagnostic(
+            rule="config-schema",
+            file=file,
+            line=line,
+            column=column,
+            path=format_path(place) or None,
+            message=message,
+        )
+
+    name = _display_name(path, located)
+    validator = error.validator
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        out = []
+        for key in sorted(set(instance) - set(allowed)):
+            if key in UNSUPPORTED_KEYS:
+                out.append(at(f"`{key}`: {UNSUPPORTED_KEYS[key]}", (*path, key), key=True))
+                continue
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+            out.append(
+                at(
+                    f"unknown key `{key}` in {name}{suggestion} (allowed: {', '.join(allowed)})",
+                    (*path, key),
+                    key=True,
+                )
+            )
+        return out
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        if missing == "workflows":
+            return [at("missing the top-level `workflows:` list (`workflows: []` for none)")]
+        return [at(f"{name} is missing `{missing}`")]
+    if validator == "oneOf" and path and path[0] == "workflows":
+        keys = set(instance) if isinstance(instance, dict) else set()
+        if "py_func" in keys and keys & {"app_dir", "component"}:
+            message = (
+                "give either `app_dir` + `component` (a jsonnet component) or `py_func`, not both"
+            )
+        elif "app_dir" in keys:
+            message = "`app_dir` needs a `component` (the jsonnet file to compile)"
+        elif "component" in keys:
+            message = "`component` needs an `app_dir` (the directory holding the component)"
+        else:
+            message = "an entry needs `app_dir` + `component` (a jsonnet component) or `py_func`"
+        return [at(f"{name}: {message}")]
+    if validator == "type":
+        expected = error.validator_value
+        if path == ("workflows",):
+            expected = "array"
+        if expected == "array" and isinstance(instance, str):
+            return [
+                at(
+                    f"{name} must be a list, not the string {instance!r}; write "
+                    f"`[{instance}]` or one `- item` per line (a string would be read "
+                    "character by character)"
+                )
+            ]
+        if expected == "object" and not path:
+            return [at("the top level must be a mapping with a `workflows:` list")]
+        kind = "a list" if expected == "array" else f"of type {expected}"
+        return [at(f"{name} must be {kind}, not {_kind(instance)}")]
+    if validator == "enum":
+        options = ", ".join(str(v) for v in error.validator_value)
+        hint = difflib.get_close_matches(str(instance), [str(v) for v in error.validator_value], 1)
+        suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+        return [at(f"{name}: {instance!r} is not one of {options}{suggestion}")]
+    if validator == "pattern":
+        if path and path[-1] == "name":
+            return [
+                at(
+                    f"entry name {instance!r} must be letters, digits, `-`, `_` or `.`, "
+                    "starting and ending with a letter or digit (it becomes part of a "
+                    "Kubernetes name)"
+                )
+            ]
+        if path and path[-1] == "py_func":
+            return [at(f"`py_func` {instance!r} must be a dotted path `package.module.function`")]
+        return [at(f"{name}: {instance!r} does not match {error.validator_value}")]
+    if validator == "maxProperties" and path == ("workflows",):
+        return [at("`workflows` must be a list of entries (`- name: ...`), not a mapping")]
+    if validator == "minLength":
+        return [at(f"{name} must not be empty")]
+    return [at(f"{name}: {error.message}")]
+
+
+def _display_name(path: tuple[Any, ...], located: Located) -> str:
+    """``workflows[3].job_types`` -> ``job_types of entry 'unittests'``, for people."""
+    if len(path) >= 2 and path[0] == "workflows" and isinstance(path[1], int):
+        entries = located.data.get("workflows") if isinstance(located.data, dict) else None
+        entry = entries[path[1]] if isinstance(entries, list) else None
+        label = (
+            repr(entry["name"])
+            if isinstance(entry, dict) and "name" in entry
+            else f"#{path[1] + 1}"
+        )
+        rest = format_path(path[2:])
+        return f"{rest} of entry {label}" if rest else f"entry {label}"
+    return format_path(path) or "the top level"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _position(located: Located, file: str, path: tuple[Any, ...], key: bool = False) -> Position:
+    point = (located.keys.get(path) if key else None) or located.where(path)
+    return Position(file, *point) if point else Position(file)
+
+
+def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
+    data = located.data if isinstance(located.data, dict) else {}
+    raw_entries = data.get("workflows")
+    entries = []
+    if isinstance(raw_entries, list):
+        for index, raw in enumerate(raw_entries):
+            if index in broken or not isinstance(raw, dict):
+                continue
+            entries.append(_entry(raw, index, located, file))
+    python_paths = data.get("python_paths")
+    return ProwConfig(
+        path=file,
+        workflows=entries,
+        python_paths=list(python_paths) if isinstance(python_paths, list) else [],
+        python_paths_position=_position(located, file, ("python_paths",)),
+    )
+
+
+def _entry(raw: dict[str, Any], index: int, located: Located, file: str) -> Entry:
+    prefix = ("workflows", index)
+    positions: dict[str, Position] = {}
+    for path in {*located.values, *located.keys}:
+        if path[:2] == prefix and len(path) > 2:
+            key = format_path(path[2:])
+            positions[key] = _position(located, file, path, key=True)
+    lint = raw.get("lint") or {}
+    return Entry(
+        name=raw["name"],
+        index=index,
+        position=_position(located, file, prefix),
+        app_dir=raw.get("app_dir"),
+        component=raw.get("component"),
+        py_func=raw.get("py_func"),
+        params=dict(raw.get("params") or {}),
+        kwargs=dict(raw.get("kwargs") or {}),
+        job_types=list(raw.get("job_types") or []),
+        include_dirs=list(raw.get("include_dirs") or []),
+        lint_disable=list(lint.get("disable") or []),
+        positions=positions,
+    )
+
+
+def _duplicate_names(config: ProwConfig) -> list[Diagnostic]:
+    """Names must be unique among entries that can run for the same job type (seed §1.2)."""
+    diagnostics = []
+    seen: dict[tuple[str, str], Entry] = {}
+    for entry in config.workflows:
+        for job_type in entry.job_types_to_compile():
+            first = seen.setdefault((entry.name, job_type), entry)
+            if first is not entry:
+                where = entry.where("name")
+                diagnostics.append(
+                    Diagnostic(
+                        rule="duplicate-name",
+                        severity=Severity.ERROR,
+                        file=where.file,
+                        line=where.line,
+                        column=where.column,
+                        workflow=entry.name,
+                        path=f"workflows[{entry.index}].name",
+                        message=f"entry name {entry.name!r} is already used by the entry at "
+                        f"line {first.position.line} for job type {job_type}; rename one, or "
+                        "give them disjoint `job_types`",
+                    )
+                )
+                break
+    return diagnostics

@@ -1,0 +1,97 @@
+"""Golden files: every entry compiled under one fixed environment, compared byte for byte.
+
+The environment is fixed so that golden/ only changes when a component, a param or kftest
+itself changes. golden/README.md documents it; ``kftest golden --update`` rewrites the files.
+Layout: ``golden/<job type>/<metadata.name>.yaml``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler import emit
+from compiler.model import CompiledWorkflow
+
+SALT = "0000"
+JOB_NAMES = {
+    "presubmit": "kftest-presubmit",
+    "postsubmit": "kftest-postsubmit",
+    "periodic": "kftest-periodic",
+    "batch": "kftest-batch",
+}
+ENVIRONMENT = {
+    "REPO_OWNER": "kubeflow",
+    "REPO_NAME": "kftest",
+    "PULL_NUMBER": "1234",
+    "PULL_PULL_SHA": "abcdef0123456789abcdef0123456789abcdef01",
+    "PULL_BASE_SHA": "0123456789abcdef0123456789abcdef01234567",
+    "PULL_BASE_REF": "main",
+    "PULL_REFS": "main:0123456789abcdef0123456789abcdef01234567,1234:abcdef0123456789abcdef0123456789abcdef01",
+    "BUILD_NUMBER": "5678",
+    "BUILD_ID": "1600000000000005678",
+}
+
+
+def environment(job_type: str) -> dict[str, str]:
+    """The fixed Prow environment of a golden compile for ``job_type``, as Prow would set it."""
+    env = {**ENVIRONMENT, "JOB_TYPE": job_type, "JOB_NAME": JOB_NAMES[job_type]}
+    if job_type != "presubmit":
+        for key in ("PULL_NUMBER", "PULL_PULL_SHA", "PULL_REFS"):
+            env.pop(key)
+    if job_type == "periodic":
+        for key in ("PULL_BASE_SHA", "PULL_BASE_REF"):
+            env.pop(key)
+    return env
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    path: str  # relative to the golden dir
+    diff: str  # unified diff, expected -> actual
+
+
+def render(workflows: Iterable[CompiledWorkflow]) -> dict[str, str]:
+    """Relative golden path -> file content."""
+    return {
+        f"{workflow.job_type}/{workflow.name}.yaml": emit.dump(workflow.document)
+        for workflow in workflows
+    }
+
+
+def compare(golden_dir: Path, actual: dict[str, str]) -> list[Mismatch]:
+    expected = {
+        path.relative_to(golden_dir).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(golden_dir.glob("*/*.yaml"))
+    }
+    mismatches = []
+    for name in sorted(set(expected) | set(actual)):
+        old, new = expected.get(name), actual.get(name)
+        if old == new:
+            continue
+        diff = "".join(
+            difflib.unified_diff(
+                (old or "").splitlines(keepends=True),
+                (new or "").splitlines(keepends=True),
+                fromfile=f"golden/{name}" if old is not None else "/dev/null",
+                tofile=f"compiled/{name}" if new is not None else "/dev/null",
+            )
+        )
+        mismatches.append(Mismatch(name, diff))
+    return mismatches
+
+
+def update(golden_dir: Path, actual: dict[str, str]) -> list[str]:
+    """Rewrite golden_dir; returns the relative paths that changed (written or removed)."""
+    changed = [mismatch.path for mismatch in compare(golden_dir, actual)]
+    for path in golden_dir.glob("*/*.yaml"):
+        if path.relative_to(golden_dir).as_posix() not in actual:
+            path.unlink()
+    for name, content in actual.items():
+        target = golden_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.is_file() or target.read_text(encoding="utf-8") != content:
+            target.write_text(content, encoding="utf-8")
+    return changed

@@ -1,0 +1,225 @@
+"""The compile pipeline every command shares: load -> select -> evaluate -> validate + rules.
+
+Commands differ only in which (entry, job type) pairs they compile and which environment they
+compile under:
+
+* ``lint`` and ``golden``: every entry, for every job type it can run under, with placeholders;
+* ``plan`` and ``compile``: the entries selected for the current job type and changed files;
+* ``run``: the same, under the real Prow environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler import config as config_stage
+from compiler import select as select_stage
+from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
+from compiler.model import CompiledWorkflow, Entry, ProwConfig
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, ProwEnv, new_salt, workflow_name
+
+
+@dataclass(frozen=True)
+class Options:
+    repo_root: Path
+    config_path: Path
+    job_type: str | None = None
+    changed_files: Sequence[str] | None = None  # None: compute with git
+    salt: str | None = None
+    jpath: tuple[Path, ...] = ()
+    repos_dir: Path | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    placeholders: bool = True  # compile-only commands fill unset Prow variables
+    namespace: str = DEFAULT_NAMESPACE
+    bucket: str = DEFAULT_BUCKET
+    timeout: float = 10.0
+    lint: bool = True  # run the Argo validation and the guideline rules
+
+    @property
+    def config_file(self) -> str:
+        try:
+            return self.config_path.resolve().relative_to(self.repo_root.resolve()).as_posix()
+        except ValueError:
+            return str(self.config_path)
+
+    def prow_env(self) -> ProwEnv:
+        return ProwEnv.from_environ(self.environ, self.job_type)
+
+
+@dataclass
+class Loaded:
+    config: ProwConfig | None
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class Plan:
+    job_type: str | None
+    changed_files: list[str]
+    decisions: list[select_stage.Decision]
+    notes: list[str]
+    diagnostics: list[Diagnostic]
+
+    def selected(self) -> list[Entry]:
+        return [decision.entry for decision in self.decisions if decision.run]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "job_type": self.job_type,
+            "changed_files": self.changed_files,
+            "entries": [decision.to_dict() for decision in self.decisions],
+        }
+
+
+@dataclass
+class BuildResult:
+    workflows: list[CompiledWorkflow]
+    diagnostics: list[Diagnostic]
+    checked: list[str]  # entry names that were compiled
+    plan: Plan | None = None
+
+    def failed_entries(self) -> set[str]:
+        return {d.workflow for d in self.diagnostics if d.is_error and d.workflow}
+
+
+def load(options: Options) -> Loaded:
+    if not options.config_path.is_file():
+        raise UsageError(f"{options.config_path}: no such file (give --config or --repo-root)")
+    config, diagnostics = config_stage.load_config(options.config_path, options.repo_root)
+    return Loaded(config, diagnostics)
+
+
+def plan(options: Options, loaded: Loaded | None = None) -> Plan:
+    loaded = loaded or load(options)
+    env = options.prow_env()
+    notes: list[str] = []
+    if options.changed_files is not None:
+        changed = list(options.changed_files)
+    else:
+        try:
+            changed, notes = select_stage.changed_files_from_git(options.repo_root, env)
+        except select_stage.GitError as exc:
+            changed = []
+            notes.append(f"could not compute changed files with git: {exc}")
+    entries = loaded.config.workflows if loaded.config else []
+    decisions = select_stage.select(entries, env.job_type, changed)
+    return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics)
+
+
+def compile_selected(options: Options) -> BuildResult:
+    """``compile`` and ``run``: the selected entries for the current job type."""
+    the_plan = plan(options)
+    job_type = the_plan.job_type or "presubmit"
+    pairs = [(entry, job_type) for entry in the_plan.selected()]
+    loaded = Loaded(None, the_plan.diagnostics)
+    result = _build(options, loaded, pairs)
+    result.plan = the_plan
+    return result
+
+
+def compile_all(options: Options, only: Sequence[str] | None = None) -> BuildResult:
+    """``lint`` and ``golden``: every entry (or those named), for every job type it runs under."""
+    loaded = load(options)
+    entries = loaded.config.workflows if loaded.config else []
+    if only is not None:
+        entries = [entry for entry in entries if entry.name in set(only)]
+    job_types = [options.job_type] if options.job_type else None
+    pairs = [
+        (entry, job_type)
+        for entry in entries
+        for job_type in (job_types or entry.job_types_to_compile())
+        if entry.runs_for(job_type)
+    ]
+    return _build(options, loaded, pairs)
+
+
+def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
+    from compiler import evaluate
+
+    base_env = options.prow_env()
+    salt = options.salt or new_salt()
+    config = loaded.config
+    requests = []
+    envs = []
+    for entry, job_type in pairs:
+        env = base_env.for_job_type(job_type, placeholders=options.placeholders)
+        envs.append(env)
+        requests.append(
+            evaluate.EvalRequest(
+                entry=entry,
+                config_file=options.config_file,
+                repo_root=options.repo_root,
+                repos_dir=options.repos_dir,
+                jpath=options.jpath,
+                run_params={
+                    "name": workflow_name(env, entry.name, salt),
+                    "namespace": options.namespace,
+                    "prow_env": env.prow_env_string(),
+                    "bucket": options.bucket,
+                },
+                prow_env=env,
+                python_paths=tuple(config.python_paths if config else ()),
+                timeout=options.timeout,
+            )
+        )
+    results = evaluate.evaluate_many(requests)
+    diagnostics = list(loaded.diagnostics)
+    workflows: list[CompiledWorkflow] = []
+    settings = None
+    if options.lint:
+        from compiler import rules
+
+        settings, settings_diagnostics = rules.load_settings(options.repo_root)
+        diagnostics += settings_diagnostics
+        if config is not None:
+            tracked = select_stage.tracked_files(options.repo_root)
+            if tracked is not None:
+                diagnostics += rules.check_config(config, tracked, settings)
+    for (entry, job_type), env, request, result in zip(pairs, envs, requests, results):
+        diagnostics += [d.with_workflow(entry.name) for d in result.diagnostics]
+        for document in result.documents:
+            compiled = CompiledWorkflow(
+                entry=entry,
+                job_type=job_type,
+                name=str(document.get("metadata", {}).get("name") or request.run_params["name"]),
+                document=document,
+                source=result.source,
+                params=result.params,
+                imports=result.imports,
+            )
+            workflows.append(compiled)
+            if options.lint and settings is not None:
+                diagnostics += _lint(compiled, env, settings, options.config_file)
+    checked = list(dict.fromkeys(entry.name for entry, _ in pairs))
+    return BuildResult(workflows, dedupe_sorted(diagnostics), checked)
+
+
+def _lint(
+    compiled: CompiledWorkflow, env: ProwEnv, settings: object, config_file: str
+) -> list[Diagnostic]:
+    from compiler import rules, validate
+
+    disabled = set(compiled.entry.lint_disable)
+    found = [
+        _place(d, compiled)
+        for d in validate.validate_workflow(compiled.document)
+        if d.rule not in disabled
+    ]
+    found += rules.check_workflow(compiled, env, settings, config_file)  # type: ignore[arg-type]
+    return found
+
+
+def _place(diagnostic: Diagnostic, compiled: CompiledWorkflow) -> Diagnostic:
+    """Diagnostics on the emitted document point at the component that produced it."""
+    from dataclasses import replace
+
+    where = compiled.entry.position
+    return replace(
+        diagnostic,
+        file=diagnostic.file or compiled.source or where.file,
+        line=diagnostic.line if diagnostic.file else (None if compiled.source else where.line),
+        workflow=diagnostic.workflow or compiled.entry.name,
+    )

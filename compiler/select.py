@@ -1,0 +1,130 @@
+"""Select the entries that run: job_types first, then include_dirs over the changed files.
+
+Matching is the seed system's (seed-system.md §2.3-2.4): Python ``fnmatch.fnmatchcase`` over
+repo-relative paths (case-sensitive, anchored, ``*`` crosses ``/``); periodic jobs ignore
+include_dirs. Changed files come from git as the seed computed them, except for batch jobs,
+which the seed never diffed (so it skipped every entry with include_dirs); kftest diffs them
+against the merge-base with the base branch, like a presubmit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from compiler.model import Entry
+from compiler.prow import ProwEnv
+
+
+@dataclass(frozen=True)
+class Decision:
+    entry: Entry
+    run: bool
+    reason: str
+    pattern: str | None = None
+    file: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        matched = {"pattern": self.pattern, "file": self.file} if self.pattern else None
+        return {"name": self.entry.name, "run": self.run, "reason": self.reason, "matched": matched}
+
+
+def decide(entry: Entry, job_type: str | None, changed_files: Sequence[str]) -> Decision:
+    if entry.job_types and job_type not in entry.job_types:
+        return Decision(
+            entry, False, f"job type {job_type or '(unset)'} not in job_types {entry.job_types}"
+        )
+    if not entry.include_dirs:
+        return Decision(entry, True, "no include_dirs: runs on every change")
+    if job_type == "periodic":
+        return Decision(entry, True, "periodic jobs ignore include_dirs")
+    for pattern in entry.include_dirs:
+        for file in changed_files:
+            if fnmatchcase(file, pattern):
+                return Decision(entry, True, f"{file} matches {pattern}", pattern, file)
+    if not changed_files:
+        return Decision(entry, False, "no changed files, and the entry has include_dirs")
+    return Decision(
+        entry,
+        False,
+        f"none of the {len(changed_files)} changed files matches include_dirs {entry.include_dirs}",
+    )
+
+
+def select(
+    entries: Sequence[Entry], job_type: str | None, changed_files: Sequence[str]
+) -> list[Decision]:
+    return [decide(entry, job_type, changed_files) for entry in entries]
+
+
+class GitError(Exception):
+    pass
+
+
+def read_changed_files(source: str, stdin_text: str | None = None) -> list[str]:
+    """``--changed-files FILE`` (``-`` for stdin): one repo-relative path per line."""
+    text = stdin_text if source == "-" else Path(source).read_text(encoding="utf-8")
+    return [normalize(line) for line in (text or "").splitlines() if line.strip()]
+
+
+def normalize(path: str) -> str:
+    path = path.strip()
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+def changed_files_from_git(repo: Path, env: ProwEnv) -> tuple[list[str], list[str]]:
+    """The seed's diff for the job type; returns (files, notes for the log).
+
+    presubmit: fetch the base branch, diff against the merge-base with it, falling back to a
+    diff against the branch itself when the merge-base fails (shallow clones); batch: the same
+    (an improvement on the seed); postsubmit: the last commit only; periodic: nothing.
+    """
+    notes: list[str] = []
+    job_type = env.job_type
+    if job_type in ("presubmit", "batch"):
+        base_ref = env.get("PULL_BASE_REF") or "main"
+        remote = f"remotes/origin/{base_ref}"
+        try:
+            _git(repo, "fetch", "origin", f"{base_ref}:refs/remotes/origin/{base_ref}")
+        except GitError as exc:
+            notes.append(f"git fetch of {base_ref} failed, using what is local: {exc}")
+        try:
+            ancestor = _git(repo, "merge-base", "HEAD", remote).strip()
+            return _lines(_git(repo, "diff", "--name-only", ancestor)), notes
+        except GitError as exc:
+            notes.append(f"git merge-base with {remote} failed ({exc}); diffing against it")
+            return _lines(_git(repo, "diff", "--name-only", remote)), notes
+    if job_type == "postsubmit":
+        sha = env.get("PULL_BASE_SHA") or "HEAD"
+        return _lines(_git(repo, "diff", "--name-only", f"{sha}^", sha)), notes
+    return [], notes
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=repo, capture_output=True, text=True, check=False, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(str(exc)) from exc
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise GitError(lines[-1] if lines else f"git {args[0]} failed")
+    return result.stdout
+
+
+def _lines(text: str) -> list[str]:
+    return [normalize(line) for line in text.splitlines() if line.strip()]
+
+
+def tracked_files(repo: Path) -> list[str] | None:
+    """Files git tracks in the repository (None outside a git checkout)."""
+    try:
+        return _lines(_git(repo, "ls-files"))
+    except GitError:
+        return None
