@@ -178,7 +178,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
             tracked = select_stage.tracked_files(options.repo_root)
             if tracked is not None:
                 diagnostics += rules.check_config(config, tracked, settings)
-    for (entry, job_type), env, request, result in zip(pairs, envs, requests, results):
+    for (entry, job_type), env, request, result in zip(pairs, envs, requests, results, strict=True):
         diagnostics += [d.with_workflow(entry.name) for d in result.diagnostics]
         for document in result.documents:
             compiled = CompiledWorkflow(

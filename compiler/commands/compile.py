@@ -12,10 +12,7 @@ from compiler.diagnostics import UsageError, exit_code
 
 def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     options = build_options(**common)
-    if all_entries:
-        result = pipeline.compile_all(options)
-    else:
-        result = pipeline.compile_selected(options)
+    result = pipeline.compile_all(options) if all_entries else pipeline.compile_selected(options)
     documents = [workflow.document for workflow in result.workflows]
     if out is None:
         if documents:
