@@ -1,0 +1,106 @@
+"""What a rule receives (a context) and what it yields (problems)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from compiler.model import CompiledWorkflow, Entry, ProwConfig
+from compiler.prow import ProwEnv
+from compiler.rules._settings import LintSettings
+from compiler.rules._workflow import Workflow
+
+#: Run parameters kftest (and lib/kftest.libsonnet) understand besides stepImage.
+NFS_CLAIM_PARAM = "nfsClaim"
+DEFAULT_NFS_CLAIM = "nfs-external"
+EXTRA_REPOS_PARAM = "extraRepos"
+STEP_IMAGE_PARAM = "stepImage"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of a rule.
+
+    ``path`` is where in the compiled document (``spec.templates[2].container.image``);
+    ``param`` names the prow_config.yaml params key the offending value came from (or should
+    come from), so the diagnostic points at that line of prow_config.yaml.
+    """
+
+    path: str | None
+    message: str
+    param: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A finding about one prow_config.yaml entry; ``key`` as in :meth:`Entry.where`."""
+
+    entry: Entry
+    key: str  # e.g. include_dirs[1]
+    message: str
+
+
+@dataclass
+class WorkflowContext:
+    """One compiled workflow, with the entry and Prow environment it was compiled for."""
+
+    compiled: CompiledWorkflow
+    prow_env: ProwEnv
+    settings: LintSettings
+
+    @property
+    def entry(self) -> Entry:
+        return self.compiled.entry
+
+    @property
+    def job_type(self) -> str:
+        return self.compiled.job_type
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        return Workflow(self.compiled.document, fallback_name=self.compiled.name)
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        """The params the component saw (run parameters and prow_config params merged)."""
+        return self.compiled.params if isinstance(self.compiled.params, dict) else {}
+
+    def configured(self, param: str) -> Any:
+        """The value prow_config.yaml sets for ``param`` (``params`` or py_func ``kwargs``)."""
+        for source in (self.entry.params, self.entry.kwargs):
+            if isinstance(source, dict) and param in source:
+                return source[param]
+        return None
+
+    def param_key(self, param: str) -> str:
+        """``params.X`` or ``kwargs.X``: the prow_config.yaml key a user edits to set ``param``."""
+        if self.entry.py_func and not (isinstance(self.entry.params, dict) and self.entry.params):
+            return f"kwargs.{param}"
+        if isinstance(self.entry.kwargs, dict) and param in self.entry.kwargs:
+            return f"kwargs.{param}"
+        return f"params.{param}"
+
+    @cached_property
+    def nfs_claim(self) -> str:
+        claim = self.params.get(NFS_CLAIM_PARAM)
+        return claim if isinstance(claim, str) and claim else DEFAULT_NFS_CLAIM
+
+    @cached_property
+    def nfs_volume_names(self) -> set[str]:
+        return {name for _, name in self.workflow.pvc_volumes(self.nfs_claim)}
+
+    @cached_property
+    def workflow_names(self) -> tuple[str, ...]:
+        """The spellings of this workflow's name a path may use."""
+        return (self.workflow.name, "{{workflow.name}}")
+
+
+@dataclass
+class ConfigContext:
+    """prow_config.yaml as a whole, for rules about the configuration itself."""
+
+    config: ProwConfig
+    tracked_files: Sequence[str]
+    settings: LintSettings

@@ -1,0 +1,98 @@
+"""Shared fixtures: small repositories on disk, and the kftest CLI run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+ARGO_DATA = SHARED / "argo"
+
+#: An environment with no Prow variables, so tests see kftest's placeholders.
+from compiler.prow import PROW_VARS
+
+
+@pytest.fixture(autouse=True)
+def _no_prow_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROW_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    result = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, env=env, check=True
+    )
+    return result.stdout
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """``make_repo({"prow_config.yaml": ..., ...}, git=True)`` -> the repository root."""
+
+    def make(files: dict[str, str | bytes], use_git: bool = True, name: str = "repo") -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        write_files(root, files)
+        if use_git:
+            git(root, "init", "-q", "-b", "main")
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "-m", "initial")
+        return root
+
+    return make
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_kftest(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None
+) -> Result:
+    """kftest as a separate process, exactly as a user or CI runs it."""
+    full_env = {k: v for k, v in os.environ.items() if k not in PROW_VARS}
+    full_env.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        cwd=cwd or REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        timeout=300,
+        check=False,
+    )
+    return Result(result.returncode, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def kftest() -> Callable[..., Result]:
+    return run_kftest

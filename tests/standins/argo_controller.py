@@ -1,0 +1,224 @@
+"""A fake Argo workflow controller: moves workflows in the stand-in through their phases.
+
+Each workflow goes ``Pending -> Running -> <final>`` one ``step`` apart (final is Succeeded
+unless an outcome rule says Failed or Error, or ``hang`` keeps it Running). The final status
+carries ``status.nodes`` as Argo writes them: the workflow's DAG node, its pod nodes (failed
+ones with a message), and the exit handler's node; pods, pod logs and Kubernetes events are
+created alongside, so that debugging tools have something to read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .kube_store import Kind, NotFound, Obj, Store
+
+WORKFLOWS: Kind = ("apis/argoproj.io/v1alpha1", "workflows")
+PODS: Kind = ("api/v1", "pods")
+EVENTS: Kind = ("api/v1", "events")
+TERMINAL = ("Succeeded", "Failed", "Error")
+
+
+@dataclass
+class Outcome:
+    match: Callable[[Obj], bool]
+    phase: str = "Succeeded"
+    failed_nodes: int = 1
+    message: str | None = None
+    hang: bool = False
+    step: float | None = None
+
+
+@dataclass
+class _Progress:
+    name: str
+    namespace: str
+    seen: float
+    stage: int = 0  # 0 new, 1 Pending, 2 Running, 3 final
+
+
+@dataclass
+class FakeArgoController:
+    store: Store
+    step: float = 0.05
+    outcomes: list[Outcome] = field(default_factory=list)
+    # (name, phase, time.monotonic() when written)
+    transitions: list[tuple[str, str, float]] = field(default_factory=list)
+    on_finish: list[Callable[[Obj], None]] = field(default_factory=list)
+    _progress: dict[tuple[str, str], _Progress] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def set_outcome(
+        self, match: str | Callable[[Obj], bool], phase: str = "Succeeded", **kwargs: Any
+    ) -> None:
+        """``match``: a predicate on the workflow, or a string the workflow's name contains."""
+        if isinstance(match, str):
+            needle = match
+            match = lambda obj: needle in obj["metadata"]["name"]  # noqa: E731
+        self.outcomes.insert(0, Outcome(match, phase, **kwargs))
+
+    def start(self) -> FakeArgoController:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def phase_of(self, namespace: str, name: str) -> str | None:
+        try:
+            return (self.store.get(WORKFLOWS, namespace, name).get("status") or {}).get("phase")
+        except NotFound:
+            return None
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            items, _ = self.store.list(WORKFLOWS, None)
+            now = time.monotonic()
+            for obj in items:
+                meta = obj["metadata"]
+                key = (meta["namespace"], meta["name"])
+                progress = self._progress.setdefault(key, _Progress(meta["name"], key[0], now))
+                self._advance(obj, progress, now)
+            time.sleep(min(self.step / 5, 0.01))
+
+    def _outcome(self, obj: Obj) -> Outcome:
+        for outcome in self.outcomes:
+            if outcome.match(obj):
+                return outcome
+        return Outcome(lambda _: True)
+
+    def _advance(self, obj: Obj, progress: _Progress, now: float) -> None:
+        outcome = self._outcome(obj)
+        step = outcome.step if outcome.step is not None else self.step
+        due = progress.seen + step * (progress.stage + 1)
+        if progress.stage >= 3 or now < due:
+            return
+        if progress.stage == 2 and outcome.hang:
+            return
+        progress.stage += 1
+        phase = {1: "Pending", 2: "Running", 3: outcome.phase}[progress.stage]
+        status = _status(obj, phase, outcome) if progress.stage == 3 else {"phase": phase}
+        if progress.stage >= 2:
+            status.setdefault("startedAt", _iso())
+        try:
+            updated = self.store.update(
+                WORKFLOWS, progress.namespace, progress.name, lambda o: o.__setitem__("status", status)
+            )
+        except NotFound:
+            return
+        self.transitions.append((progress.name, phase, time.monotonic()))
+        self._event(updated, phase)
+        if progress.stage == 3:
+            self._pods(updated)
+            for callback in self.on_finish:
+                callback(updated)
+
+    # -- what Argo writes ----------------------------------------------------------------------
+
+    def _event(self, wf: Obj, phase: str) -> None:
+        meta = wf["metadata"]
+        reason = {"Running": "WorkflowRunning", "Pending": "WorkflowPending"}.get(
+            phase, f"Workflow{phase}"
+        )
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{meta['name']}."},
+            "involvedObject": {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Workflow",
+                "name": meta["name"],
+                "namespace": meta["namespace"],
+                "uid": meta.get("uid"),
+            },
+            "reason": reason,
+            "message": f"Workflow {phase.lower()}",
+            "type": "Normal" if phase != "Failed" and phase != "Error" else "Warning",
+        }
+        self.store.create(EVENTS, meta["namespace"], event)
+
+    def _pods(self, wf: Obj) -> None:
+        meta = wf["metadata"]
+        for node in (wf.get("status", {}).get("nodes") or {}).values():
+            if node.get("type") != "Pod":
+                continue
+            pod = {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": node["id"],
+                    "labels": {
+                        "workflows.argoproj.io/workflow": meta["name"],
+                        "step_name": node["displayName"],
+                    },
+                },
+                "status": {"phase": "Failed" if node["phase"] != "Succeeded" else "Succeeded"},
+            }
+            self.store.create(PODS, meta["namespace"], pod)
+            self.store.pod_logs[(meta["namespace"], node["id"], "main")] = (
+                f"step {node['displayName']} of {meta['name']}\n{node.get('message', 'done')}\n"
+            )
+
+
+def _iso(offset: float = 0.0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+def _node_id(workflow: str, name: str) -> str:
+    return f"{workflow}-{zlib.crc32(name.encode()) % 10**10}"
+
+
+def _status(wf: Obj, phase: str, outcome: Outcome) -> Obj:
+    name = wf["metadata"]["name"]
+    started, finished = _iso(-30), _iso()
+    steps = ["checkout", "run-tests"] + [f"test-{i}" for i in range(1, outcome.failed_nodes)]
+    failing = set(steps[1:]) if phase != "Succeeded" else set()
+    nodes: dict[str, Obj] = {}
+    children = []
+    for step in [*steps, "copy-artifacts"]:
+        node_id = _node_id(name, step)
+        node = {
+            "id": node_id,
+            "name": f"{name}.{step}",
+            "displayName": step,
+            "type": "Pod",
+            "templateName": step,
+            "phase": "Succeeded",
+            "startedAt": _iso(-20),
+            "finishedAt": _iso(-5),
+        }
+        if step in failing:
+            node["phase"] = phase
+            node["message"] = outcome.message or (
+                "Error (exit code 1)" if phase == "Failed" else "pod deleted"
+            )
+        nodes[node_id] = node
+        if step != "copy-artifacts":
+            children.append(node_id)
+    nodes[name] = {
+        "id": name,
+        "name": name,
+        "displayName": name,
+        "type": "DAG",
+        "phase": phase,
+        "startedAt": started,
+        "finishedAt": finished,
+        "children": children,
+    }
+    status: Obj = {"phase": phase, "startedAt": started, "finishedAt": finished, "nodes": nodes}
+    if phase != "Succeeded":
+        status["message"] = outcome.message or f"child '{_node_id(name, steps[1])}' failed"
+    return status

@@ -1,0 +1,176 @@
+"""prow_config.yaml loading: schema, positions, and every bad input a diagnostic at file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.config import load_config
+
+
+def load(tmp_path: Path, text: str | bytes):
+    path = tmp_path / "prow_config.yaml"
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return load_config(path, tmp_path)
+
+
+def only(diagnostics, rule: str):
+    assert [d.rule for d in diagnostics] == [rule], diagnostics
+    return diagnostics[0]
+
+
+GOOD = """\
+python_paths:
+  - kubeflow/kubeflow/py
+workflows:
+  - name: unittests
+    app_dir: kubeflow/kubeflow/testing/workflows
+    component: unit_tests
+    job_types: [presubmit, postsubmit]
+    include_dirs:
+      - py/*
+      - testing/*
+    params:
+      stepImage: gcr.io/kubeflow-ci/test-worker:v20190802-c6f9140-e3b0c4
+      useIstio: true
+      replicas: 3
+  - name: kfctl
+    py_func: kubeflow.kubeflow.ci.kfctl_e2e_workflow.create_workflow
+    kwargs: {use_basic_auth: false}
+    lint:
+      disable: [step-image]
+"""
+
+
+def test_entries_keep_types_and_positions(tmp_path: Path) -> None:
+    config, diagnostics = load(tmp_path, GOOD)
+    assert diagnostics == []
+    assert config is not None
+    first, second = config.workflows
+    assert first.params == {
+        "stepImage": "gcr.io/kubeflow-ci/test-worker:v20190802-c6f9140-e3b0c4",
+        "useIstio": True,
+        "replicas": 3,
+    }
+    assert type(first.params["replicas"]) is int
+    assert first.include_dirs == ["py/*", "testing/*"]
+    assert first.where("params.stepImage").line == 12
+    assert first.where("include_dirs[1]").line == 10
+    assert first.where("params.unknown").line == 11  # falls back to the nearest key set
+    assert second.kwargs == {"use_basic_auth": False}
+    assert second.lint_disable == ["step-image"]
+    assert config.python_paths == ["kubeflow/kubeflow/py"]
+
+
+@pytest.mark.parametrize("text", ["workflows: []\n", "workflows: {}\n", "workflows:\n"])
+def test_no_workflows_forms(tmp_path: Path, text: str) -> None:
+    config, diagnostics = load(tmp_path, text)
+    assert diagnostics == [] and config is not None and config.workflows == []
+
+
+def test_malformed_yaml(tmp_path: Path) -> None:
+    config, diagnostics = load(tmp_path, "workflows:\n  - name: a\n   app_dir: [x\n")
+    diagnostic = only(diagnostics, "yaml-syntax")
+    assert config is None
+    assert diagnostic.file == "prow_config.yaml" and diagnostic.line == 3
+
+
+def test_non_mapping_top_level(tmp_path: Path) -> None:
+    config, diagnostics = load(tmp_path, "- name: a\n")
+    diagnostic = only(diagnostics, "config-schema")
+    assert config is None and "top level must be a mapping" in diagnostic.message
+
+
+def test_scalar_job_types_and_include_dirs(tmp_path: Path) -> None:
+    # The seed's own docstring wrote these as scalars; it then matched substrings/characters.
+    _, diagnostics = load(
+        tmp_path,
+        "workflows:\n  - name: a\n    app_dir: x\n    component: y\n"
+        "    job_types:\n      presubmit\n    include_dirs:\n      tensorflow/*\n",
+    )
+    assert [(d.rule, d.line, d.path) for d in diagnostics] == [
+        ("config-schema", 6, "workflows[0].job_types"),
+        ("config-schema", 8, "workflows[0].include_dirs"),
+    ]
+    assert "must be a list" in diagnostics[0].message
+    assert "[presubmit]" in diagnostics[0].message
+
+
+def test_unknown_key_did_you_mean(tmp_path: Path) -> None:
+    _, diagnostics = load(
+        tmp_path,
+        "workflows:\n  - name: a\n    app_dir: x\n    component: y\n    include_dir: [a]\n",
+    )
+    diagnostic = only(diagnostics, "config-schema")
+    assert (diagnostic.line, diagnostic.column) == (5, 5)
+    assert "did you mean `include_dirs`" in diagnostic.message
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "workflow: []\n")
+    messages = sorted(d.message for d in diagnostics)
+    assert any("did you mean `workflows`" in m for m in messages)
+    assert any("missing the top-level `workflows:`" in m for m in messages)
+
+
+def test_both_app_dir_and_py_func(tmp_path: Path) -> None:
+    config, diagnostics = load(
+        tmp_path, "workflows:\n  - name: a\n    app_dir: x\n    component: y\n    py_func: a.b\n"
+    )
+    diagnostic = only(diagnostics, "config-schema")
+    assert diagnostic.line == 2 and "not both" in diagnostic.message
+    assert config is not None and config.workflows == []  # the broken entry is not compiled
+
+
+def test_neither_component_nor_py_func(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "workflows:\n  - name: a\n    app_dir: x\n")
+    assert "needs a `component`" in only(diagnostics, "config-schema").message
+
+
+def test_bad_job_type_value(tmp_path: Path) -> None:
+    _, diagnostics = load(
+        tmp_path, "workflows:\n  - name: a\n    py_func: a.b\n    job_types: [presubmitt]\n"
+    )
+    diagnostic = only(diagnostics, "config-schema")
+    assert diagnostic.line == 4 and "did you mean `presubmit`" in diagnostic.message
+
+
+def test_tekton_entries_are_explained(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "workflows:\n  - name: a\n    tekton_run: x.yaml\n")
+    assert any("Tekton" in d.message and d.line == 3 for d in diagnostics)
+
+
+def test_non_utf8(tmp_path: Path) -> None:
+    config, diagnostics = load(tmp_path, b"workflows:\n  - name: caf\xe9\n")
+    diagnostic = only(diagnostics, "yaml-syntax")
+    assert config is None and diagnostic.line == 2 and "UTF-8" in diagnostic.message
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_empty_file(tmp_path: Path, text: str) -> None:
+    config, diagnostics = load(tmp_path, text)
+    assert config is None and "empty" in only(diagnostics, "config-schema").message
+
+
+def test_duplicate_names_only_for_overlapping_job_types(tmp_path: Path) -> None:
+    # The seed's common pattern: one name, presubmit and postsubmit variants.
+    _, diagnostics = load(
+        tmp_path,
+        "workflows:\n"
+        "  - {name: e2e, py_func: a.b, job_types: [presubmit]}\n"
+        "  - {name: e2e, py_func: a.b, job_types: [postsubmit]}\n"
+        "  - {name: e2e, py_func: a.b}\n",
+    )
+    diagnostic = only(diagnostics, "duplicate-name")
+    assert diagnostic.line == 4 and diagnostic.workflow == "e2e"
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "workflows: []\nworkflows: []\n")
+    assert only(diagnostics, "yaml-syntax").line == 2
+
+
+def test_bad_entry_name(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "workflows:\n  - {name: 'my test!', py_func: a.b}\n")
+    assert "letters, digits" in only(diagnostics, "config-schema").message

@@ -1,0 +1,133 @@
+"""Selection: the seed's job_types and include_dirs rules, and changed files from real git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import git, write_files
+
+from compiler.model import Entry, Position
+from compiler.prow import ProwEnv
+from compiler.select import changed_files_from_git, decide, read_changed_files
+
+
+def entry(**fields) -> Entry:
+    return Entry(name=fields.pop("name", "e"), index=0, position=Position("p"), **fields)
+
+
+# The table of seed-system.md §2.3, verified there with python3.
+@pytest.mark.parametrize(
+    ("changed", "pattern", "runs"),
+    [
+        ("kubeflow/a/b/c.py", "kubeflow/*", True),
+        ("kubeflow", "kubeflow/*", False),
+        ("a/kubeflow/b", "kubeflow/*", False),
+        ("a/kubeflow/b", "*kubeflow/*", True),
+        ("Kubeflow/a", "kubeflow/*", False),
+        ("py/a/x.py", "py/*.py", True),
+        ("docs/README.md", "*.md", True),
+        ("testing/deploy_kubeflow.py", "testing/deploy_kubeflow.py", True),
+    ],
+)
+def test_fnmatch_semantics(changed: str, pattern: str, runs: bool) -> None:
+    decision = decide(entry(include_dirs=[pattern]), "presubmit", [changed])
+    assert decision.run is runs
+    if runs:
+        assert (decision.pattern, decision.file) == (pattern, changed)
+
+
+def test_job_types_come_first() -> None:
+    decision = decide(entry(job_types=["postsubmit"], include_dirs=["*"]), "presubmit", ["a"])
+    assert not decision.run and "not in job_types" in decision.reason
+
+
+def test_periodic_ignores_include_dirs() -> None:
+    assert decide(entry(include_dirs=["never/*"]), "periodic", []).run
+
+
+def test_no_include_dirs_always_runs() -> None:
+    assert decide(entry(), "postsubmit", []).run
+
+
+def test_no_match_says_why() -> None:
+    decision = decide(entry(include_dirs=["py/*"]), "presubmit", ["go/x.go", "README.md"])
+    assert not decision.run and "none of the 2 changed files" in decision.reason
+
+
+def test_changed_files_file_normalizes(tmp_path: Path) -> None:
+    listing = tmp_path / "changed.txt"
+    listing.write_text("./py/a.py\n\n/docs/x.md\n")
+    assert read_changed_files(str(listing)) == ["py/a.py", "docs/x.md"]
+    assert read_changed_files("-", "a\nb\n") == ["a", "b"]
+
+
+@pytest.fixture
+def upstream_and_clone(tmp_path: Path) -> tuple[Path, Path]:
+    """An upstream repository with main, and a clone on a PR branch two commits ahead."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    git(upstream, "init", "-q", "-b", "main")
+    write_files(upstream, {"README.md": "x\n", "py/a.py": "a\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "base")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    git(clone, "checkout", "-q", "-b", "pr")
+    write_files(clone, {"py/b.py": "b\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "pr 1")
+    write_files(clone, {"docs/c.md": "c\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "pr 2")
+    # main moves on after the PR branched: its files must not count as changed by the PR.
+    write_files(upstream, {"go/main.go": "package main\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "main moves")
+    return upstream, clone
+
+
+def test_presubmit_diffs_against_merge_base(upstream_and_clone: tuple[Path, Path]) -> None:
+    _, clone = upstream_and_clone
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
+    files, notes = changed_files_from_git(clone, env)
+    assert sorted(files) == ["docs/c.md", "py/b.py"]
+    assert notes == []
+
+
+def test_batch_is_diffed_like_presubmit(upstream_and_clone: tuple[Path, Path]) -> None:
+    _, clone = upstream_and_clone
+    env = ProwEnv.from_environ({"JOB_TYPE": "batch", "PULL_BASE_REF": "main"})
+    assert sorted(changed_files_from_git(clone, env)[0]) == ["docs/c.md", "py/b.py"]
+
+
+def test_presubmit_falls_back_without_merge_base(tmp_path: Path) -> None:
+    # Two unrelated histories: merge-base fails, as in the seed's shallow clones.
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_files(repo, {"a.txt": "a\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(repo, "checkout", "-q", "--orphan", "pr")
+    git(repo, "rm", "-q", "-rf", ".")
+    write_files(repo, {"b.txt": "b\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "b")
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
+    files, notes = changed_files_from_git(repo, env)
+    assert sorted(files) == ["a.txt", "b.txt"]
+    assert any("merge-base" in note for note in notes)
+
+
+def test_postsubmit_diffs_the_last_commit(upstream_and_clone: tuple[Path, Path]) -> None:
+    _, clone = upstream_and_clone
+    sha = git(clone, "rev-parse", "HEAD").strip()
+    env = ProwEnv.from_environ({"JOB_TYPE": "postsubmit", "PULL_BASE_SHA": sha})
+    assert changed_files_from_git(clone, env)[0] == ["docs/c.md"]
+
+
+def test_periodic_has_no_changed_files(upstream_and_clone: tuple[Path, Path]) -> None:
+    _, clone = upstream_and_clone
+    assert changed_files_from_git(clone, ProwEnv.from_environ({"JOB_TYPE": "periodic"})) == ([], [])
