@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from compiler.prow import PROW_VARS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 ARGO_DATA = SHARED / "argo"
-
-#: An environment with no Prow variables, so tests see kftest's placeholders.
-from compiler.prow import PROW_VARS
 
 
 @pytest.fixture(autouse=True)
