@@ -1,0 +1,27 @@
+"""Stand-ins for the services kftest talks to: a Kubernetes API server and GCS (see README.md).
+
+Reusable by any test package::
+
+    from standins import KubeApiStandIn, FakeGcs, GcsFaultProxy
+    from standins.fixtures import gcs, kube  # pytest fixtures (import them in a conftest.py)
+"""
+
+from .argo_controller import FakeArgoController, Outcome
+from .gcs import FakeGcs, GcsFault, GcsFaultProxy, emulator_binary
+from .kube_api import EVENTS, PODS, WORKFLOWS, Fault, KubeApiStandIn
+from .kube_store import Store
+
+__all__ = [
+    "EVENTS",
+    "PODS",
+    "WORKFLOWS",
+    "FakeArgoController",
+    "FakeGcs",
+    "Fault",
+    "GcsFault",
+    "GcsFaultProxy",
+    "KubeApiStandIn",
+    "Outcome",
+    "Store",
+    "emulator_binary",
+]
