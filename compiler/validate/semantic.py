@@ -189,7 +189,7 @@ class _Checker:
             Diagnostic(rule=RULE, message=message, severity=Severity.WARNING, path=path or None)
         )
 
-    # --- document -----------------------------------------------------------------------------
+    # --- document ---------------------------------------------------------------------------------
 
     def run(self) -> list[Diagnostic]:
         self.check_metadata()
@@ -322,7 +322,7 @@ class _Checker:
         self.check_hooks(_dict(spec.get("hooks")), f"{base}.hooks")
         self.check_metrics(_dict(spec.get("metrics")), f"{base}.metrics")
 
-    # --- arguments, hooks, metrics ---------------------------------------------------------------
+    # --- arguments, hooks, metrics ----------------------------------------------------------------
 
     def check_arguments(self, args: dict[Any, Any], path: str, *, allow_empty: bool) -> None:
         self.check_names(
@@ -366,11 +366,12 @@ class _Checker:
             where = docpath.index(f"{path}.artifacts", position)
             name = _str(artifact.get("name"))
             has_from = bool(_str(artifact.get("from")))
-            if not has_from and not _str(artifact.get("fromExpression")):
-                if not _artifact_has_location_or_key(artifact):
-                    self.error(
-                        where, f"argument artifact '{name}' needs from, a location, or a key"
-                    )
+            if (
+                not has_from
+                and not _str(artifact.get("fromExpression"))
+                and not _artifact_has_location_or_key(artifact)
+            ):
+                self.error(where, f"argument artifact '{name}' needs from, a location, or a key")
             if has_from and _str(artifact.get("fromExpression")):
                 self.error(
                     where, f"argument artifact '{name}' cannot have both from and fromExpression"
@@ -451,7 +452,7 @@ class _Checker:
                     "'resourcesDuration.*' metrics cannot be used in real-time gauges",
                 )
 
-    # --- templates -------------------------------------------------------------------------------
+    # --- templates --------------------------------------------------------------------------------
 
     def check_template(self, body: dict[Any, Any], path: str, depth: int) -> None:
         name = _str(body.get("name")) or "(inline)"
@@ -459,7 +460,8 @@ class _Checker:
         if not types:
             self.error(
                 path,
-                f"template '{name}' has no template type: choose one of {', '.join(TEMPLATE_TYPES)}",
+                f"template '{name}' has no template type: choose one of "
+                f"{', '.join(TEMPLATE_TYPES)}",
             )
         elif len(types) > 1:
             self.error(
@@ -485,7 +487,8 @@ class _Checker:
         if is_leaf and isinstance(timeout, str) and _WHOLE_NUMBER.match(timeout.strip()):
             self.error(
                 f"{path}.timeout",
-                f"timeout '{timeout}' has an invalid duration format (use units, e.g. '{timeout}s')",
+                f"timeout '{timeout}' has an invalid duration format "
+                f"(use units, e.g. '{timeout}s')",
             )
         retry = _dict(body.get("retryStrategy"))
         policy = retry.get("retryPolicy")
@@ -650,11 +653,12 @@ class _Checker:
                     f"{path}.container.image", f"template '{name}' container.image may not be empty"
                 )
         script = body.get("script")
-        if isinstance(script, dict):
-            if not _str(script.get("image")) and not self.default_image("script"):
-                self.error(
-                    f"{path}.script.image", f"template '{name}' script.image may not be empty"
-                )
+        if (
+            isinstance(script, dict)
+            and not _str(script.get("image"))
+            and not self.default_image("script")
+        ):
+            self.error(f"{path}.script.image", f"template '{name}' script.image may not be empty")
         container_set = body.get("containerSet")
         if isinstance(container_set, dict):
             self.check_container_set(container_set, body, f"{path}.containerSet")
@@ -755,7 +759,7 @@ class _Checker:
         if manifest and not _valid_manifest(manifest):
             self.error(f"{path}.manifest", "resource.manifest must be valid YAML")
 
-    # --- steps and DAGs --------------------------------------------------------------------------
+    # --- steps and DAGs ---------------------------------------------------------------------------
 
     def check_steps(self, body: dict[Any, Any], path: str, depth: int) -> None:
         names: dict[str, str] = {}
@@ -987,7 +991,7 @@ class _Checker:
                         "does not depend on",
                     )
 
-    # --- {{...}} references ------------------------------------------------------------------------
+    # --- {{...}} references -----------------------------------------------------------------------
 
     def check_references(self, body: dict[Any, Any], path: str, inputs: dict[Any, Any]) -> None:
         """Tags that can never resolve: undeclared inputs, unknown steps/tasks/parameters."""
