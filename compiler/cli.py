@@ -13,6 +13,7 @@ import click
 
 from compiler import __version__
 from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
+from compiler.operate.ownership import DEFAULT_NAMESPACE, DEFAULT_SELECTOR
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
@@ -190,6 +191,104 @@ def rules(rule_id: str | None) -> int:
     from compiler.commands import rules as command
 
     return command.run(rule_id)
+
+
+def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the cluster is (debug, cleanup), as kubectl finds it."""
+    options = [
+        click.option(
+            "--kubeconfig",
+            type=click.Path(dir_okay=False),
+            help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else in-cluster).",
+        ),
+        click.option("--context", help="kubeconfig context (default: the current one)."),
+        click.option(
+            "--retry-timeout",
+            type=float,
+            default=300.0,
+            show_default=True,
+            help="Seconds to keep retrying an unreachable cluster or bucket before exit code 3.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command(name="debug")
+@click.argument("targets", nargs=-1, required=True, metavar="NAME|FILE|gs://.../NAME.yaml...")
+@click.option(
+    "-n",
+    "--namespace",
+    default=DEFAULT_NAMESPACE,
+    show_default=True,
+    help="Namespace of a workflow given by name.",
+)
+@click.option(
+    "--tail",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Lines of each failed pod's main container log to show.",
+)
+@click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
+@click.option("--project", help="GCP project for the Cloud Logging link.")
+@_cluster_options
+@_format_option(("text", "json"))
+@_guarded
+def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
+    """Explain a workflow: its phase, step tree, and for each failed step the pod, exit code,
+    message, events, log tail and the Cloud Logging query for when the pod is gone.
+
+    Give a workflow name (read from the cluster), a YAML/JSON file (kubectl get wf -o yaml),
+    or the final object kftest run saved to GCS. Exit code 1 when a workflow failed.
+    """
+    from compiler.commands import debug as command
+
+    return command.run(targets, fmt=fmt, **options)
+
+
+@cli.command()
+@click.option(
+    "--older-than",
+    required=True,
+    metavar="DURATION",
+    help="Age (by status.startedAt, else creation time) beyond which to clean up: 168h, 7d, 30m.",
+)
+@click.option(
+    "-n",
+    "--namespace",
+    default=DEFAULT_NAMESPACE,
+    show_default=True,
+    help="Namespace to clean up.",
+)
+@click.option("-A", "--all-namespaces", is_flag=True, help="Clean up every namespace.")
+@click.option(
+    "-l",
+    "--selector",
+    default=DEFAULT_SELECTOR,
+    show_default=True,
+    help="Label selector; what kftest submitted by default, '' for everything.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Resource kind to clean up (repeatable; default: all; known: workflows).",
+)
+@click.option("--yes", is_flag=True, help="Really delete (default: a dry run that only lists).")
+@click.option("--page-size", type=int, default=100, show_default=True, help="Items per list call.")
+@_cluster_options
+@_format_option(("text", "json"))
+@_guarded
+def cleanup(fmt: str, **options: Any) -> int:
+    """List the workflows older than --older-than, and delete them with --yes.
+
+    A deletion that fails does not stop the others (exit code 1 at the end).
+    """
+    from compiler.commands import cleanup as command
+
+    return command.run(fmt=fmt, **options)
 
 
 def main() -> None:

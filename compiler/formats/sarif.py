@@ -20,7 +20,7 @@ from compiler.formats import Report, RuleMeta, context_suffix, rule_meta
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-INFORMATION_URI = "https://github.com/kubeflow/testing"
+INFORMATION_URI = "https://github.com/kubeflow/kftest"
 URI_BASE_ID = "SRCROOT"
 
 

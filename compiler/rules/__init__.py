@@ -76,7 +76,9 @@ class _Rule:
 def _rules() -> tuple[_Rule, ...]:
     rules = [_load(module) for module in _rule_modules()]
     order = {rule_id: index for index, rule_id in enumerate(RULE_IDS)}
-    return tuple(sorted(rules, key=lambda rule: (order.get(rule.info.id, len(order)), rule.info.id)))
+    return tuple(
+        sorted(rules, key=lambda rule: (order.get(rule.info.id, len(order)), rule.info.id))
+    )
 
 
 def _rule_modules() -> list[ModuleType]:
@@ -128,7 +130,10 @@ def check_workflow(
         except Exception as exc:  # a broken rule must not hide the others' findings
             diagnostics.append(
                 _workflow_diagnostic(
-                    info.id, Severity.ERROR, Problem(None, _internal(info.id, exc)), context,
+                    info.id,
+                    Severity.ERROR,
+                    Problem(None, _internal(info.id, exc)),
+                    context,
                     config_file,
                 )
             )
@@ -153,9 +158,7 @@ def check_config(
                 diagnostics.append(_config_diagnostic(info.id, severity, problem))
         except Exception as exc:
             diagnostics.append(
-                Diagnostic(
-                    rule=info.id, file=config.path, message=_internal(info.id, exc)
-                )
+                Diagnostic(rule=info.id, file=config.path, message=_internal(info.id, exc))
             )
     return diagnostics
 
@@ -217,7 +220,8 @@ def _entry_disable_problems(config: ProwConfig) -> list[Diagnostic]:
             if reason:
                 key = f"lint.disable[{index}]"
                 diagnostics.append(
-                    _config_diagnostic("config-schema", Severity.ERROR, ConfigProblem(entry, key, reason))
+                    _config_diagnostic(
+                        "config-schema", Severity.ERROR, ConfigProblem(entry, key, reason)
+                    )
                 )
     return diagnostics
-

@@ -55,7 +55,14 @@ RULE_IDS = (
 #: Rules about broken input (the file does not parse, the component cannot be evaluated):
 #: nothing after them can be trusted, so they can neither be disabled nor downgraded.
 NOT_SUPPRESSIBLE = frozenset(
-    {"yaml-syntax", "config-schema", "duplicate-name", "component-missing", "jsonnet-error"}
+    {
+        "yaml-syntax",
+        "config-schema",
+        "duplicate-name",
+        "component-missing",
+        "jsonnet-error",
+        "import-denied",
+    }
 )
 SUPPRESSIBLE = tuple(rule for rule in RULE_IDS if rule not in NOT_SUPPRESSIBLE)
 
@@ -232,4 +239,3 @@ def check_rule_id(rule: Any, where: str) -> str | None:
             "downgraded — fix the input instead"
         )
     return None
-

@@ -50,6 +50,11 @@ class Template:
     def name(self) -> str | None:
         return as_str(self.data.get("name"))
 
+    @property
+    def label(self) -> str:
+        """How messages name the template: its name, or where it is if it has none."""
+        return self.name or self.path
+
     @cached_property
     def containers(self) -> list[Container]:
         """The containers that run the step's own code (not sidecars or init containers)."""
@@ -115,7 +120,7 @@ class Template:
     def mount_path(self, volume_names: set[str]) -> str | None:
         """Where this template mounts one of ``volume_names`` (the first such mount)."""
         for mount in self.volume_mounts():
-            if mount.get("name") in volume_names and as_str(mount.get("mountPath")):
+            if as_str(mount.get("name")) in volume_names and as_str(mount.get("mountPath")):
                 return str(mount["mountPath"])
         return None
 

@@ -8,7 +8,7 @@ diagnostics carry a ``path`` into the document (``spec.templates[2].container.im
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic
-from compiler.validate.schema import check_schema
+from compiler.validate.schema import check_schema, scan
 from compiler.validate.semantic import check_semantics
 
 __all__ = ["check_schema", "check_semantics", "validate_workflow"]
@@ -20,4 +20,5 @@ def validate_workflow(document: dict[str, object]) -> list[Diagnostic]:
     Semantic checks run even when the structure is broken (they skip what they cannot read),
     so one pass shows both a typo and, say, an undefined entrypoint.
     """
-    return check_schema(document) + check_semantics(document)
+    structural, has_tags = scan(document)
+    return structural + check_semantics(document, has_tags=has_tags)

@@ -31,6 +31,16 @@ KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflo
 # are what a person fixes first, and a broken generator must not flood the output.
 MAX_PROBLEMS = 20
 
+# Fields older Argo releases had, and what replaced them: old workflows (the seed system's
+# included) still carry them, and difflib cannot guess the new name.
+_RENAMED = {
+    ("WorkflowSpec", "ttlSecondsAfterFinished"): "ttlStrategy.secondsAfterCompletion",
+    ("CronWorkflowSpec", "schedule"): "schedules (a list)",
+    ("Template", "template"): "a steps or dag template calling it",
+    ("Template", "templateRef"): "a steps or dag template calling it",
+    ("Template", "arguments"): "inputs",
+}
+
 _OPEN = True  # additionalProperties: anything goes
 _CLOSED = False  # additionalProperties: false
 
@@ -46,17 +56,36 @@ _TYPE_NAMES = {
 }
 
 
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+
+
 class _Node:
-    """One compiled schema node. ``name`` is the definition it came from, for messages."""
+    """One compiled schema node. ``name`` is the definition it came from, for messages.
+
+    ``py_types`` (exact Python types that certainly match) and ``leaf`` (nothing to descend
+    into) let the walker accept most values without a call; ``target`` marks the
+    ``anyOf: [X, null]`` wrapper the generator emits for optional fields.
+    """
 
     __slots__ = (
         "additional",
         "any_of",
         "items",
+        "leaf",
         "name",
         "newer",
         "properties",
+        "py_types",
         "required",
+        "target",
         "types",
     )
 
@@ -68,7 +97,10 @@ class _Node:
         self.additional: bool | _Node = _OPEN
         self.items: _Node | None = None
         self.any_of: tuple[_Node, ...] | None = None
+        self.target: _Node | None = None
         self.newer: dict[str, str] = {}
+        self.py_types: frozenset[type] | None = None
+        self.leaf = False
 
 
 @dataclass(frozen=True)
@@ -82,13 +114,14 @@ class _Compiler:
     def __init__(self, definitions: dict[str, Any]) -> None:
         self._definitions = definitions
         self._compiled: dict[str, _Node] = {}
+        self._nodes: list[_Node] = []
 
     def definition(self, name: str) -> _Node:
         node = self._compiled.get(name)
         if node is None:
             # Registered before filling in, so recursive references (Template -> DAG -> inline
             # Template) resolve to the same node.
-            node = self._compiled[name] = _Node()
+            node = self._compiled[name] = self._new()
             self._fill(node, self._definitions[name])
             node.name = name.rsplit(".", 1)[-1]
         return node
@@ -97,8 +130,13 @@ class _Compiler:
         ref = schema.get("$ref")
         if ref is not None:
             return self.definition(ref.rsplit("/", 1)[-1])
-        node = _Node()
+        node = self._new()
         self._fill(node, schema)
+        return node
+
+    def _new(self) -> _Node:
+        node = _Node()
+        self._nodes.append(node)
         return node
 
     def _fill(self, node: _Node, schema: dict[str, Any]) -> None:
@@ -106,7 +144,12 @@ class _Compiler:
         if kind is not None:
             node.types = frozenset([kind] if isinstance(kind, str) else kind)
         if "anyOf" in schema:
-            node.any_of = tuple(self.node(branch) for branch in schema["anyOf"])
+            branches = tuple(self.node(branch) for branch in schema["anyOf"])
+            non_null = [b for b in branches if b.types != _NULL_ONLY or b.any_of is not None]
+            if len(branches) == 2 and len(non_null) == 1:
+                node.target = non_null[0]
+            else:
+                node.any_of = branches
         if "properties" in schema:
             node.properties = {
                 name: self.node(sub) for name, sub in schema["properties"].items()
@@ -117,6 +160,27 @@ class _Compiler:
         if "items" in schema:
             node.items = self.node(schema["items"])
         node.newer = dict(schema.get("x-newer-fields", {}))
+
+    def finish(self) -> None:
+        """Derive the fast-path fields, once every (possibly recursive) node is filled in."""
+        for node in self._nodes:
+            if node.types is not None:
+                node.py_types = frozenset(t for name in node.types for t in _PY_TYPES.get(name, ()))
+            node.leaf = (
+                node.target is None
+                and node.any_of is None
+                and node.properties is None
+                and node.items is None
+                and node.additional is _OPEN
+            )
+        for node in self._nodes:
+            target = node.target
+            if target is not None and target.leaf:
+                # An optional scalar: check it in place, null included.
+                node.target = None
+                node.types = target.types and target.types | _NULL_ONLY
+                node.py_types = target.py_types and target.py_types | {type(None)}
+                node.leaf = True
 
 
 _lock = threading.Lock()
@@ -131,6 +195,7 @@ def compiled_schema() -> CompiledSchema:
                 raw = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
                 compiler = _Compiler(raw["definitions"])
                 kinds = {kind: compiler.definition(kind) for kind in KINDS}
+                compiler.finish()
                 _cache.append(CompiledSchema(kinds, raw["x-argo-version"], raw["x-hera-version"]))
     return _cache[0]
 
@@ -191,31 +256,82 @@ class _Walker:
         self.schema = schema
         self.problems: list[_Problem] = []
         self.newer_seen: set[tuple[str | None, str]] = set()
+        # Whether any checked string holds a {{...}} tag: lets the semantic checks skip their
+        # reference scan, the costliest part of them, for the many workflows without tags.
+        self.has_tags = False
 
     def check(self, value: object, node: _Node, path: str) -> None:
+        target = node.target
+        if target is not None:
+            if value is None:
+                return
+            node = target
         while node.any_of is not None:
             branch = self._pick_branch(value, node.any_of)
             if branch is None:
                 return
             node = branch
-        types = node.types
-        if types is not None:
-            kind = _json_type(value)
-            if not _accepts(types, kind):
-                got = _TYPE_NAMES.get(kind, kind)
-                self.problems.append(_Problem(path, f"expected {_expected(types)}, got {got}"))
-                return
+        py_types = node.py_types
+        if (
+            py_types is not None
+            and type(value) not in py_types
+            and not self._type_ok(value, node, path)
+        ):
+            return
+        if node.leaf:
+            if isinstance(value, str):
+                if "{{" in value:
+                    self.has_tags = True
+            elif value and isinstance(value, (dict, list)):
+                self.has_tags = True  # free-form content (withItems, plugin): not looked into
+            return
         if isinstance(value, dict):
             if node.properties is not None or node.additional is not _OPEN:
                 self._check_object(value, node, path)
         elif isinstance(value, list):
             items = node.items
-            if items is not None:
+            if items is None:
+                return
+            if items.leaf:
+                item_types = items.py_types
+                for position, item in enumerate(value):
+                    kind = type(item)
+                    if kind is str:
+                        if "{{" in item:
+                            self.has_tags = True
+                        if item_types is None or kind in item_types:
+                            continue
+                    elif item_types is not None and kind in item_types and kind is not dict:
+                        continue
+                    self.check(item, items, f"{path}[{position}]")
+            else:
                 for position, item in enumerate(value):
                     self.check(item, items, f"{path}[{position}]")
 
+    def _type_ok(self, value: object, node: _Node, path: str) -> bool:
+        """The slow type check, for subclasses and integral floats; reports a mismatch."""
+        types = node.types
+        if types is None:
+            return True
+        kind = _json_type(value)
+        if _accepts(types, kind):
+            return True
+        got = _TYPE_NAMES.get(kind, kind)
+        self.problems.append(_Problem(path, f"expected {_expected(types)}, got {got}"))
+        self._unvisited(value)
+        return False
+
+    def _unvisited(self, value: object) -> None:
+        """A value the walk does not descend into may still hold tags."""
+        if isinstance(value, str):
+            if "{{" in value:
+                self.has_tags = True
+        elif value and isinstance(value, (dict, list, tuple)):
+            self.has_tags = True
+
     def _pick_branch(self, value: object, branches: tuple[_Node, ...]) -> _Node | None:
         """The branch to check the value against; None when it is accepted as it is."""
+        # General anyOf: the generator only emits [X, null] (see _Node.target) today.
         kind = _json_type(value)
         if kind == "null" and any(b.types is not None and "null" in b.types for b in branches):
             return None
@@ -242,15 +358,40 @@ class _Walker:
         additional = node.additional
         suggested: set[str] = set()
         for name, sub in value.items():
-            child = properties.get(name) if isinstance(name, str) else None
+            child = properties.get(name)
             if child is not None:
+                if child.leaf:
+                    child_types = child.py_types
+                    kind = type(sub)
+                    if kind is str:
+                        if "{{" in sub:
+                            self.has_tags = True
+                        if child_types is None or kind in child_types:
+                            continue
+                    elif (
+                        child_types is not None
+                        and kind in child_types
+                        and kind is not dict
+                        and kind is not list
+                    ):
+                        continue
                 self.check(sub, child, f"{path}.{name}" if path else name)
             elif additional is _CLOSED:
+                self._unvisited(sub)
                 suggestion = self._unknown_field(name, node, path)
                 if suggestion:
                     suggested.add(suggestion)
             elif additional is not _OPEN:
+                # A map (labels, resources): its values are usually plain strings.
+                if type(sub) is str and additional.leaf:  # type: ignore[union-attr]
+                    value_types = additional.py_types  # type: ignore[union-attr]
+                    if value_types is None or str in value_types:
+                        if "{{" in sub:
+                            self.has_tags = True
+                        continue
                 self.check(sub, additional, docpath.key(path, name))  # type: ignore[arg-type]
+            else:
+                self._unvisited(sub)
         for name in node.required:
             if name not in value and name not in suggested:
                 where = f" in {node.name}" if node.name else ""
@@ -278,7 +419,10 @@ class _Walker:
             return None
         known = sorted(node.properties or ())
         match = _closest(field, known)
-        if match is not None:
+        renamed = _RENAMED.get((node.name, field))
+        if renamed is not None:
+            hint = f"; Argo replaced it with '{renamed}'"
+        elif match is not None:
             hint = f"; did you mean '{match}'?"
         else:
             nested = _nested_homes(field, node)
@@ -295,30 +439,45 @@ def _closest(field: str, known: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def _unwrap(node: _Node) -> Iterator[_Node]:
-    if node.any_of is not None:
+def _unwrap(node: _Node) -> Iterator[tuple[_Node, bool]]:
+    """The object nodes a property's value can be, and whether they sit inside a list."""
+    if node.target is not None:
+        yield from _unwrap(node.target)
+    elif node.any_of is not None:
         for branch in node.any_of:
             yield from _unwrap(branch)
     elif node.items is not None:
-        yield from _unwrap(node.items)
+        yield from ((inner, True) for inner, _ in _unwrap(node.items))
     else:
-        yield node
+        yield node, False
 
 
 def _nested_homes(field: str, node: _Node) -> list[str]:
     """Child objects of ``node`` that declare ``field``: it was likely put one level too high."""
     homes = []
-    for child_name, child in sorted((node.properties or {}).items()):
-        if any(field in (inner.properties or {}) for inner in _unwrap(child)):
-            homes.append(f"'{child_name}'")
-    return homes[:3]
+    for child_name, child in (node.properties or {}).items():
+        for inner, in_list in _unwrap(child):
+            if field in (inner.properties or {}):
+                homes.append((in_list, child_name))
+                break
+    return [f"'{name}'" for _, name in sorted(homes)[:3]]
 
 
 def check_schema(document: object) -> list[Diagnostic]:
     """Structural problems of one Argo document (a Workflow, or a template/cron kind)."""
+    return scan(document)[0]
+
+
+def scan(document: object) -> tuple[list[Diagnostic], bool]:
+    """``check_schema``'s diagnostics, and whether the document may hold ``{{...}}`` tags.
+
+    The flag is exact for documents whose strings the schema reaches and conservatively True
+    where it cannot tell (a wrong kind, free-form values), so it is safe to skip a tag scan on.
+    """
     if not isinstance(document, dict):
         got = _TYPE_NAMES.get(_json_type(document), type(document).__name__)
-        return [Diagnostic(rule=RULE, message=f"an Argo document must be a mapping, got {got}")]
+        message = f"an Argo document must be a mapping, got {got}"
+        return [Diagnostic(rule=RULE, message=message)], True
     schema = compiled_schema()
     kind = document.get("kind")
     if kind is None or not isinstance(kind, str):
@@ -327,16 +486,18 @@ def check_schema(document: object) -> list[Diagnostic]:
         root = schema.kinds[kind]
     else:
         expected = ", ".join(KINDS)
-        return [
-            Diagnostic(
-                rule=RULE,
-                path="kind",
-                message=f"kind '{kind}' is not an Argo workflow kind (expected one of {expected})",
-            )
-        ]
+        message = f"kind '{kind}' is not an Argo workflow kind (expected one of {expected})"
+        return [Diagnostic(rule=RULE, path="kind", message=message)], True
     walker = _Walker(schema)
-    walker.check(document, root, "")
-    return _to_diagnostics(walker.problems)
+    try:
+        walker.check(document, root, "")
+    except RecursionError:
+        # Hundreds of nested inline templates: no generator means that; say so, don't crash.
+        walker.problems.append(
+            _Problem("", "the document is nested too deeply to check (inline templates?)")
+        )
+        walker.has_tags = True
+    return _to_diagnostics(walker.problems), walker.has_tags
 
 
 def _to_diagnostics(problems: list[_Problem]) -> list[Diagnostic]:

@@ -115,7 +115,10 @@ class FakeArgoController:
             status.setdefault("startedAt", _iso())
         try:
             updated = self.store.update(
-                WORKFLOWS, progress.namespace, progress.name, lambda o: o.__setitem__("status", status)
+                WORKFLOWS,
+                progress.namespace,
+                progress.name,
+                lambda o: o.__setitem__("status", status),
             )
         except NotFound:
             return

@@ -8,6 +8,7 @@ to the emulator (so the emulator stores bytes that differ from what the client s
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -198,7 +199,7 @@ class GcsFaultProxy:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -216,10 +217,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         pass
 
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             super().handle()
-        except (OSError, ValueError):
-            pass
 
     def do_GET(self) -> None:
         self._forward("GET")
@@ -254,9 +253,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         fault = self.owner.take(method, self.path)
         if fault is not None and fault.action == "reset":
             self._record(method, 0)
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
             return
@@ -287,13 +284,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self._answer(method, response.status, payload, answer)
 
     def _answer(self, method: str, code: int, payload: bytes, headers: dict[str, str]) -> None:
+        self._record(method, code)
         self.send_response(code)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
-        self._record(method, code)
 
     def _record(self, method: str, code: int) -> None:
         with self.owner.lock:

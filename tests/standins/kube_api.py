@@ -8,7 +8,8 @@ Serves, for any ``/apis/<group>/<version>/namespaces/<ns>/<plural>`` and
 * list with ``labelSelector``, ``fieldSelector``, ``limit``/``continue`` pagination,
 * watch with ``resourceVersion`` resume, synthetic ADDED when none is given, ``timeoutSeconds``,
   ``allowWatchBookmarks``, and 410 Gone (an ERROR event) for compacted versions,
-* ``/api/v1/namespaces/<ns>/pods/<name>/log`` (text) and cluster-wide lists (``/apis/.../<plural>``),
+* ``/api/v1/namespaces/<ns>/pods/<name>/log`` (text),
+* cluster-wide lists and watches (``/apis/<group>/<version>/<plural>``),
 * bearer-token authentication (401 until the client presents a currently valid token),
 
 plus fault injection (``faults``) and a fake Argo controller (``controller``). See README.md for
@@ -18,6 +19,7 @@ what this does and does not prove.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import socket
@@ -58,7 +60,9 @@ _PATH = re.compile(
     r"(?:/namespaces/(?P<ns>[^/]+))?/(?P<plural>[a-z0-9]+)"
     r"(?:/(?P<name>[^/]+))?(?:/(?P<sub>log))?$"
 )
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_SUBDOMAIN = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
@@ -73,7 +77,9 @@ class Fault:
     * ``"reset"`` — reset the TCP connection without acting;
     * ``"reset-after-commit"`` — act, then reset the connection before answering;
     * watch only: ``"drop"`` — cut the stream (no final chunk) after ``after_events`` events;
-      ``"gone"`` — send an ERROR event with 410 Gone after ``after_events`` events.
+      ``"gone"`` — send an ERROR event with 410 Gone after ``after_events`` events;
+      ``"mute"`` — keep the stream open but send no event after ``after_events`` (a watch
+      that silently misses changes, which only a relist repairs).
     """
 
     verb: str
@@ -152,7 +158,9 @@ class KubeApiStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -255,16 +263,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(_Reset, OSError, ValueError):
             super().handle()
-        except (_Reset, OSError, ValueError):
-            pass
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             super().finish()
-        except (OSError, ValueError):
-            pass
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -281,6 +285,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- plumbing ------------------------------------------------------------------------
 
     def _dispatch(self, method: str) -> None:
+        if self.api._stopping.is_set():  # a server going down resets kept-alive connections
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            raise _Reset()
         split = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         body = self._read_body()
@@ -316,6 +324,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, code: int, data: bytes, content_type: str, headers: dict[str, str]) -> None:
+        # Logged first: the client may act on the answer before this thread runs again.
+        self.api._log(Request(self._method, self._split.path, self._split.query, self._verb, code))
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -323,7 +333,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
-        self.api._log(Request(self._method, self._split.path, self._split.query, self._verb, code))
 
     def _json(self, code: int, obj: Obj, headers: dict[str, str] | None = None) -> None:
         self._send(code, json.dumps(obj).encode(), "application/json", headers or {})
@@ -432,18 +441,24 @@ class _Handler(BaseHTTPRequestHandler):
         kind_name = KINDS.get(kind[1], kind[1].capitalize())
         api_version = kind[0].removeprefix("apis/").removeprefix("api/")
         self._json(
-            200, {"apiVersion": api_version, "kind": f"{kind_name}List", "metadata": meta, "items": items}
+            200,
+            {
+                "apiVersion": api_version,
+                "kind": f"{kind_name}List",
+                "metadata": meta,
+                "items": items,
+            },
         )
 
     def _watch(
         self, kind: Kind, ns: str | None, name: None, query: dict[str, str], body: bytes, fault: Any
     ) -> None:
         store = self.api.store
+        self.api._log(Request("GET", self._split.path, self._split.query, "watch", 200))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        self.api._log(Request("GET", self._split.path, self._split.query, "watch", 200))
         labels, fields = query.get("labelSelector"), query.get("fieldSelector")
         seconds = min(float(query.get("timeoutSeconds") or 1800), self.api.max_watch_seconds)
         deadline = time.monotonic() + seconds
@@ -461,12 +476,15 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.action == "gone":
                     self._chunk(_gone(0, store.revision))
                     return False
+                if fault.action == "mute":
+                    return True  # swallowed: the watch stays open and says nothing
             self._chunk({"type": event_type, "object": obj})
             sent += 1
             return True
 
-        if fault is not None and fault.after_events == 0 and not deliver("", {}):
-            self._end()  # a "gone" fault before any event
+        if fault is not None and fault.after_events == 0 and fault.action in ("drop", "gone"):
+            deliver("", {})  # cuts the stream or sends the 410 before any event
+            self._end()
             return
         if rv_param in (None, "", "0"):
             items, last = store.list(kind, ns, labels, fields)
@@ -482,7 +500,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         next_bookmark = time.monotonic() + (self.api.bookmark_interval or 0)
         label_match, field_match = parse_label_selector(labels), parse_field_selector(fields)
-        while not self.api._stopping.is_set():
+        while True:
+            if self.api._stopping.is_set():
+                self.connection.shutdown(socket.SHUT_RDWR)
+                raise _Reset()
             now = time.monotonic()
             if now >= deadline:
                 break
@@ -493,7 +514,7 @@ class _Handler(BaseHTTPRequestHandler):
                 events = store.events_after(last)
                 if not events:
                     store.cond.wait(min(deadline - now, 0.25))
-                    events = store.events_after(last)
+                    continue  # re-check compaction before reading what arrived
             for event in events:
                 last = event.resource_version
                 if event.kind != kind or (ns is not None and event.namespace != ns):
@@ -506,8 +527,13 @@ class _Handler(BaseHTTPRequestHandler):
             if bookmarks and self.api.bookmark_interval and time.monotonic() >= next_bookmark:
                 next_bookmark = time.monotonic() + self.api.bookmark_interval
                 self._chunk(
-                    {"type": "BOOKMARK", "object": {"kind": KINDS.get(kind[1], ""),
-                     "metadata": {"resourceVersion": str(store.revision)}}}
+                    {
+                        "type": "BOOKMARK",
+                        "object": {
+                            "kind": KINDS.get(kind[1], ""),
+                            "metadata": {"resourceVersion": str(store.revision)},
+                        },
+                    }
                 )
         self._end()
 
@@ -591,7 +617,9 @@ def _validate(kind: Kind, ns: str, obj: Any) -> Obj | None:
         )
     name = meta.get("name") or meta.get("generateName", "")
     if not name:
-        return _status(422, "Invalid", "metadata.name: Required value: name or generateName is required")
+        return _status(
+            422, "Invalid", "metadata.name: Required value: name or generateName is required"
+        )
     check = name if meta.get("name") else name + "x"
     if len(check) > 253 or not _DNS1123_SUBDOMAIN.match(check):
         return _status(

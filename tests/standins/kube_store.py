@@ -207,7 +207,8 @@ def parse_label_selector(selector: str | None) -> Callable[[Obj], bool]:
             key, value = (part.strip() for part in term.replace("==", "=").split("=", 1))
             tests.append(lambda lab, k=key, v=value: lab.get(k) == v)
         elif term.startswith("!"):
-            tests.append(lambda lab, k=term[1:].strip(): k not in lab)
+            absent = term[1:].strip()
+            tests.append(lambda lab, k=absent: k not in lab)
         else:
             tests.append(lambda lab, k=term: k in lab)
 

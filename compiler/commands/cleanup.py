@@ -1,0 +1,81 @@
+"""``kftest cleanup``: list, and with ``--yes`` delete, what failed tests left behind.
+
+A dry run by default. Exit 0 when everything asked for was done, 1 when some deletion failed
+(the others still happened), 3 when the cluster could not be reached after retries.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from compiler.commands.common import echo
+from compiler.diagnostics import UsageError
+from compiler.operate import cleanup
+from compiler.operate.cleanup_kinds import KINDS
+from compiler.operate.cluster import policy_for
+from compiler.operate.durations import parse_duration
+
+
+def run(
+    *,
+    older_than: str,
+    namespace: str,
+    all_namespaces: bool,
+    selector: str,
+    kinds: Sequence[str],
+    yes: bool,
+    fmt: str,
+    page_size: int,
+    kubeconfig: str | None,
+    context: str | None,
+    retry_timeout: float,
+) -> int:
+    try:
+        age = parse_duration(older_than)
+    except ValueError as exc:
+        raise UsageError(f"--older-than: {exc}") from None
+    if page_size < 1:
+        raise UsageError(f"--page-size {page_size}: must be at least 1")
+    if retry_timeout <= 0:
+        raise UsageError(f"--retry-timeout {retry_timeout}: must be positive")
+    policy = policy_for(retry_timeout)
+    connection: list[Any] = []
+
+    def connect() -> Any:
+        if not connection:
+            from compiler.operate.cluster import Cluster
+
+            connection.append(
+                Cluster.connect(os.environ, kubeconfig=kubeconfig, context=context, policy=policy)
+            )
+        return connection[0]
+
+    options = cleanup.KindOptions(
+        namespace=None if all_namespaces else namespace,
+        selector=selector or None,
+        page_size=page_size,
+        cluster=connect,
+    )
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise UsageError(f"--kind {unknown[0]}: unknown; known kinds: {', '.join(sorted(KINDS))}")
+    chosen = [KINDS[name](options) for name in dict.fromkeys(kinds or KINDS)]
+    text = fmt == "text"
+    if text:
+        echo(cleanup.format_header(age, chosen))
+    try:
+        report = cleanup.cleanup(
+            chosen,
+            age,
+            now=datetime.now(timezone.utc),
+            delete=yes,
+            progress=(lambda outcome: echo(cleanup.format_outcome(outcome))) if text else None,
+        )
+    finally:
+        if connection:
+            connection[0].close()
+    echo(cleanup.format_footer(report) if text else cleanup.render_json(report))
+    return report.exit_code

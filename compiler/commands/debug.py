@@ -1,0 +1,122 @@
+"""``kftest debug``: explain a workflow's failure in one command.
+
+TARGET is a workflow name (read from the cluster, with the failed pods' logs and events), a
+YAML/JSON file, or the final object ``kftest run`` saved to ``gs://.../<name>.yaml``.
+Exit code 1 when a workflow failed or errored, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from compiler.commands.common import echo
+from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
+from compiler.operate import debug, sources
+from compiler.operate.cluster import policy_for
+
+
+def run(
+    targets: Sequence[str],
+    *,
+    namespace: str,
+    tail: int,
+    fmt: str,
+    kubeconfig: str | None,
+    context: str | None,
+    cluster_name: str | None,
+    project: str | None,
+    retry_timeout: float,
+) -> int:
+    if tail < 0:
+        raise UsageError(f"--tail {tail}: must be 0 or more")
+    if retry_timeout <= 0:
+        raise UsageError(f"--retry-timeout {retry_timeout}: must be positive")
+    classified = [sources.classify(target) for target in targets]
+    live = _Live(kubeconfig, context, retry_timeout)
+    summaries: list[debug.Summary] = []
+    try:
+        for target in classified:
+            summaries += _summaries(target, namespace, tail, live, cluster_name, project)
+    finally:
+        live.close()
+    if fmt == "json":
+        echo(debug.render_json(summaries))
+    else:
+        echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
+    return EXIT_PROBLEMS if any(summary.is_failure for summary in summaries) else EXIT_OK
+
+
+class _Live:
+    """The cluster connection, made on first use (files and GCS objects need none)."""
+
+    def __init__(self, kubeconfig: str | None, context: str | None, retry_timeout: float) -> None:
+        self.kubeconfig, self.context = kubeconfig, context
+        self.policy = policy_for(retry_timeout)
+        self._cluster: Any = None
+
+    @property
+    def cluster(self) -> Any:
+        if self._cluster is None:
+            from compiler.operate.cluster import Cluster
+
+            self._cluster = Cluster.connect(
+                os.environ, kubeconfig=self.kubeconfig, context=self.context, policy=self.policy
+            )
+        return self._cluster
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def _summaries(
+    target: sources.Target,
+    namespace: str,
+    tail: int,
+    live: _Live,
+    cluster_name: str | None,
+    project: str | None,
+) -> list[debug.Summary]:
+    if target.kind == "file":
+        workflows = sources.read_file(target.value)
+        return [
+            debug.summarize(wf, None, cluster=cluster_name, project=project, source=target.value)
+            for wf in workflows
+        ]
+    if target.kind == "gcs":
+        from compiler.operate import storage
+
+        data = storage.read(target.value, timeout=live.policy.timeout)
+        text = data.decode("utf-8", errors="replace")
+        return [
+            debug.summarize(wf, None, cluster=cluster_name, project=project, source=target.value)
+            for wf in sources.parse(text, target.value)
+        ]
+    from compiler.operate import pods
+    from compiler.operate.cluster import NotFound
+
+    cluster = live.cluster
+    try:
+        workflow = cluster.get_workflow(namespace, target.value)
+    except NotFound:
+        raise UsageError(
+            f"workflow {target.value} not found in namespace {namespace} (wrong --namespace, "
+            f"or already deleted: debug the copy kftest run saved instead, "
+            f"kftest debug gs://BUCKET/.../{target.value}.yaml)"
+        ) from None
+    if cluster_name is None or project is None:
+        found_cluster, found_project = cluster.gke_location()
+        cluster_name = cluster_name or found_cluster
+        project = project or found_project
+    info = pods.gather(cluster, workflow, tail)
+    return [
+        debug.summarize(
+            workflow,
+            info,
+            cluster=cluster_name,
+            project=project,
+            source=f"cluster, namespace {namespace}",
+        )
+    ]

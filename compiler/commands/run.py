@@ -1,0 +1,359 @@
+"""``kftest run``: the Prow entrypoint — select, compile, validate, submit, wait, report.
+
+The work (compile, submit, wait) runs in a worker thread; the main thread waits for it or for
+SIGTERM/SIGINT, then reports from whatever state the worker reached. So the report is
+written in every case: all workflows done, a submission error, the timeout, the cluster or
+storage unreachable, or Prow stopping the job.
+
+Exit codes: 0 every workflow succeeded (and no junit failures), 1 a workflow failed, errored,
+timed out, was invalid, or the run was stopped, 2 usage error, 3 cluster or storage
+unreachable after retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from compiler import pipeline
+from compiler.commands.common import build_options
+from compiler.diagnostics import (
+    EXIT_INFRA,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Diagnostic,
+    InfraError,
+    KftestError,
+    UsageError,
+)
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE
+from compiler.report.buildlog import BuildLog, Redactor
+from compiler.report.job import JobInfo
+from compiler.report.layout import GcsLayout, gcs_layout
+from compiler.report.outcome import WorkflowOutcome
+from compiler.report.reporter import Reporter
+from compiler.report.storage import GcsStorage
+from compiler.submit.duration import parse_duration
+from compiler.submit.retry import RetryPolicy
+from compiler.submit.signals import Interrupts
+
+log = logging.getLogger("kftest.run")
+
+DEFAULT_UI_URL = "http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    bucket: str | None = DEFAULT_BUCKET  # None: no GCS upload (local and $ARTIFACTS only)
+    gcs_layout: str = "prow"
+    namespace: str = DEFAULT_NAMESPACE
+    kubeconfig: Path | None = None
+    context: str | None = None
+    timeout: float = 180 * 60.0
+    ui_url_template: str = DEFAULT_UI_URL
+    output_dir: Path | None = None
+    grace: float = 10.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    resync: float = 60.0
+
+
+def run(
+    *,
+    bucket: str | None,
+    no_upload: bool,
+    gcs_layout: str,
+    namespace: str,
+    kubeconfig: Path | None,
+    context: str | None,
+    wait_timeout: str,
+    ui_url_template: str,
+    output_dir: Path | None,
+    grace_period: str,
+    retry_timeout: str,
+    **common: Any,
+) -> int:
+    """The CLI entry: parse the options, then ``execute``."""
+    try:
+        settings = RunSettings(
+            bucket=None if no_upload else (bucket or DEFAULT_BUCKET),
+            gcs_layout=gcs_layout,
+            namespace=namespace,
+            kubeconfig=kubeconfig,
+            context=context,
+            timeout=parse_duration(wait_timeout),
+            ui_url_template=ui_url_template,
+            output_dir=output_dir,
+            grace=parse_duration(grace_period),
+            retry=RetryPolicy(timeout=parse_duration(retry_timeout)),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    options = build_options(
+        **common,
+        placeholders=False,
+        namespace=namespace,
+        bucket=settings.bucket or DEFAULT_BUCKET,
+    )
+    return execute(options, settings)
+
+
+def execute(options: pipeline.Options, settings: RunSettings) -> int:
+    """Run and report. ``options.environ`` is the whole environment (Prow variables,
+    KUBECONFIG, STORAGE_EMULATOR_HOST, ...)."""
+    env = options.environ
+    job = JobInfo.from_env(env, options.job_type)
+    check_template(settings.ui_url_template)
+    layout = gcs_layout(job, settings.bucket, settings.gcs_layout) if settings.bucket else None
+    redactor = Redactor()
+    with BuildLog(redactor) as build_log:
+        state = _State()
+        with Interrupts(settings.grace, on_signal=state.interrupt) as interrupts:
+            storage = (
+                GcsStorage(
+                    settings.bucket,
+                    env=env,
+                    policy=settings.retry,
+                    policy_now=lambda: within(settings.retry, interrupts.deadline()),
+                )
+                if settings.bucket
+                else None
+            )
+            output_dir = settings.output_dir or Path(tempfile.mkdtemp(prefix="kftest-run-"))
+            artifacts = Path(job.artifacts) if job.artifacts else None
+            reporter = Reporter(
+                job,
+                output_dir=output_dir,
+                storage=storage,
+                layout=layout,
+                artifacts_dir=artifacts,
+                redactor=redactor,
+            )
+            _announce(job, layout, output_dir)
+            reporter.started([])
+            if reporter.storage_error is None:
+                worker = threading.Thread(
+                    target=_work,
+                    args=(state, options, settings, reporter, redactor),
+                    name="kftest-run",
+                    daemon=True,
+                )
+                worker.start()
+                while worker.is_alive() and not interrupts.event.is_set():
+                    worker.join(0.1)
+            aborted = interrupts.event.is_set() and not state.done.is_set()
+            outcomes = state.final(aborted)
+            verdict = reporter.finish(
+                outcomes,
+                aborted=aborted,
+                failed=state.error is not None,
+                build_log=build_log.text,
+            )
+        if layout is not None and reporter.storage_error is None:
+            log.info("results: %s", layout.gs())
+        log.info("local copy: %s", output_dir)
+    if state.error is not None and not isinstance(state.error, InfraError):
+        if isinstance(state.error, UsageError):
+            return EXIT_USAGE
+        return EXIT_PROBLEMS
+    if isinstance(state.error, InfraError) or reporter.storage_error is not None:
+        return EXIT_INFRA
+    return EXIT_OK if verdict.passed else EXIT_PROBLEMS
+
+
+def check_template(template: str) -> None:
+    try:
+        template.format(namespace="ns", name="name")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UsageError(
+            f"--ui-url-template {template!r}: only {{namespace}} and {{name}} may be used ({exc})"
+        ) from None
+
+
+def within(policy: RetryPolicy, deadline: float | None) -> RetryPolicy:
+    """``policy`` shrunk to end by ``deadline`` (time.monotonic()), once a signal set one."""
+    if deadline is None:
+        return policy
+    remaining = max(0.1, deadline - time.monotonic())
+    return replace(
+        policy,
+        timeout=min(policy.timeout, remaining),
+        connect_timeout=min(policy.connect_timeout, remaining),
+        read_timeout=min(policy.read_timeout, remaining),
+    )
+
+
+def _announce(job: JobInfo, layout: GcsLayout | None, output_dir: Path) -> None:
+    log.info(
+        "kftest run: %s job %s, build %s%s",
+        job.job_type or "(no JOB_TYPE)",
+        job.job_name or "(no JOB_NAME)",
+        job.build or "(no BUILD_ID)",
+        f", PR {job.pull_number}" if job.pull_number else "",
+    )
+    where = layout.gs() if layout is not None else "no GCS upload"
+    log.info("results go to %s (local copy in %s)", where, output_dir)
+
+
+class _State:
+    """What the worker has done so far; read by the main thread when it reports."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.outcomes: list[WorkflowOutcome] = []
+        self.waiter: Any = None
+        self.waited: Any = None  # the WaitResult, once the wait is over
+        self.error: KftestError | None = None
+        self.done = threading.Event()
+        self.stop = threading.Event()
+
+    def interrupt(self) -> None:
+        self.stop.set()
+        waiter = self.waiter
+        if waiter is not None:
+            waiter.interrupt()
+
+    def final(self, aborted: bool) -> list[WorkflowOutcome]:
+        """The outcomes, with the waiter's latest state folded in."""
+        with self.lock:
+            outcomes = [replace(outcome) for outcome in self.outcomes]
+            waiter, waited = self.waiter, self.waited
+        if waiter is not None:
+            result = waited if waited is not None else waiter.snapshot()
+            for outcome in outcomes:
+                if outcome.name in result.phases:
+                    outcome.phase = result.phases[outcome.name] or outcome.phase
+                    outcome.object = result.objects.get(outcome.name) or outcome.object
+                    outcome.timed_out = outcome.name in result.timed_out
+        for outcome in outcomes:
+            outcome.aborted = aborted
+        return outcomes
+
+
+def _work(
+    state: _State,
+    options: pipeline.Options,
+    settings: RunSettings,
+    reporter: Reporter,
+    redactor: Redactor,
+) -> None:
+    try:
+        _submit_and_wait(state, options, settings, reporter, redactor)
+    except KftestError as exc:
+        state.error = exc
+        log.error("%s", exc)
+    except Exception as exc:  # a bug: report what we have rather than lose the report
+        state.error = KftestError(f"internal error: {type(exc).__name__}: {exc}")
+        log.error("internal error: %s: %s (the report is still written)", type(exc).__name__, exc)
+    finally:
+        state.done.set()
+
+
+def _submit_and_wait(
+    state: _State,
+    options: pipeline.Options,
+    settings: RunSettings,
+    reporter: Reporter,
+    redactor: Redactor,
+) -> None:
+    from compiler.formats.text import format_diagnostic
+    from compiler.submit import create
+    from compiler.submit.batch import MultiWaiter
+    from compiler.submit.kube import KubeSession
+
+    result = pipeline.compile_selected(options)
+    if result.plan is not None:
+        for note in result.plan.notes:
+            log.info("%s", note)
+        selected = [decision.entry.name for decision in result.plan.decisions if decision.run]
+        log.info("selected %d entr%s: %s", len(selected), "y" if len(selected) == 1 else "ies",
+                 ", ".join(selected) or "(none)")  # fmt: skip
+    for diagnostic in result.diagnostics:
+        (log.error if diagnostic.is_error else log.warning)("%s", format_diagnostic(diagnostic))
+    outcomes = outcomes_of(result, options, settings)
+    with state.lock:
+        state.outcomes = outcomes
+    runnable = [o for o in outcomes if not o.diagnostics]
+    if state.stop.is_set():
+        return
+    session = KubeSession.from_environment(
+        options.environ, kubeconfig=settings.kubeconfig, context=settings.context
+    )
+    redactor.add(session.secrets)
+    bodies: list[dict[str, Any]] = []
+    by_name = {w.name: w for w in result.workflows}
+    for outcome in runnable:
+        if state.stop.is_set():
+            return
+        body = create.prepare(by_name[outcome.name].document, outcome.namespace)
+        try:
+            created = create.create_workflow(session, body, policy=settings.retry)
+        except create.SubmitError as exc:
+            log.error("%s", exc)
+            with state.lock:
+                outcome.submit_error = str(exc)
+            continue
+        with state.lock:
+            outcome.submitted = True
+            outcome.object = created.object
+        bodies.append(body)
+        log.info("workflow %s/%s %s: %s", outcome.namespace, outcome.name, created.state,
+                 outcome.ui_url)  # fmt: skip
+    if state.stop.is_set():
+        return
+    reporter.started(outcomes)
+    waiter = MultiWaiter(
+        session,
+        bodies,
+        timeout=settings.timeout,
+        policy=settings.retry,
+        on_change=lambda change: log.info("%s", change.line()),
+        resync=settings.resync,
+    )
+    with state.lock:
+        state.waiter = waiter
+    if state.stop.is_set():
+        return
+    waited = waiter.run()
+    with state.lock:
+        state.waited = waited
+    for name in waited.timed_out:
+        log.error("workflow %s: timed out after %.0fs", name, settings.timeout)
+
+
+def outcomes_of(
+    result: pipeline.BuildResult, options: pipeline.Options, settings: RunSettings
+) -> list[WorkflowOutcome]:
+    """One outcome per compiled workflow; entries (or the config) with errors and no workflow
+    get one too, so that every problem shows up as a failed junit testcase."""
+    errors: dict[str | None, list[Diagnostic]] = {}
+    for diagnostic in result.diagnostics:
+        if diagnostic.is_error:
+            errors.setdefault(diagnostic.workflow, []).append(diagnostic)
+    outcomes: list[WorkflowOutcome] = []
+    if None in errors:  # problems of the configuration as a whole
+        outcomes.append(
+            WorkflowOutcome(entry=options.config_file, name="", diagnostics=errors[None])
+        )
+    compiled_entries = set()
+    for workflow in result.workflows:
+        compiled_entries.add(workflow.entry.name)
+        namespace = (workflow.document.get("metadata") or {}).get("namespace") or settings.namespace
+        outcomes.append(
+            WorkflowOutcome(
+                entry=workflow.entry.name,
+                name=workflow.name,
+                namespace=str(namespace),
+                ui_url=settings.ui_url_template.format(namespace=namespace, name=workflow.name),
+                diagnostics=list(errors.get(workflow.entry.name, [])),
+            )
+        )
+    for entry, diagnostics in errors.items():
+        if entry is not None and entry not in compiled_entries:
+            outcomes.append(WorkflowOutcome(entry=entry, name="", diagnostics=diagnostics))
+    return outcomes

@@ -1,0 +1,214 @@
+"""Evaluate one ``app_dir`` + ``component`` entry with a jsonnet backend (inside a worker)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compiler.diagnostics import Diagnostic
+from compiler.evaluate import documents, errors, layout
+from compiler.evaluate import params as params_mod
+from compiler.evaluate.backend import Backend, JsonnetError
+from compiler.evaluate.sandbox import Importer
+from compiler.paths import relative_to_repo
+
+if TYPE_CHECKING:
+    from compiler.evaluate import EvalRequest, EvalResult
+
+
+@dataclass
+class Outcome:
+    """A result, and whether the backend itself reported an error (worth a second opinion)."""
+
+    result: EvalResult
+    backend_error: bool = False
+
+
+@dataclass
+class _Run:
+    request: EvalRequest
+    repo_root: Path
+    importer: Importer
+    file: str  # the component, repo-relative
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def rel(self, path: str | Path) -> str:
+        return relative_to_repo(path, self.repo_root)
+
+
+def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
+    entry = request.entry
+    repo_root = request.repo_root.resolve()
+    app_dir, component_name = entry.app_dir or "", entry.component or ""
+    found = layout.find_component(
+        app_dir, component_name, repo_root, request.repos_dir, request.prow_env
+    )
+    if isinstance(found, layout.NotFound):
+        return Outcome(_empty(request, [_at_entry(request, "component-missing", found)]))
+
+    roots = layout.allowed_roots(repo_root, request.repos_dir, request.jpath)
+    search = layout.search_path(found, repo_root, request.jpath)
+    importer = Importer(roots, search, show=lambda path: relative_to_repo(path, repo_root))
+    run = _Run(request, repo_root, importer, relative_to_repo(found.file, repo_root))
+    for path in filter(None, (found.file, found.params_file)):
+        if not importer.allowed(str(path)):
+            message = (
+                f"{run.rel(path)} resolves to {path.resolve()}, outside the repository "
+                "and the library dirs"
+            )
+            missing = layout.NotFound("app_dir", message)
+            return Outcome(_empty(request, [_at_entry(request, "import-denied", missing)]))
+
+    ksonnet_params: dict[str, Any] = {}
+    if found.params_file is not None:
+        value, failed = _evaluate(run, backend, found.params_file, {}, {})
+        if value is None or not isinstance(value, dict):
+            if value is not None:
+                run.diagnostics.append(
+                    Diagnostic(
+                        "jsonnet-error",
+                        "params.libsonnet must evaluate to an object "
+                        "({global: {...}, components: {<component>: {...}}})",
+                        file=run.rel(found.params_file),
+                    )
+                )
+            return Outcome(_finish(run, None), backend_error=failed)
+        ksonnet_params = value
+    defaults = (ksonnet_params.get("components") or {}).get(component_name) or {}
+    if not isinstance(defaults, dict):
+        defaults = {}
+    merged = params_mod.merge(defaults, entry.params, request.run_params)
+    ext_codes = params_mod.ext_codes(component_name, merged, ksonnet_params, request.run_params)
+    value, failed = _evaluate(run, backend, found.file, ext_codes, params_mod.tla_codes(merged))
+    result = _finish(run, value, merged)
+    return Outcome(result, backend_error=failed)
+
+
+def _evaluate(
+    run: _Run,
+    backend: Backend,
+    path: Path,
+    ext_codes: dict[str, str],
+    tla_codes: dict[str, str],
+) -> tuple[Any, bool]:
+    """The value of the file at ``path`` (None on error, with a diagnostic) and whether the
+    failure came from the backend."""
+    file = run.rel(path)
+    try:
+        content = run.importer.read_main(path)
+    except OSError as exc:
+        run.diagnostics.append(Diagnostic("jsonnet-error", f"cannot read: {exc}", file=file))
+        return None, False
+    if not content.strip():
+        run.diagnostics.append(
+            Diagnostic("jsonnet-error", "the file is empty", file=file, line=1, column=1)
+        )
+        return None, False
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"not valid UTF-8 (byte 0x{content[exc.start]:02x}); jsonnet files must be UTF-8"
+        run.diagnostics.append(
+            Diagnostic("jsonnet-error", message, file=file, line=line, column=column)
+        )
+        return None, False
+    try:
+        output = backend.evaluate(
+            str(path),
+            text,
+            import_callback=run.importer,
+            ext_codes=ext_codes,
+            tla_codes=tla_codes,
+        )
+    except JsonnetError as exc:
+        run.diagnostics.extend(_error_diagnostics(run, str(exc), file))
+        return None, not run.importer.denials
+    return json.loads(output), False
+
+
+def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
+    importer = run.importer
+    if importer.denials:
+        return [
+            Diagnostic(
+                "import-denied",
+                f"import {denial.target!r} denied: it resolves to {denial.resolved}, outside "
+                "the repository, kftest's lib/ and the -J dirs",
+                file=run.rel(denial.importer) if denial.importer else file,
+                line=denial.line,
+                column=denial.column,
+            )
+            for denial in importer.denials
+        ]
+    parsed = errors.parse(text)
+    message = importer.failures[-1] if importer.failures else parsed.message
+    frames = parsed.frames
+    inside = [frame for frame in frames if _inside(frame.file, run.repo_root)]
+    if frames and (not inside or inside[0] != frames[0]):
+        # Raised in a library outside the repository (kftest's lib/, a -J dir): report it at
+        # the user's own code, and say where it came from.
+        origin = frames[0]
+        message += f" (raised at {run.rel(origin.file)}:{origin.line})"
+    if not inside:
+        return [Diagnostic("jsonnet-error", message, file=file)]
+    chosen = inside[0]
+    return [
+        Diagnostic(
+            "jsonnet-error",
+            message,
+            file=run.rel(chosen.file),
+            line=chosen.line,
+            column=chosen.column,
+        )
+    ]
+
+
+def _inside(path: str, root: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(root)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _finish(run: _Run, value: Any, merged: dict[str, Any] | None = None) -> EvalResult:
+    from compiler.evaluate import EvalResult
+
+    docs: list[dict[str, Any]] = []
+    diagnostics = list(run.diagnostics)
+    if value is not None:
+        docs, problems = documents.workflows_from(value, run.file)
+        diagnostics += problems
+    return EvalResult(
+        documents=docs,
+        source=run.file,
+        imports=frozenset(run.rel(path) for path in run.importer.loaded),
+        params=merged or {},
+        diagnostics=[d.with_workflow(run.request.entry.name) for d in diagnostics],
+    )
+
+
+def _at_entry(request: EvalRequest, rule: str, found: layout.NotFound) -> Diagnostic:
+    where = request.entry.where(found.key)
+    if where == request.entry.position and found.key == "component":
+        where = request.entry.where("app_dir")
+    return Diagnostic(
+        rule,
+        found.message,
+        file=where.file or request.config_file,
+        line=where.line,
+        column=where.column,
+        workflow=request.entry.name,
+    )
+
+
+def _empty(request: EvalRequest, diagnostics: list[Diagnostic]) -> EvalResult:
+    from compiler.evaluate import EvalResult
+
+    return EvalResult(
+        documents=[], source=None, imports=frozenset(), params={}, diagnostics=diagnostics
+    )

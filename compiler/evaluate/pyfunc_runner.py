@@ -1,0 +1,98 @@
+"""Call a prow_config.yaml ``py_func`` in a fresh interpreter and print its workflow as JSON.
+
+Run by ``compiler.evaluate.pyfunc`` as ``python -B -E <this file>``, never imported by kftest:
+user code runs in its own process, so its imports, globals and crashes cannot touch kftest.
+Standard library only, because ``sys.path`` here is the user's ``python_paths`` and nothing of
+kftest.
+
+stdin:  {"func": "pkg.module.function", "kwargs": {...}, "paths": [...]}
+stdout: one JSON object, {"status": "ok", "workflow": ..., "files": [...]} or
+        {"status": "missing" | "error", "message": ..., "file": ..., "line": ...}
+Anything the user code prints goes to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+
+def main() -> int:
+    reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # the user's prints, even from C code, must not corrupt the reply
+    request = json.load(sys.stdin)
+    paths = [os.path.realpath(path) for path in request["paths"]]
+    sys.path[:1] = paths  # drop this runner's own directory
+    answer = run(request["func"], request["kwargs"], paths)
+    reply.write(json.dumps(answer, default=str))
+    reply.close()
+    return 0
+
+
+def run(func: str, kwargs: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    module_name, _, name = func.rpartition(".")
+    if not module_name:
+        return {"status": "missing", "message": f"{func!r} is not of the form module.function"}
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            searched = ", ".join(paths) or "no python_paths"
+            return {"status": "missing", "message": f"no module named {exc.name!r} ({searched})"}
+        return _failure(f"importing {module_name} failed:", exc, paths)
+    except BaseException as exc:
+        return _failure(f"importing {module_name} failed:", exc, paths)
+    if not hasattr(module, name):
+        return {"status": "missing", "message": f"module {module_name} has no {name!r}"}
+    function = getattr(module, name)
+    if not callable(function):
+        kind = type(function).__name__
+        return {"status": "missing", "message": f"{func} is not a function (it is a {kind})"}
+    try:
+        workflow = function(**kwargs)
+    except BaseException as exc:
+        return _failure(f"{func} raised", exc, paths)
+    return {"status": "ok", "workflow": workflow, "files": _user_files(paths)}
+
+
+def _failure(what: str, exc: BaseException, paths: list[str]) -> dict[str, Any]:
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
+    file, line = _where(exc, paths)
+    return {
+        "status": "error",
+        "message": f"{what} {detail[-1] if detail else type(exc).__name__}",
+        "file": file,
+        "line": line,
+    }
+
+
+def _where(exc: BaseException, paths: list[str]) -> tuple[str | None, int | None]:
+    """The innermost frame in user code (a SyntaxError's own place first)."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return exc.filename, exc.lineno
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if _under(frame.filename, paths):
+            return frame.filename, frame.lineno
+    return None, None
+
+
+def _user_files(paths: list[str]) -> list[str]:
+    files = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and _under(file, paths):
+            files.add(os.path.realpath(file))
+    return sorted(files)
+
+
+def _under(file: str, paths: list[str]) -> bool:
+    real = os.path.realpath(file)
+    return any(real.startswith(path + os.sep) for path in paths)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""What one worker process does for one request, and what the parent reports when it cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from compiler.diagnostics import Diagnostic
+from compiler.evaluate import component, layout, pyfunc
+from compiler.evaluate.backend import Backend
+from compiler.evaluate.pool import Failure, Notify
+from compiler.paths import relative_to_repo
+
+if TYPE_CHECKING:
+    from compiler.evaluate import EvalRequest, EvalResult
+
+#: A py_func bounds itself (its subprocess has the request's timeout); this is the margin the
+#: worker gets on top to report it.
+PYFUNC_GRACE = 5.0
+#: The caller's ``finish`` step is kftest's own code: a generous bound, only against a hang.
+FINISH_BUDGET = 120.0
+
+Finish = Callable[["EvalRequest", "EvalResult"], Any]
+
+
+@dataclass(frozen=True)
+class Task:
+    request: EvalRequest
+    backend: Backend
+    finish: Finish | None = None
+
+
+def budget(task: Task) -> float:
+    timeout = task.request.timeout
+    return timeout + PYFUNC_GRACE if is_py_func(task.request) else timeout
+
+
+def work(task: Task, notify: Notify) -> Any:
+    result = evaluate_here(task.request, task.backend, notify)
+    if task.finish is None:
+        return result
+    notify(result, FINISH_BUDGET)
+    return task.finish(task.request, result)
+
+
+def evaluate_here(request: EvalRequest, backend: Backend, notify: Notify) -> EvalResult:
+    if is_py_func(request):
+        return pyfunc.evaluate_py_func(request)
+    outcome = component.evaluate_component(request, backend)
+    reference = backend.reference()
+    if outcome.backend_error and reference is not None:
+        # The reference binding's messages locate errors better, and its verdict counts.
+        notify(outcome.result, request.timeout)
+        return component.evaluate_component(request, reference).result
+    return outcome.result
+
+
+def is_py_func(request: EvalRequest) -> bool:
+    return bool(request.entry.py_func) and not request.entry.app_dir
+
+
+def lost(request: EvalRequest, failure: Failure) -> EvalResult:
+    """The result for a request whose worker timed out or died."""
+    from compiler.evaluate import EvalResult
+
+    from_partial = _evaluated(failure.partial)
+    if from_partial is not None:
+        return from_partial
+    entry = request.entry
+    if failure.timed_out:
+        message = f"evaluation did not finish within {request.timeout:g} s (does it terminate?)"
+    else:
+        message = f"the evaluation {failure.reason} (a bug in the jsonnet binding?)"
+    where = entry.where("py_func" if is_py_func(request) else "component")
+    file, line, column = where.file or request.config_file, where.line, where.column
+    source = None
+    if not is_py_func(request):
+        found = layout.find_component(
+            entry.app_dir or "",
+            entry.component or "",
+            request.repo_root.resolve(),
+            request.repos_dir,
+            request.prow_env,
+        )
+        if isinstance(found, layout.Component):
+            source = relative_to_repo(found.file, request.repo_root)
+            file, line, column = source, None, None
+    diagnostic = Diagnostic(
+        "jsonnet-error", message, file=file, line=line, column=column, workflow=entry.name
+    )
+    return EvalResult(
+        documents=[], source=source, imports=frozenset(), params={}, diagnostics=[diagnostic]
+    )
+
+
+def _evaluated(partial: Any) -> EvalResult | None:
+    from compiler.evaluate import EvalResult
+
+    return partial if isinstance(partial, EvalResult) else None

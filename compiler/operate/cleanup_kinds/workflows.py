@@ -1,0 +1,72 @@
+"""Argo workflows, aged by ``status.startedAt`` (as the seed's cleanup_ci did), else by
+``metadata.creationTimestamp`` for workflows that never started."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from compiler.operate.cleanup import DeleteFailed, Gone, KindOptions, Resource
+from compiler.operate.cluster import NotFound, Refused
+from compiler.operate.durations import parse_time
+
+
+class Workflows:
+    name = "workflows"
+
+    def __init__(self, options: KindOptions) -> None:
+        self.options = options
+        self._cluster: Any = None
+
+    @property
+    def cluster(self) -> Any:
+        if self._cluster is None:
+            self._cluster = self.options.cluster()
+        return self._cluster
+
+    def describe_scope(self) -> str:
+        where = (
+            f"in namespace {self.options.namespace}"
+            if self.options.namespace
+            else "in all namespaces"
+        )
+        labels = (
+            f"with labels {self.options.selector}" if self.options.selector else "with any labels"
+        )
+        return f"{where} {labels}"
+
+    def list(self) -> Iterator[Resource]:
+        for item in self.cluster.list_workflows(
+            self.options.namespace, self.options.selector or None, self.options.page_size
+        ):
+            yield resource_of(item)
+
+    def delete(self, resource: Resource) -> None:
+        try:
+            self.cluster.delete_workflow(resource.namespace or "", resource.name)
+        except NotFound:
+            raise Gone(resource.ref) from None
+        except Refused as exc:
+            raise DeleteFailed(str(exc).split(": ", 1)[-1]) from None
+
+
+def resource_of(item: dict[str, Any]) -> Resource:
+    meta = item.get("metadata") or {}
+    status = item.get("status") or {}
+    started = parse_time(status.get("startedAt"))
+    age_from = "status.startedAt"
+    if started is None:
+        started = parse_time(meta.get("creationTimestamp"))
+        age_from = "metadata.creationTimestamp"
+    return Resource(
+        kind="workflows",
+        namespace=meta.get("namespace"),
+        name=str(meta.get("name") or ""),
+        started=started,
+        age_from=age_from,
+        detail=str(status.get("phase") or "no phase"),
+    )
+
+
+def make(options: KindOptions) -> Workflows:
+    return Workflows(options)

@@ -1,0 +1,487 @@
+"""Why did a workflow fail: the summary ``kftest debug`` prints, and ``kftest run`` appends to
+the build log for every failed workflow.
+
+``summarize`` reads only the Workflow object (what the cluster serves, or the final object
+``kftest run`` saves to GCS) plus, when the cluster was asked, what it knows about the failed
+steps' pods (``PodInfo``, gathered by ``compiler.operate.pods``). It never touches the network.
+
+A *failed step* is a Pod node in phase Failed or Error, or a failed node of another kind with
+no failure below it (a DAG that ran out of time). Attempts that a Retry node later retried
+successfully are not failures. For each failed Pod step the summary names the pod (the node
+id, or the v2 pod name of Argo v3+, see ``pod_names``), its exit code and message, and the
+Cloud Logging query that finds its ``main`` container log once the pod is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from compiler.operate import cloud_logging, hints, pod_names
+from compiler.operate.durations import format_duration, format_time, parse_time
+
+FAILED_PHASES = frozenset({"Failed", "Error"})
+_EXIT_CODE = re.compile(r"exit code (\d+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """The ``main`` container as the pod reports it."""
+
+    exit_code: int | None = None
+    reason: str | None = None  # OOMKilled, Error, ImagePullBackOff, ...
+    message: str | None = None
+    restarts: int = 0
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    time: str | None
+    type: str  # Normal, Warning
+    reason: str
+    message: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class PodInfo:
+    """What the cluster said about one failed step's pod. ``found`` False: the pod is gone."""
+
+    name: str
+    found: bool
+    phase: str | None = None
+    container: ContainerState | None = None
+    log_tail: tuple[str, ...] = ()
+    log_error: str | None = None  # why the log could not be read
+    events: tuple[EventInfo, ...] = ()
+    events_error: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeLine:
+    """One node of the tree, in display order."""
+
+    id: str
+    display_name: str
+    type: str
+    phase: str
+    depth: int
+    duration: float | None
+    failed: bool
+    retried: bool = False  # failed, but a later attempt succeeded
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class FailedStep:
+    node_id: str
+    node_name: str  # e.g. "<wf>.run-tests" or "<wf>[1].build"
+    display_name: str
+    template: str
+    type: str
+    phase: str
+    started_at: str | None
+    finished_at: str | None
+    duration: float | None
+    exit_code: int | None
+    message: str
+    pod_name: str | None  # the likeliest; None for nodes that run no pod
+    pod_name_candidates: tuple[str, ...]
+    logging_filter: str | None
+    logging_url: str | None
+    red_herring: bool
+    hints: tuple[str, ...]
+    pod: PodInfo | None  # None: the cluster was not asked (e.g. a saved YAML)
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str
+    namespace: str | None
+    phase: str
+    message: str
+    started_at: str | None
+    finished_at: str | None
+    duration: float | None
+    running: bool
+    pod_name_format: str | None
+    source: str | None
+    nodes: tuple[NodeLine, ...]
+    failed: tuple[FailedStep, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def is_failure(self) -> bool:
+        return self.phase in FAILED_PHASES
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarize(
+    workflow: Mapping[str, Any],
+    pod_info: Mapping[str, PodInfo] | None = None,
+    *,
+    cluster: str | None = None,
+    project: str | None = None,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> Summary:
+    """The summary of one Workflow object.
+
+    ``pod_info``: by node id, what the cluster knows about the failed steps' pods (a node
+    missing from it means its pod is gone); None when the cluster was not asked.
+    ``cluster``/``project``: the GKE cluster and GCP project, for the Cloud Logging query/link.
+    """
+    wf = dict(workflow)
+    meta = _dict(wf.get("metadata"))
+    status = _dict(wf.get("status"))
+    name = str(meta.get("name") or "")
+    namespace = meta.get("namespace")
+    phase = str(status.get("phase") or "Pending")
+    now = now or datetime.now(timezone.utc)
+    nodes = {
+        str(key): {"id": str(key), **node}
+        for key, node in _dict(status.get("nodes")).items()
+        if isinstance(node, dict)
+    }
+    parents = _parents(nodes)
+    retried = _retried(nodes, parents)
+    lines = _tree(nodes, parents, retried, name, now)
+    failed = [
+        _failed_step(wf, node, pod_info, cluster, project, now)
+        for node in _failed_steps(nodes, retried)
+    ]
+    started, finished = parse_time(status.get("startedAt")), parse_time(status.get("finishedAt"))
+    running = phase in ("Pending", "Running") or (started is not None and finished is None)
+    end = finished or (now if started is not None and running else None)
+    return Summary(
+        name=name,
+        namespace=str(namespace) if namespace else None,
+        phase=phase,
+        message=str(status.get("message") or ""),
+        started_at=format_time(started),
+        finished_at=format_time(finished),
+        duration=(end - started).total_seconds() if started and end else None,
+        running=running,
+        pod_name_format=pod_names.pod_name_format(wf),
+        source=source,
+        nodes=tuple(lines),
+        failed=tuple(failed),
+        notes=tuple(_notes(phase, str(status.get("message") or ""), nodes, failed)),
+    )
+
+
+# -- the node tree ---------------------------------------------------------------------------
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _children(node: Mapping[str, Any]) -> list[str]:
+    children = node.get("children")
+    return [str(child) for child in children] if isinstance(children, list) else []
+
+
+def _parents(nodes: Mapping[str, dict[str, Any]]) -> dict[str, str]:
+    parents: dict[str, str] = {}
+    for node_id, node in nodes.items():
+        for child in _children(node):
+            # In a DAG a task is the child of every task it depends on; the first one wins.
+            parents.setdefault(child, node_id)
+    return parents
+
+
+def _retried(nodes: Mapping[str, dict[str, Any]], parents: Mapping[str, str]) -> set[str]:
+    """Failed nodes below a Retry node that eventually succeeded."""
+    retried: set[str] = set()
+    for node_id, node in nodes.items():
+        if node.get("phase") not in FAILED_PHASES:
+            continue
+        seen = {node_id}
+        parent = parents.get(node_id)
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            ancestor = nodes.get(parent, {})
+            if ancestor.get("type") == "Retry" and ancestor.get("phase") == "Succeeded":
+                retried.add(node_id)
+                break
+            parent = parents.get(parent)
+    return retried
+
+
+def _start_key(node: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(node.get("startedAt") or "~"), str(node.get("name") or ""))
+
+
+def _duration(node: Mapping[str, Any], now: datetime) -> float | None:
+    started = parse_time(node.get("startedAt"))
+    if started is None:
+        return None
+    finished = parse_time(node.get("finishedAt"))
+    if finished is None and node.get("phase") not in ("Pending", "Running"):
+        return None
+    return max(0.0, ((finished or now) - started).total_seconds())
+
+
+def _tree(
+    nodes: Mapping[str, dict[str, Any]],
+    parents: Mapping[str, str],
+    retried: set[str],
+    workflow_name: str,
+    now: datetime,
+) -> list[NodeLine]:
+    # The workflow's own node first, then the other roots (the onExit handler) by start time.
+    roots = sorted(
+        (node_id for node_id in nodes if node_id not in parents),
+        key=lambda node_id: (node_id != workflow_name, *_start_key(nodes[node_id])),
+    )
+    lines: list[NodeLine] = []
+    seen: set[str] = set()
+
+    def visit(node_id: str, depth: int) -> None:
+        if node_id in seen or node_id not in nodes:
+            return
+        seen.add(node_id)
+        node = nodes[node_id]
+        phase = str(node.get("phase") or "")
+        lines.append(
+            NodeLine(
+                id=node_id,
+                display_name=str(node.get("displayName") or node.get("name") or node_id),
+                type=str(node.get("type") or ""),
+                phase=phase,
+                depth=depth,
+                duration=_duration(node, now),
+                failed=phase in FAILED_PHASES and node_id not in retried,
+                retried=node_id in retried,
+                message=str(node.get("message") or ""),
+            )
+        )
+        for child in _children(node):
+            visit(child, depth + 1)
+
+    for root in roots:
+        visit(root, 0)
+    # Nodes only reachable through a cycle (a corrupt status) still get a line.
+    for node_id in sorted(nodes, key=lambda key: _start_key(nodes[key])):
+        visit(node_id, 0)
+    return lines
+
+
+def _failed_steps(nodes: Mapping[str, dict[str, Any]], retried: set[str]) -> list[dict[str, Any]]:
+    """Failed Pod nodes, and failed nodes of other types with no failure below them (a DAG
+    that hit its deadline, a step whose parameters did not resolve)."""
+
+    def failed(node_id: str) -> bool:
+        node = nodes.get(node_id, {})
+        return node.get("phase") in FAILED_PHASES and node_id not in retried
+
+    def failure_below(node_id: str) -> bool:
+        seen = {node_id}
+        stack = list(_children(nodes.get(node_id, {})))
+        while stack:
+            child = stack.pop()
+            if child in seen:
+                continue
+            if failed(child):
+                return True
+            seen.add(child)
+            stack += _children(nodes.get(child, {}))
+        return False
+
+    steps = [
+        node
+        for node_id, node in nodes.items()
+        if failed(node_id) and (node.get("type") == "Pod" or not failure_below(node_id))
+    ]
+    return sorted(steps, key=_start_key)
+
+
+# -- one failed step -------------------------------------------------------------------------
+
+
+def _exit_code(node: Mapping[str, Any], pod: PodInfo | None) -> int | None:
+    outputs = _dict(node.get("outputs"))
+    for value in (
+        outputs.get("exitCode"),
+        pod.container.exit_code if pod and pod.container else None,
+    ):
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            continue
+    found = _EXIT_CODE.search(str(node.get("message") or ""))
+    return int(found[1]) if found else None
+
+
+def _failed_step(
+    workflow: Mapping[str, Any],
+    node: dict[str, Any],
+    pod_info: Mapping[str, PodInfo] | None,
+    cluster: str | None,
+    project: str | None,
+    now: datetime,
+) -> FailedStep:
+    node_id = str(node.get("id"))
+    is_pod = node.get("type") == "Pod"
+    names = pod_names.candidates(workflow, node) if is_pod else []
+    pod: PodInfo | None = None
+    if is_pod and pod_info is not None:
+        pod = pod_info.get(node_id) or PodInfo(name=names[0], found=False)
+    pod_name = pod.name if pod is not None and pod.found else (names[0] if names else None)
+    namespace = (workflow.get("metadata") or {}).get("namespace")
+    query = None
+    if is_pod:
+        chosen = [pod_name] if pod is not None and pod.found and pod_name else names
+        query = cloud_logging.pod_filter(chosen, namespace=namespace, cluster=cluster)
+    message = str(node.get("message") or "")
+    texts = [message]
+    if pod is not None and pod.container is not None:
+        texts += [pod.container.reason or "", pod.container.message or ""]
+    if pod is not None:
+        texts += [f"{event.reason}: {event.message}" for event in pod.events]
+    found_hints = hints.matching(texts)
+    hint_texts = [hint.text for hint in found_hints]
+    if pod is not None and not pod.found:
+        hint_texts.append(hints.POD_GONE_TEXT)
+    exit_code = _exit_code(node, pod)
+    return FailedStep(
+        node_id=node_id,
+        node_name=str(node.get("name") or ""),
+        display_name=str(node.get("displayName") or node.get("name") or node_id),
+        template=pod_names.template_of(node),
+        type=str(node.get("type") or ""),
+        phase=str(node.get("phase") or ""),
+        started_at=format_time(parse_time(node.get("startedAt"))),
+        finished_at=format_time(parse_time(node.get("finishedAt"))),
+        duration=_duration(node, now),
+        exit_code=exit_code,
+        message=message,
+        pod_name=pod_name,
+        pod_name_candidates=tuple(names),
+        logging_filter=query,
+        logging_url=cloud_logging.console_url(query, project) if query else None,
+        red_herring=any(hint.key == hints.RED_HERRING for hint in found_hints),
+        hints=tuple(hint_texts),
+        pod=pod,
+    )
+
+
+def _notes(
+    phase: str, message: str, nodes: Mapping[str, Any], failed: list[FailedStep]
+) -> list[str]:
+    if phase in ("Pending", "Running"):
+        return [f"the workflow is still {phase.lower()}; run kftest debug again when it ends"]
+    if phase in FAILED_PHASES and not failed:
+        if not nodes:
+            return [
+                "no step ran: the workflow failed before Argo started it (an invalid spec, a "
+                "missing template or parameter, or a quota); the message above says which"
+            ]
+        return ["no step failed by itself: see the workflow's message (a deadline or a shutdown)"]
+    if phase == "Succeeded" and failed:
+        return ["the workflow succeeded although some steps failed (continueOn)"]
+    return []
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def render_json(summaries: list[Summary]) -> str:
+    """``{"workflows": [...]}``, one object per workflow (the ``--format json`` output)."""
+    return json.dumps({"workflows": [summary.to_dict() for summary in summaries]}, indent=2)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def render_text(summary: Summary) -> str:
+    """The human summary: header, node tree with failed nodes marked ``X``, then each failed
+    step with its pod, exit code, hints, events, log tail and Cloud Logging query."""
+    out: list[str] = []
+    where = f" in namespace {summary.namespace}" if summary.namespace else ""
+    out.append(f"Workflow {summary.name}{where}")
+    if summary.source:
+        out.append(f"  source:   {summary.source}")
+    phase = summary.phase + (f": {summary.message}" if summary.message else "")
+    out.append(f"  phase:    {phase}")
+    timing = f"  started:  {summary.started_at or '-'}"
+    if summary.finished_at:
+        timing += f"   finished: {summary.finished_at}"
+    out.append(timing + f"   duration: {format_duration(summary.duration)}")
+    out += [f"  note:     {note}" for note in summary.notes]
+    if summary.nodes:
+        out += ["", "Steps (X = failed):"]
+        labels = ["  " * line.depth + line.display_name for line in summary.nodes]
+        width = min(max(len(label) for label in labels), 56)
+        for line, label in zip(summary.nodes, labels, strict=True):
+            mark = "X" if line.failed else " "
+            state = line.phase + (" (retried)" if line.retried else "")
+            row = (
+                f"{mark} {_clip(label, width):<{width}}  {line.type:<9} {state:<10} "
+                f"{format_duration(line.duration):>6}"
+            )
+            if line.failed and line.message:
+                row += f"  {_clip(line.message, 60)}"
+            out.append(row.rstrip())
+    for index, step in enumerate(summary.failed, 1):
+        out += ["", f"Failed step {index} of {len(summary.failed)}: {step.display_name}"]
+        out.append(f"  template:   {step.template or '-'}")
+        out.append(f"  node:       {step.node_name} (id {step.node_id})")
+        if step.pod_name:
+            pod = step.pod_name
+            if step.pod is not None:
+                pod += " (still exists)" if step.pod.found else " (gone)"
+            elif len(step.pod_name_candidates) > 1:
+                pod += f" (or {', '.join(step.pod_name_candidates[1:])} with Argo v3 pod names)"
+            out.append(f"  pod:        {pod}")
+        out.append(f"  phase:      {step.phase}")
+        out.append(f"  exit code:  {step.exit_code if step.exit_code is not None else '-'}")
+        out.append(f"  message:    {step.message or '-'}")
+        container = step.pod.container if step.pod else None
+        if container and (container.reason or container.restarts):
+            extra = f", {container.restarts} restarts" if container.restarts else ""
+            out.append(f"  container:  main {container.reason or ''}{extra}".rstrip())
+        out += [f"  why:        {text}" for text in step.hints]
+        if step.pod is not None and step.pod.found:
+            out += _render_pod(step.pod)
+        if step.logging_filter:
+            out.append(
+                "  Cloud Logging query (the main container's log, also after the pod is gone):"
+            )
+            out += [f"    {line}" for line in step.logging_filter.splitlines()]
+            if step.logging_url:
+                out.append(f"    {step.logging_url}")
+    return "\n".join(out)
+
+
+def _render_pod(pod: PodInfo) -> list[str]:
+    out: list[str] = []
+    if pod.events:
+        out.append("  events:")
+        for event in pod.events:
+            count = f" (x{event.count})" if event.count > 1 else ""
+            out.append(
+                f"    {event.time or '-':<20} {event.type:<7} {event.reason}{count}: "
+                f"{_clip(event.message, 100)}"
+            )
+    elif pod.events_error:
+        out.append(f"  events:     could not be read: {pod.events_error}")
+    else:
+        out.append("  events:     none left (the cluster keeps events for about an hour)")
+    if pod.log_error:
+        out.append(f"  log:        could not be read: {pod.log_error}")
+    elif pod.log_tail:
+        out.append(f"  log (last {len(pod.log_tail)} lines of container main):")
+        out += [f"    | {line}" for line in pod.log_tail]
+    else:
+        out.append("  log:        empty")
+    return out

@@ -1,0 +1,123 @@
+"""Ask the cluster about a workflow's failed steps: which pods still exist, the last lines of
+their ``main`` container log, their container state and their events.
+
+The pods are found in one list call by the label Argo puts on them
+(``workflows.argoproj.io/workflow``) and matched to nodes by the ``node-id`` annotation Argo
+sets, else by name (either pod name format).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from compiler.operate import pod_names
+from compiler.operate.cluster import Cluster, NotFound, Refused
+from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize
+from compiler.operate.durations import format_time, parse_time
+
+MAIN = "main"
+
+
+def gather(cluster: Cluster, workflow: Mapping[str, Any], tail: int = 50) -> dict[str, PodInfo]:
+    """PodInfo by node id for every failed Pod step whose pod still exists.
+
+    A failed step missing from the result has no pod any more. Raises InfraError when the
+    cluster stops answering (after retries).
+    """
+    meta = workflow.get("metadata") or {}
+    name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
+    steps = [step for step in summarize(workflow).failed if step.type == "Pod"]
+    if not steps or not name or not namespace:
+        return {}
+    pods = cluster.list_pods(namespace, f"{pod_names.WORKFLOW_LABEL}={name}")
+    by_node: dict[str, dict[str, Any]] = {}
+    by_name: dict[str, dict[str, Any]] = {}
+    for pod in pods:
+        pod_meta = pod.get("metadata") or {}
+        by_name[str(pod_meta.get("name"))] = pod
+        node_id = (pod_meta.get("annotations") or {}).get(pod_names.NODE_ID_ANNOTATION)
+        if node_id:
+            by_node[str(node_id)] = pod
+    found: dict[str, PodInfo] = {}
+    for step in steps:
+        pod = by_node.get(step.node_id) or next(
+            (by_name[n] for n in step.pod_name_candidates if n in by_name), None
+        )
+        if pod is not None:
+            info = _info(cluster, namespace, pod, tail)
+            if info is not None:
+                found[step.node_id] = info
+    return found
+
+
+def _info(cluster: Cluster, namespace: str, pod: Mapping[str, Any], tail: int) -> PodInfo | None:
+    name = str((pod.get("metadata") or {}).get("name"))
+    status = pod.get("status") or {}
+    log_tail: tuple[str, ...] = ()
+    log_error = events_error = None
+    try:
+        text = cluster.pod_log(namespace, name, MAIN, tail)
+        log_tail = tuple(text.splitlines()[-tail:]) if tail > 0 else ()
+    except NotFound:
+        return None  # deleted between the list and now
+    except Refused as exc:
+        log_error = str(exc).split(": ", 1)[-1]
+    events: tuple[EventInfo, ...] = ()
+    try:
+        events = tuple(
+            _event(item) for item in sorted(cluster.events_for(namespace, name), key=_when)
+        )
+    except (Refused, NotFound) as exc:
+        events_error = str(exc).split(": ", 1)[-1]
+    return PodInfo(
+        name=name,
+        found=True,
+        phase=status.get("phase"),
+        container=_container(status),
+        log_tail=log_tail,
+        log_error=log_error,
+        events=events,
+        events_error=events_error,
+    )
+
+
+def _container(status: Mapping[str, Any]) -> ContainerState | None:
+    for container in status.get("containerStatuses") or []:
+        if not isinstance(container, dict) or container.get("name") != MAIN:
+            continue
+        state = container.get("state") or {}
+        last = (container.get("lastState") or {}).get("terminated") or {}
+        current = state.get("terminated") or state.get("waiting") or last
+        code = (state.get("terminated") or last).get("exitCode")
+        return ContainerState(
+            exit_code=int(code) if isinstance(code, int) else None,
+            reason=current.get("reason"),
+            message=current.get("message"),
+            restarts=int(container.get("restartCount") or 0),
+        )
+    if status.get("reason"):  # e.g. Evicted: the pod failed as a whole
+        return ContainerState(reason=status.get("reason"), message=status.get("message"))
+    return None
+
+
+def _when(event: Mapping[str, Any]) -> str:
+    return str(
+        event.get("lastTimestamp")
+        or event.get("eventTime")
+        or event.get("firstTimestamp")
+        or (event.get("metadata") or {}).get("creationTimestamp")
+        or ""
+    )
+
+
+def _event(event: Mapping[str, Any]) -> EventInfo:
+    series = event.get("series") or {}
+    count = event.get("count") or series.get("count") or 1
+    return EventInfo(
+        time=format_time(parse_time(_when(event))),
+        type=str(event.get("type") or ""),
+        reason=str(event.get("reason") or ""),
+        message=" ".join(str(event.get("message") or "").split()),
+        count=int(count) if isinstance(count, int) else 1,
+    )

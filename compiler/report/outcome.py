@@ -1,0 +1,52 @@
+"""What became of one selected entry: not valid, not submitted, or a workflow's final state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.diagnostics import Diagnostic
+from compiler.submit import status
+
+INVALID = "Invalid"
+NOT_SUBMITTED = "NotSubmitted"
+TIMED_OUT = "TimedOut"
+ABORTED = "Aborted"
+
+
+@dataclass
+class WorkflowOutcome:
+    entry: str  # the prow_config.yaml entry name
+    name: str  # the workflow's metadata.name ("" if it never compiled)
+    namespace: str = ""
+    ui_url: str = ""
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # errors that kept it back
+    submitted: bool = False
+    submit_error: str | None = None
+    object: dict[str, Any] | None = None  # the last state seen, with status
+    phase: str = ""  # the last phase seen ("Deleted" if it vanished)
+    timed_out: bool = False
+    aborted: bool = False
+
+    @property
+    def label(self) -> str:
+        """The key under which started.json and finished.json name this workflow."""
+        return self.name or self.entry
+
+    @property
+    def verdict(self) -> str:
+        """Succeeded, Failed, Error, Deleted, or why there is no phase: Invalid, NotSubmitted,
+        TimedOut, Aborted."""
+        if self.diagnostics:
+            return INVALID
+        if not self.submitted:
+            return NOT_SUBMITTED
+        if self.phase in status.TERMINAL_PHASES or self.phase == "Deleted":
+            return self.phase
+        if self.timed_out:
+            return TIMED_OUT
+        return ABORTED if self.aborted else self.phase or ABORTED
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "Succeeded"

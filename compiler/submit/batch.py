@@ -1,0 +1,89 @@
+"""Wait for workflows spread over several namespaces: one watch per namespace, in parallel."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from compiler.submit import retry
+from compiler.submit.kube import KubeSession
+from compiler.submit.wait import Change, Waiter, WaitResult, common_label_selector
+
+
+class MultiWaiter:
+    """``run()`` waits for every workflow in ``documents`` (prepared bodies, namespaces set)."""
+
+    def __init__(
+        self,
+        session: KubeSession,
+        documents: Sequence[Mapping[str, Any]],
+        *,
+        timeout: float,
+        policy: retry.RetryPolicy,
+        on_change: Callable[[Change], None] | None = None,
+        resync: float = 60.0,
+        started: float | None = None,
+    ) -> None:
+        self.stop = threading.Event()
+        by_namespace: dict[str, list[Mapping[str, Any]]] = {}
+        for document in documents:
+            by_namespace.setdefault(document["metadata"]["namespace"], []).append(document)
+        self.waiters = [
+            Waiter(
+                session,
+                namespace,
+                [d["metadata"]["name"] for d in docs],
+                timeout=timeout,
+                policy=policy,
+                on_change=on_change,
+                stop=self.stop,
+                label_selector=common_label_selector(docs),
+                resync=resync,
+                started=started,
+            )
+            for namespace, docs in sorted(by_namespace.items())
+        ]
+
+    def run(self) -> WaitResult:
+        if len(self.waiters) == 1:
+            return self.waiters[0].run()
+        results: list[WaitResult | None] = [None] * len(self.waiters)
+        errors: list[BaseException] = []
+
+        def work(index: int, waiter: Waiter) -> None:
+            try:
+                results[index] = waiter.run()
+            except BaseException as exc:
+                errors.append(exc)
+                self.interrupt()
+
+        threads = [
+            threading.Thread(target=work, args=(i, w), daemon=True)
+            for i, w in enumerate(self.waiters)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return merge([r for r in results if r is not None])
+
+    def snapshot(self) -> WaitResult:
+        """The state so far (e.g. when stopping early)."""
+        return merge([waiter.result() for waiter in self.waiters])
+
+    def interrupt(self) -> None:
+        for waiter in self.waiters:
+            waiter.interrupt()
+
+
+def merge(results: Sequence[WaitResult]) -> WaitResult:
+    merged = WaitResult(objects={}, phases={})
+    for result in results:
+        merged.objects.update(result.objects)
+        merged.phases.update(result.phases)
+        merged.timed_out += result.timed_out
+        merged.stopped = merged.stopped or result.stopped
+    return merged

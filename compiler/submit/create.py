@@ -1,0 +1,133 @@
+"""Create one workflow, exactly once, however often the request has to be retried.
+
+A create that fails ambiguously (a 500 or a reset connection after the server may have
+persisted the object) is retried; if the retry answers 409 AlreadyExists, the existing object
+is read back: the same ``spec`` means it is ours (success), a different one is an error. A
+``generateName`` is turned into a concrete name before the first attempt, so that retries
+cannot create a second copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.diagnostics import KftestError
+from compiler.submit import kube, retry
+from compiler.submit.kube import GROUP, KIND, PLURAL, VERSION, KubeSession
+
+log = logging.getLogger("kftest.submit")
+
+_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class SubmitError(KftestError):
+    """The cluster refused this workflow (invalid, or a different one has its name)."""
+
+
+@dataclass(frozen=True)
+class Created:
+    name: str
+    namespace: str
+    state: str  # "created", "exists" (a retried or repeated submit of the same spec), "dry-run"
+    object: dict[str, Any]
+
+
+def prepare(document: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """The body to send: a copy with the namespace set and a concrete name."""
+    body = copy.deepcopy(document)
+    meta = body.setdefault("metadata", {})
+    meta["namespace"] = namespace
+    if not meta.get("name") and meta.get("generateName"):
+        suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
+        meta["name"] = f"{meta['generateName']}{suffix}"
+    return body
+
+
+def check_document(document: Any) -> str | None:
+    """Why ``document`` cannot be submitted as an Argo Workflow, or None."""
+    if not isinstance(document, dict):
+        return "not a mapping"
+    api_version = f"{GROUP}/{VERSION}"
+    if document.get("apiVersion") != api_version or document.get("kind") != KIND:
+        return (
+            f"expected apiVersion {api_version} and kind {KIND}, got "
+            f"{document.get('apiVersion')!r} and {document.get('kind')!r}"
+        )
+    meta = document.get("metadata")
+    if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
+        return "metadata.name (or metadata.generateName) is missing"
+    return None
+
+
+def create_workflow(
+    session: KubeSession,
+    body: dict[str, Any],
+    *,
+    policy: retry.RetryPolicy,
+    dry_run: bool = False,
+) -> Created:
+    """Create ``body`` (from ``prepare``) in its namespace. SubmitError or InfraError on failure."""
+    namespace = body["metadata"]["namespace"]
+    name = body["metadata"]["name"]
+    what = f"create workflow {namespace}/{name}"
+
+    def attempt() -> Any:
+        return session.custom.create_namespaced_custom_object(
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
+            body,
+            dry_run="All" if dry_run else None,
+            _request_timeout=policy.request_timeout,
+        )
+
+    try:
+        created = _call(session, attempt, policy, what)
+    except Exception as exc:
+        if kube.status_code(exc) != 409:
+            if kube.status_code(exc) is not None:
+                raise SubmitError(f"{what}: {kube.describe(exc)}") from None
+            raise
+        existing = get_workflow(session, namespace, name, policy=policy)
+        if existing.get("spec") != body.get("spec"):
+            raise SubmitError(
+                f"{what}: a workflow with this name already exists with a different spec"
+            ) from None
+        log.info("workflow %s/%s already exists with the same spec", namespace, name)
+        return Created(name, namespace, "exists", existing)
+    return Created(name, namespace, "dry-run" if dry_run else "created", created)
+
+
+def get_workflow(
+    session: KubeSession, namespace: str, name: str, *, policy: retry.RetryPolicy
+) -> dict[str, Any]:
+    def attempt() -> Any:
+        return session.custom.get_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, name, _request_timeout=policy.request_timeout
+        )
+
+    what = f"get workflow {namespace}/{name}"
+    try:
+        result: dict[str, Any] = _call(session, attempt, policy, what)
+    except Exception as exc:
+        if kube.status_code(exc) is not None:
+            raise SubmitError(f"{what}: {kube.describe(exc)}") from None
+        raise
+    return result
+
+
+def _call(session: KubeSession, function: Any, policy: retry.RetryPolicy, what: str) -> Any:
+    return retry.call(
+        function,
+        policy=policy,
+        what=what,
+        classify=kube.classify,
+        describe=kube.describe,
+        reload=session.reload,
+    )

@@ -1,0 +1,30 @@
+"""Lenient reads of an untrusted document: a value of the wrong type reads as empty.
+
+The schema reports wrong types; the semantic checks read through these so that no document,
+however broken, makes them raise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def as_dict(value: object) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def is_set(mapping: dict[Any, Any], key: str) -> bool:
+    """Set and not null: the API server drops nulls, so ``key: null`` means absent."""
+    return mapping.get(key) is not None
+
+
+def is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

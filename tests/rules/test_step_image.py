@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.model import Entry, Position
+
+from .helpers import STEP_IMAGE, found, from_document, lib_document, template, variant
+
+
+def test_every_step_runs_the_param_one_finding_per_image() -> None:
+    def change(document: dict[str, Any]) -> None:
+        for name in ("build", "test"):
+            template(document, name)["container"]["image"] = "gcr.io/other:v1"
+
+    [diagnostic] = found(variant(lib_document(), change), "step-image")
+    assert diagnostic.path == "spec.templates[3].container.image"
+    assert "steps `build`, `test` run 'gcr.io/other:v1'" in diagnostic.message
+    assert diagnostic.file == "ci/workflows/example.jsonnet"
+
+
+def test_expressions_sidecars_and_missing_images() -> None:
+    def change(document: dict[str, Any]) -> None:
+        template(document, "build")["container"]["image"] = "{{inputs.parameters.image}}"
+        template(document, "test")["sidecars"] = [{"name": "dind", "image": "docker:v1"}]
+        del template(document, "checkout")["container"]["image"]
+
+    [diagnostic] = found(variant(lib_document(), change), "step-image")
+    assert "step `checkout` has no image" in diagnostic.message
+
+
+def test_an_unset_param_points_at_the_entry() -> None:
+    base = lib_document()
+    entry = Entry(
+        name="unittests",
+        index=0,
+        position=Position("prow_config.yaml", 3, 5),
+        params={"other": 1},
+        positions={"params": Position("prow_config.yaml", 7, 7)},
+    )
+    compiled = from_document(base.workflow.document, params=base.workflow.params, entry=entry)
+    [diagnostic] = found(compiled, "step-image")
+    assert (diagnostic.file, diagnostic.line) == ("prow_config.yaml", 7)
+    assert "does not set `params.stepImage`" in diagnostic.message
+    entry.params["stepImage"] = 3
+    [diagnostic] = found(compiled, "step-image")
+    assert "must be an image reference" in diagnostic.message
+
+
+def test_py_func_entries_use_kwargs() -> None:
+    base = lib_document()
+    entry = Entry(
+        name="unittests",
+        index=0,
+        position=Position("prow_config.yaml", 3, 5),
+        py_func="ci.builders.unittests",
+        kwargs={"stepImage": STEP_IMAGE},
+        positions={"kwargs.stepImage": Position("prow_config.yaml", 6, 18)},
+    )
+    compiled = from_document(base.workflow.document, params=base.workflow.params, entry=entry)
+    assert found(compiled, "step-image") == []
+    entry.kwargs = {}
+    [diagnostic] = found(compiled, "step-image")
+    assert "`kwargs.stepImage`" in diagnostic.message
