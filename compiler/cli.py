@@ -19,7 +19,9 @@ FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
 
 
-def _common(function: Callable[..., Any]) -> Callable[..., Any]:
+def _common(
+    function: Callable[..., Any], *, eval_timeout_flag: str = "--timeout"
+) -> Callable[..., Any]:
     """Options every compiling command shares (the contract's "common options")."""
     options = [
         click.option(
@@ -56,7 +58,7 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             "--repos_dir); app_dir and python_paths may be relative to it.",
         ),
         click.option(
-            "--timeout",
+            eval_timeout_flag,
             "eval_timeout",
             type=float,
             default=10.0,
@@ -289,6 +291,99 @@ def cleanup(fmt: str, **options: Any) -> int:
     from compiler.commands import cleanup as command
 
     return command.run(fmt=fmt, **options)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-n",
+    "--namespace",
+    help=f"Namespace (default: the document's own, else {DEFAULT_NAMESPACE}).",
+)
+@click.option("--dry-run", is_flag=True, help="Let the API server validate without creating.")
+@click.option("--wait", is_flag=True, help="Wait until every workflow is done.")
+@click.option(
+    "--timeout",
+    "wait_timeout",
+    default="180m",
+    show_default=True,
+    metavar="DURATION",
+    help="With --wait: how long to wait (e.g. 180m, 1h30m) before counting it a failure.",
+)
+@_cluster_options
+@_guarded
+def submit(files: tuple[Path, ...], **options: Any) -> int:
+    """Create the Argo Workflows in FILES (YAML, several documents each) in the cluster.
+
+    A workflow that already exists with the same spec (a repeated submit) is not an error.
+    """
+    from compiler.commands import submit as command
+
+    return command.run(files, **options)
+
+
+@cli.command(name="run")
+@functools.partial(_common, eval_timeout_flag="--eval-timeout")
+@click.option(
+    "--bucket",
+    default="kubernetes-jenkins",
+    show_default=True,
+    help="GCS bucket for the results, in Prow's layout.",
+)
+@click.option("--no-upload", is_flag=True, help="Write the results locally and to $ARTIFACTS only.")
+@click.option(
+    "--gcs-layout",
+    type=click.Choice(("prow", "kubeflow")),
+    default="prow",
+    show_default=True,
+    help="kubeflow: postsubmits under logs/<org>_<repo>/<job>/<build> as the seed system did.",
+)
+@click.option(
+    "-n",
+    "--namespace",
+    default=DEFAULT_NAMESPACE,
+    show_default=True,
+    help="Namespace for workflows that do not name one.",
+)
+@click.option(
+    "--timeout",
+    "wait_timeout",
+    default="180m",
+    show_default=True,
+    metavar="DURATION",
+    help="How long to wait for the workflows before counting them failed.",
+)
+@click.option(
+    "--ui-url-template",
+    default="http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow",
+    show_default=True,
+    help="Link to a workflow in the Argo UI, from {namespace} and {name}.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the report locally (default: a new temporary directory).",
+)
+@click.option(
+    "--grace-period",
+    default="10s",
+    show_default=True,
+    metavar="DURATION",
+    help="After SIGTERM/SIGINT: how long reporting may take before exiting.",
+)
+@_cluster_options
+@_guarded
+def run_(**options: Any) -> int:
+    """The Prow entrypoint: select, compile, validate and lint the entries, submit them, wait
+    (with a watch), and report junit, started.json, finished.json and the build log to GCS.
+
+    Reads the Prow environment (JOB_TYPE, JOB_NAME, REPO_OWNER, ..., BUILD_ID, ARTIFACTS).
+    Exit code 0 when every workflow succeeded, 1 when one failed, errored, timed out or was
+    invalid, 3 when the cluster or the bucket stayed unreachable.
+    """
+    from compiler.commands import run as command
+
+    return command.run(**options)
 
 
 def main() -> None:

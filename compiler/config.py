@@ -93,6 +93,7 @@ def _explain(error: Any, located: Located, file: str) -> list[Diagnostic]:
             file=file,
             line=line,
             column=column,
+            workflow=_entry_name(place, located),
             path=format_path(place) or None,
             message=message,
         )
@@ -172,6 +173,16 @@ def _explain(error: Any, located: Located, file: str) -> list[Diagnostic]:
     if validator == "minLength":
         return [at(f"{name} must not be empty")]
     return [at(f"{name}: {error.message}")]
+
+
+def _entry_name(path: tuple[Any, ...], located: Located) -> str | None:
+    """The name of the entry ``path`` points into, when it has a usable one."""
+    if len(path) >= 2 and path[0] == "workflows" and isinstance(path[1], int):
+        entries = located.data.get("workflows") if isinstance(located.data, dict) else None
+        entry = entries[path[1]] if isinstance(entries, list) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return name if isinstance(name, str) else None
+    return None
 
 
 def _display_name(path: tuple[Any, ...], located: Located) -> str:

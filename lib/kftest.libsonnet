@@ -3,9 +3,10 @@
 //   local kftest = import 'kftest.libsonnet';
 //   function(params)
 //     local wf = kftest.workflow(params, 'unittests');
-//     wf.dag([wf.step('pytest', ['python', '-m', 'pytest', '--junitxml=' + wf.dirs.artifacts + '/junit_pytest.xml'])])
+//     wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])])
 //
-// See lib/README.md for the parameters, the builder's fields and a compiled example.
+// See lib/README.md for the parameters, the builder's fields and a compiled example. Every
+// workflow built here passes `kftest lint` (tests/lib/ proves it); keep it that way.
 
 local defaults = {
   namespace: 'kubeflow-test-infra',
@@ -39,12 +40,11 @@ local toInt(value) = if std.isNumber(value) then value else std.parseInt(std.toS
 
 // prow_env is "K=V,K=V" (run_e2e_workflow.py's format; values never contain ',').
 local parseProwEnv(text) =
-  if text == null || text == '' then {}
-  else {
-    [std.splitLimit(item, '=', 1)[0]]: std.splitLimit(item, '=', 1)[1]
+  local pairs = if text == null || text == '' then [] else [
+    std.splitLimit(item, '=', 1)
     for item in std.split(text, ',')
-    if std.length(std.splitLimit(item, '=', 1)) == 2
-  };
+  ];
+  { [pair[0]]: pair[1] for pair in pairs if std.length(pair) == 2 };
 
 // A word for /bin/sh -c. (Not std.escapeStringBash: it goes through std.format, which costs
 // more than the rest of a typical workflow together.)
@@ -59,6 +59,13 @@ local envList(env) = [
 ];
 
 {
+  // The params the builder falls back to when prow_config.yaml does not set them.
+  defaults:: defaults,
+
+  // A shell command running `commands` one after the other, stopping at the first failure
+  // (the seed's buildCommand joined them with ';', which ran on after a failure).
+  sh(commands):: ['/bin/sh', '-xc', std.join(' && ', commands)],
+
   // The builder for one workflow. `params` are the component's params as kftest passes them
   // (name, namespace, prow_env, bucket, plus the entry's params from prow_config.yaml);
   // `workflow` is the value of the `workflow` label: what the test is, e.g. 'unittests'.
@@ -71,11 +78,13 @@ local envList(env) = [
   //   env:        extra environment on every step ({NAME: value}).
   workflow(params, workflow, kubeconfig=false, pythonPath=null, env={}):: {
     local p = defaults + params,
-    assert std.objectHas(params, 'name') : 'kftest.workflow: params has no `name`; kftest sets it, pass the component its params',
+    assert std.objectHas(params, 'name') :
+           'kftest.workflow: params has no `name`; pass the component its params as kftest gives them',
     assert std.objectHas(params, 'stepImage') :
-           'kftest.workflow: the `stepImage` param is not set; add `stepImage: <image>:<immutable tag>` '
-           + "to this entry's params in prow_config.yaml",
-    assert std.isString(workflow) && workflow != '' : 'kftest.workflow: give the workflow label, e.g. kftest.workflow(params, "unittests")',
+           'kftest.workflow: the `stepImage` param is not set; add '
+           + "`stepImage: <image>:<immutable tag>` to this entry's params in prow_config.yaml",
+    assert std.isString(workflow) && workflow != '' :
+           'kftest.workflow: give the `workflow` label, e.g. kftest.workflow(params, "unittests")',
 
     local builder = self,
     name:: p.name,
@@ -120,7 +129,7 @@ local envList(env) = [
     then [self.prow.REPO_OWNER + '/' + self.prow.REPO_NAME, 'kubeflow/testing/py']
     else pythonPath,
     // The environment of every step (a step's own env is merged over it).
-    env:: self.prowEnv + {
+    env:: self.prowEnv {
       PYTHONPATH: std.join(':', [builder.dirs.src + '/' + path for path in paths]),
       GOOGLE_APPLICATION_CREDENTIALS: '/secret/gcp-credentials/key.json',
       GITHUB_TOKEN: { valueFrom: { secretKeyRef: { name: p.githubTokenSecret, key: 'github_token' } } },
@@ -146,7 +155,8 @@ local envList(env) = [
     // One step of the test. In a DAG, `deps` names the steps it waits for (default: the
     // checkout only); in steps style the groups give the order and `deps` is ignored.
     step(name, command, deps=[], env={}, workingDir=null, deadline=null, resources=null, args=null)::
-      assert !std.member(reserved, name) : 'kftest: step name "' + name + '" is reserved (' + std.join(', ', reserved) + ')';
+      assert !std.member(reserved, name) :
+             'kftest: step name "' + name + '" is reserved (' + std.join(', ', reserved) + ')';
       {
         name: name,
         deps: deps,
@@ -166,7 +176,7 @@ local envList(env) = [
           'mkdir -p ' + shellQuote(builder.dirs.artifacts)
           + ' && /usr/local/bin/checkout.sh ' + shellQuote(builder.dirs.src),
         ],
-        env: envList(builder.prowEnv + { EXTRA_REPOS: p.extraRepos }),
+        env: envList(builder.prowEnv { EXTRA_REPOS: p.extraRepos }),
         volumeMounts: builder.volumeMounts,
       },
     },
@@ -174,7 +184,14 @@ local envList(env) = [
     local exitTemplates(exitSteps) = [
       builder.template(
         'copy-artifacts',
-        ['python', '-m', 'kubeflow.testing.prow_artifacts', '--artifacts_dir=' + builder.dirs.outputs, 'copy_artifacts', '--bucket=' + builder.bucket],
+        [
+          'python',
+          '-m',
+          'kubeflow.testing.prow_artifacts',
+          '--artifacts_dir=' + builder.dirs.outputs,
+          'copy_artifacts',
+          '--bucket=' + builder.bucket,
+        ],
         workingDir=builder.dirs.test,
       ),
       builder.template('test-dir-delete', ['rm', '-rf', builder.dirs.test], workingDir='/'),

@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -106,7 +106,7 @@ PreCommit = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
-def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
+def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreCommit]:
     """Run the real pre-commit with one hook-environment cache shared by this module's tests."""
     home = tmp_path_factory.mktemp("pre-commit-home")
 
@@ -123,7 +123,9 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
             timeout=600,
         )
 
-    return run
+    yield run
+    # The hook's virtualenv is a few hundred megabytes: do not leave one per test run.
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

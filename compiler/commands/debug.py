@@ -110,13 +110,8 @@ def _summaries(
         found_cluster, found_project = cluster.gke_location()
         cluster_name = cluster_name or found_cluster
         project = project or found_project
-    info = pods.gather(cluster, workflow, tail)
-    return [
-        debug.summarize(
-            workflow,
-            info,
-            cluster=cluster_name,
-            project=project,
-            source=f"cluster, namespace {namespace}",
-        )
-    ]
+    info, note = pods.lookup(cluster, workflow, tail)
+    summary = debug.summarize(
+        workflow, info, cluster=cluster_name, project=project, source="the cluster"
+    )
+    return [summary.with_note(note)]

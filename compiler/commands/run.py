@@ -69,13 +69,13 @@ def run(
     no_upload: bool,
     gcs_layout: str,
     namespace: str,
-    kubeconfig: Path | None,
+    kubeconfig: str | None,
     context: str | None,
     wait_timeout: str,
     ui_url_template: str,
     output_dir: Path | None,
     grace_period: str,
-    retry_timeout: str,
+    retry_timeout: float,
     **common: Any,
 ) -> int:
     """The CLI entry: parse the options, then ``execute``."""
@@ -84,13 +84,13 @@ def run(
             bucket=None if no_upload else (bucket or DEFAULT_BUCKET),
             gcs_layout=gcs_layout,
             namespace=namespace,
-            kubeconfig=kubeconfig,
+            kubeconfig=Path(kubeconfig) if kubeconfig else None,
             context=context,
             timeout=parse_duration(wait_timeout),
             ui_url_template=ui_url_template,
             output_dir=output_dir,
             grace=parse_duration(grace_period),
-            retry=RetryPolicy(timeout=parse_duration(retry_timeout)),
+            retry=RetryPolicy(timeout=retry_timeout),
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -74,6 +74,9 @@ class Backend:
                 )
         except RuntimeError as exc:
             raise JsonnetError(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            # gojsonnet can garble an import callback's error message into invalid UTF-8.
+            raise JsonnetError(bytes(exc.object).decode("utf-8", errors="replace")) from None
         return str(value)
 
     def reference(self) -> Backend | None:

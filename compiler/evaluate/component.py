@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,6 +169,18 @@ def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
     ]
 
 
+def closure(paths: Iterable[str], repo_root: Path) -> frozenset[str]:
+    """Files read, repo-relative (absolute if outside): a symlink counts as itself and as its
+    target, since changing either changes the output."""
+    names = set()
+    for path in paths:
+        names.add(relative_to_repo(path, repo_root))
+        lexical = Path(os.path.normpath(path))
+        if lexical.is_relative_to(repo_root):
+            names.add(lexical.relative_to(repo_root).as_posix())
+    return frozenset(names)
+
+
 def _inside(path: str, root: Path) -> bool:
     try:
         Path(path).resolve().relative_to(root)
@@ -186,7 +200,7 @@ def _finish(run: _Run, value: Any, merged: dict[str, Any] | None = None) -> Eval
     return EvalResult(
         documents=docs,
         source=run.file,
-        imports=frozenset(run.rel(path) for path in run.importer.loaded),
+        imports=closure(run.importer.loaded, run.repo_root),
         params=merged or {},
         diagnostics=[d.with_workflow(run.request.entry.name) for d in diagnostics],
     )

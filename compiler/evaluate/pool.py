@@ -13,6 +13,7 @@ budget.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -34,6 +35,7 @@ Notify = Callable[[Any, float], None]
 #: Native modules whose runtime does not survive ``fork`` (Go starts threads when loaded).
 FORK_UNSAFE_MODULES = ("_gojsonnet",)
 _STOP_GRACE = 1.0
+_STARTUP_ALLOWANCE = 60.0
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,9 @@ class _Worker:
             return
         index = pending.popleft()
         self.conn.send((index, tasks[index]))
-        self.index, self.deadline = index, time.monotonic() + budget(tasks[index])
+        # The clock starts when the worker picks the task up: a worker that is still starting
+        # (under "spawn", Python itself is) is not charged for it, within reason.
+        self.index, self.deadline = index, time.monotonic() + _STARTUP_ALLOWANCE
 
     def receive(self, default_budget: float) -> Any:
         try:
@@ -150,6 +154,9 @@ class _Worker:
             self.alive = False
             return Failure(_describe_exit(self.process.exitcode), False, self.partial)
         kind = message[0]
+        if kind == "started":
+            self.deadline = time.monotonic() + default_budget
+            return self.PENDING
         if kind == "progress":
             _, payload, budget = message
             self.partial = payload
@@ -180,6 +187,8 @@ class _Worker:
 def _serve(conn: Connection, work: Callable[[Any, Notify], Any]) -> None:
     # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A crash is reported by the parent; a Python stack dump of the worker would be noise.
+    faulthandler.disable()
 
     def notify(payload: Any, budget: float) -> None:
         conn.send(("progress", payload, budget))
@@ -192,6 +201,7 @@ def _serve(conn: Connection, work: Callable[[Any, Notify], Any]) -> None:
         if item is None:
             return
         _, task = item
+        conn.send(("started",))
         try:
             result = work(task, notify)
             conn.send(("done", result))

@@ -200,15 +200,15 @@ _VERB = {
 
 
 def format_outcome(outcome: Outcome) -> str:
+    """``  deleted      workflow ns/name  phase Failed, age 9d07h (status.startedAt ...)``."""
     resource = outcome.resource
-    line = (
-        f"  {_VERB[outcome.status]:<12} {resource.noun} {resource.ref}  "
+    age = (
         f"age {format_duration(outcome.age)} ({resource.age_from} {format_time(resource.started)})"
     )
-    if resource.detail:
-        line += f"  {resource.detail}"
+    line = f"  {_VERB[outcome.status]:<12} {resource.noun} {resource.ref}  "
+    line += f"{resource.detail}, {age}" if resource.detail else age
     if outcome.error and outcome.status != SKIPPED:
-        line += f": {outcome.error}"
+        line += f"  error: {outcome.error}"
     return line
 
 

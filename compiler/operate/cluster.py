@@ -12,17 +12,18 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from compiler.diagnostics import KftestError
 from compiler.submit import kube
 from compiler.submit.retry import Action, Classifier, RetryPolicy, call
 
 T = TypeVar("T")
 
 
-class NotFound(Exception):
+class NotFound(KftestError):
     """The object does not exist (HTTP 404)."""
 
 
-class Refused(Exception):
+class Refused(KftestError):
     """The API server answered a request with an error that retrying cannot fix (e.g. 403)."""
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -118,6 +118,9 @@ class Summary:
     def is_failure(self) -> bool:
         return self.phase in FAILED_PHASES
 
+    def with_note(self, note: str | None) -> Summary:
+        return replace(self, notes=(*self.notes, note)) if note else self
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -157,8 +160,8 @@ def summarize(
         for node in _failed_steps(nodes, retried)
     ]
     started, finished = parse_time(status.get("startedAt")), parse_time(status.get("finishedAt"))
-    running = phase in ("Pending", "Running") or (started is not None and finished is None)
-    end = finished or (now if started is not None and running else None)
+    running = phase in ("Pending", "Running")
+    end = finished or (now if running else None)
     return Summary(
         name=name,
         namespace=str(namespace) if namespace else None,
@@ -447,7 +450,8 @@ def render_text(summary: Summary) -> str:
         out.append(f"  exit code:  {step.exit_code if step.exit_code is not None else '-'}")
         out.append(f"  message:    {step.message or '-'}")
         container = step.pod.container if step.pod else None
-        if container and (container.reason or container.restarts):
+        # "Error" says nothing the exit code does not; OOMKilled, ImagePullBackOff... do.
+        if container and ((container.reason or "Error") != "Error" or container.restarts):
             extra = f", {container.restarts} restarts" if container.restarts else ""
             out.append(f"  container:  main {container.reason or ''}{extra}".rstrip())
         out += [f"  why:        {text}" for text in step.hints]

@@ -28,19 +28,21 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(seconds: float | None) -> str:
-    """Two most significant units: ``45s``, ``6m05s``, ``2h03m``, ``9d02h``; ``-`` if unknown."""
+    """Two most significant units: ``45s``, ``6m05s``, ``2h03m``, ``9d02h``, ``7d``; ``-`` if
+    unknown."""
     if seconds is None:
         return "-"
     total = max(0, round(seconds))
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d{hours:02d}h"
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
+    for big, big_unit, small, small_unit in (
+        (days, "d", hours, "h"),
+        (hours, "h", minutes, "m"),
+        (minutes, "m", secs, "s"),
+    ):
+        if big:
+            return f"{big}{big_unit}{small:02d}{small_unit}" if small else f"{big}{big_unit}"
     return f"{secs}s"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.diagnostics import KftestError
 from compiler.operate import pod_names
 from compiler.operate.cluster import Cluster, NotFound, Refused
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize
@@ -49,6 +50,17 @@ def gather(cluster: Cluster, workflow: Mapping[str, Any], tail: int = 50) -> dic
             if info is not None:
                 found[step.node_id] = info
     return found
+
+
+def lookup(
+    cluster: Cluster, workflow: Mapping[str, Any], tail: int = 50
+) -> tuple[dict[str, PodInfo] | None, str | None]:
+    """``gather``, or (None, why) when the cluster would not say (no permission to list pods,
+    or it stopped answering): the summary is still worth printing without the pods."""
+    try:
+        return gather(cluster, workflow, tail), None
+    except KftestError as exc:
+        return None, f"the failed steps' pods could not be looked up: {exc}"
 
 
 def _info(cluster: Cluster, namespace: str, pod: Mapping[str, Any], tail: int) -> PodInfo | None:

@@ -80,6 +80,7 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
     reported: set[str] = set()
     output_dirs: dict[str, str] = {}  # "output"/"outputs" -> first path using it
     patterns: dict[str, re.Pattern[str]] = {}
+    verdicts: dict[tuple[str, str], tuple[str | None, str]] = {}  # the same dirs recur
     for template in ctx.workflow.templates:
         mount = template.mount_path(names)
         if mount is None:
@@ -94,9 +95,14 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
             patterns[mount] = pattern
         for container in template.containers:
             for path, text in container.strings:
+                if mount not in text:
+                    continue  # most strings: no regex needed
                 for match in pattern.finditer(text):
                     used = match.group(0)
-                    problem, top = _classify(used, mount, ctx.workflow_names)
+                    key = (used, mount)
+                    if key not in verdicts:
+                        verdicts[key] = _classify(used, mount, ctx.workflow_names)
+                    problem, top = verdicts[key]
                     if top in ("output", "outputs"):
                         output_dirs.setdefault(top, path)
                     if problem and used not in reported:

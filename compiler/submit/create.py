@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.diagnostics import KftestError
+from compiler.operate.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from compiler.submit import kube, retry
 from compiler.submit.kube import GROUP, KIND, PLURAL, VERSION, KubeSession
 
@@ -38,10 +39,12 @@ class Created:
 
 
 def prepare(document: dict[str, Any], namespace: str) -> dict[str, Any]:
-    """The body to send: a copy with the namespace set and a concrete name."""
+    """The body to send: a copy with the namespace set, a concrete name, and the label that
+    marks it as kftest's (what ``kftest cleanup`` looks for)."""
     body = copy.deepcopy(document)
     meta = body.setdefault("metadata", {})
     meta["namespace"] = namespace
+    meta["labels"] = {**(meta.get("labels") or {}), MANAGED_BY_LABEL: MANAGED_BY_VALUE}
     if not meta.get("name") and meta.get("generateName"):
         suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
         meta["name"] = f"{meta['generateName']}{suffix}"

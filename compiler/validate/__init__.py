@@ -20,5 +20,5 @@ def validate_workflow(document: dict[str, object]) -> list[Diagnostic]:
     Semantic checks run even when the structure is broken (they skip what they cannot read),
     so one pass shows both a typo and, say, an undefined entrypoint.
     """
-    structural, has_tags = scan(document)
-    return structural + check_semantics(document, has_tags=has_tags)
+    structural, tagged = scan(document)
+    return structural + check_semantics(document, tagged=tagged)

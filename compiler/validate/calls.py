@@ -10,14 +10,13 @@ from compiler.validate.checker import CheckerBase, Template, has_location_or_key
 from compiler.validate.dag import TASK_RESULTS, ancestors, find_cycle, parse_depends
 from compiler.validate.lenient import as_dict, as_list, as_str, is_set
 from compiler.validate.names import field_name_problem, is_parameter, suggest
-from compiler.validate.tags import tags_in
 
 # Inline templates nest; real workflows stay shallow, garbage must not recurse forever.
 MAX_INLINE_DEPTH = 20
 
 
 class CallChecks(CheckerBase):
-    # --- steps and DAGs ---------------------------------------------------------------------------
+    """Steps, DAG tasks and hooks: what they call and with which arguments."""
 
     def check_steps(self, body: dict[Any, Any], path: str, depth: int) -> None:
         names: dict[str, str] = {}
@@ -242,7 +241,9 @@ class CallChecks(CheckerBase):
 
     # --- {{...}} references -----------------------------------------------------------------------
 
-    def check_references(self, body: dict[Any, Any], path: str, inputs: dict[Any, Any]) -> None:
+    def check_references(
+        self, body: dict[Any, Any], path: str, inputs: dict[Any, Any], tags: list[str]
+    ) -> None:
         """Tags that can never resolve: undeclared inputs, unknown steps/tasks/parameters."""
         parameters = {as_str(as_dict(p).get("name")) for p in as_list(inputs.get("parameters"))}
         parameters |= {
@@ -260,7 +261,7 @@ class CallChecks(CheckerBase):
         }
         check_workflow_parameters = not (self.is_template_kind or self.has_workflow_template_ref)
         reported: set[str] = set()
-        for tag in tags_in(body):
+        for tag in tags:
             problem = None
             parts = tag.split(".")
             head = parts[0]

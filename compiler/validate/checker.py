@@ -63,7 +63,8 @@ class CheckerBase:
         self.template_defaults = as_dict(spec.get("templateDefaults"))
         self.workflow_parameters: set[str] = set()
         self._volumes: set[str] | None = None
-        self.has_tags = True
+        # Tags per template path (see tags.group_by_template); None: scan each template.
+        self.tags_by_template: dict[str, list[str]] | None = None
 
     def error(self, path: str, message: str) -> None:
         self.out.append(Diagnostic(rule=RULE, message=message, path=path or None))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 MAX_FIELD_NAME_LENGTH = 128
@@ -14,7 +13,7 @@ METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 
 
 def suggest(name: str, known: list[str]) -> str:
-    match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    match = _close_matches(name, known, n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
@@ -40,3 +39,10 @@ def param_name_problem(name: str) -> str | None:
     if not _PARAM_NAME.match(name):
         return "must consist of alpha-numeric characters, '_' or '-'"
     return None
+
+
+def _close_matches(word: str, possibilities: list[str], n: int, cutoff: float) -> list[str]:
+    # difflib is imported on the first unknown name only: lint start-up is budgeted.
+    import difflib
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)

@@ -13,7 +13,6 @@ The schema file is read on the first validation only, so importing this module c
 
 from __future__ import annotations
 
-import difflib
 import json
 import threading
 from collections.abc import Iterator
@@ -256,9 +255,10 @@ class _Walker:
         self.schema = schema
         self.problems: list[_Problem] = []
         self.newer_seen: set[tuple[str | None, str]] = set()
-        # Whether any checked string holds a {{...}} tag: lets the semantic checks skip their
-        # reference scan, the costliest part of them, for the many workflows without tags.
-        self.has_tags = False
+        # The strings holding {{...}} tags, by path; complete unless some content was not
+        # walked. It spares the semantic checks their own scan, the costliest part of them.
+        self.tagged: list[tuple[str, str]] = []
+        self.complete = True
 
     def check(self, value: object, node: _Node, path: str) -> None:
         target = node.target
@@ -281,9 +281,9 @@ class _Walker:
         if node.leaf:
             if isinstance(value, str):
                 if "{{" in value:
-                    self.has_tags = True
+                    self.tagged.append((path, value))
             elif value and isinstance(value, (dict, list)):
-                self.has_tags = True  # free-form content (withItems, plugin): not looked into
+                self.complete = False  # free-form content (withItems, plugin): not looked into
             return
         if isinstance(value, dict):
             if node.properties is not None or node.additional is not _OPEN:
@@ -298,7 +298,7 @@ class _Walker:
                     kind = type(item)
                     if kind is str:
                         if "{{" in item:
-                            self.has_tags = True
+                            self.tagged.append((f"{path}[{position}]", item))
                         if item_types is None or kind in item_types:
                             continue
                     elif item_types is not None and kind in item_types and kind is not dict:
@@ -318,16 +318,16 @@ class _Walker:
             return True
         got = _TYPE_NAMES.get(kind, kind)
         self.problems.append(_Problem(path, f"expected {_expected(types)}, got {got}"))
-        self._unvisited(value)
+        self._unvisited(value, path)
         return False
 
-    def _unvisited(self, value: object) -> None:
+    def _unvisited(self, value: object, path: str) -> None:
         """A value the walk does not descend into may still hold tags."""
         if isinstance(value, str):
             if "{{" in value:
-                self.has_tags = True
+                self.tagged.append((path, value))
         elif value and isinstance(value, (dict, list, tuple)):
-            self.has_tags = True
+            self.complete = False
 
     def _pick_branch(self, value: object, branches: tuple[_Node, ...]) -> _Node | None:
         """The branch to check the value against; None when it is accepted as it is."""
@@ -365,7 +365,7 @@ class _Walker:
                     kind = type(sub)
                     if kind is str:
                         if "{{" in sub:
-                            self.has_tags = True
+                            self.tagged.append((f"{path}.{name}" if path else name, sub))
                         if child_types is None or kind in child_types:
                             continue
                     elif (
@@ -377,7 +377,7 @@ class _Walker:
                         continue
                 self.check(sub, child, f"{path}.{name}" if path else name)
             elif additional is _CLOSED:
-                self._unvisited(sub)
+                self._unvisited(sub, docpath.key(path, name))
                 suggestion = self._unknown_field(name, node, path)
                 if suggestion:
                     suggested.add(suggestion)
@@ -387,11 +387,11 @@ class _Walker:
                     value_types = additional.py_types  # type: ignore[union-attr]
                     if value_types is None or str in value_types:
                         if "{{" in sub:
-                            self.has_tags = True
+                            self.tagged.append((docpath.key(path, name), sub))
                         continue
                 self.check(sub, additional, docpath.key(path, name))  # type: ignore[arg-type]
             else:
-                self._unvisited(sub)
+                self._unvisited(sub, docpath.key(path, name))
         for name in node.required:
             if name not in value and name not in suggested:
                 where = f" in {node.name}" if node.name else ""
@@ -435,7 +435,7 @@ def _closest(field: str, known: list[str]) -> str | None:
     lowered = {name.lower(): name for name in known}
     if field.lower() in lowered:
         return lowered[field.lower()]
-    matches = difflib.get_close_matches(field, known, n=1, cutoff=0.75)
+    matches = _close_matches(field, known, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
 
@@ -468,16 +468,16 @@ def check_schema(document: object) -> list[Diagnostic]:
     return scan(document)[0]
 
 
-def scan(document: object) -> tuple[list[Diagnostic], bool]:
-    """``check_schema``'s diagnostics, and whether the document may hold ``{{...}}`` tags.
+def scan(document: object) -> tuple[list[Diagnostic], list[tuple[str, str]] | None]:
+    """``check_schema``'s diagnostics, and every string holding a ``{{...}}`` tag (path, text).
 
-    The flag is exact for documents whose strings the schema reaches and conservatively True
-    where it cannot tell (a wrong kind, free-form values), so it is safe to skip a tag scan on.
+    The list is None when the walk could not see every string (unknown fields with structured
+    values, free-form content, a wrong kind): the caller must then look for tags itself.
     """
     if not isinstance(document, dict):
         got = _TYPE_NAMES.get(_json_type(document), type(document).__name__)
         message = f"an Argo document must be a mapping, got {got}"
-        return [Diagnostic(rule=RULE, message=message)], True
+        return [Diagnostic(rule=RULE, message=message)], None
     schema = compiled_schema()
     kind = document.get("kind")
     if kind is None or not isinstance(kind, str):
@@ -487,7 +487,7 @@ def scan(document: object) -> tuple[list[Diagnostic], bool]:
     else:
         expected = ", ".join(KINDS)
         message = f"kind '{kind}' is not an Argo workflow kind (expected one of {expected})"
-        return [Diagnostic(rule=RULE, path="kind", message=message)], True
+        return [Diagnostic(rule=RULE, path="kind", message=message)], None
     walker = _Walker(schema)
     try:
         walker.check(document, root, "")
@@ -496,8 +496,8 @@ def scan(document: object) -> tuple[list[Diagnostic], bool]:
         walker.problems.append(
             _Problem("", "the document is nested too deeply to check (inline templates?)")
         )
-        walker.has_tags = True
-    return _to_diagnostics(walker.problems), walker.has_tags
+        walker.complete = False
+    return _to_diagnostics(walker.problems), walker.tagged if walker.complete else None
 
 
 def _to_diagnostics(problems: list[_Problem]) -> list[Diagnostic]:
@@ -515,3 +515,10 @@ def _to_diagnostics(problems: list[_Problem]) -> list[Diagnostic]:
             )
         )
     return diagnostics
+
+
+def _close_matches(word: str, possibilities: list[str], n: int, cutoff: float) -> list[str]:
+    # difflib is imported on the first unknown name only: lint start-up is budgeted.
+    import difflib
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)

@@ -28,6 +28,7 @@ from compiler.validate.calls import CallChecks
 from compiler.validate.checker import RULE, Template
 from compiler.validate.lenient import as_dict, as_list, as_str, is_int
 from compiler.validate.names import field_name_problem
+from compiler.validate.tags import group_by_template
 from compiler.validate.templates import TemplateChecks
 
 __all__ = ["RULE", "check_semantics"]
@@ -189,14 +190,17 @@ def _cron_problem(schedule: str) -> str | None:
     return None
 
 
-def check_semantics(document: object, *, has_tags: bool = True) -> list[Diagnostic]:
+def check_semantics(
+    document: object, *, tagged: list[tuple[str, str]] | None = None
+) -> list[Diagnostic]:
     """Semantic problems of one Argo document; [] for anything that is not a mapping.
 
-    ``has_tags=False`` (from :func:`compiler.validate.schema.scan`) promises that no string
-    holds a ``{{...}}`` tag, which skips the reference checks.
+    ``tagged``, from :func:`compiler.validate.schema.scan`, lists every string of the document
+    that holds a ``{{...}}`` tag (with its path); without it the checks find them themselves.
     """
     if not isinstance(document, dict):
         return []
     checker = _Checker(document)
-    checker.has_tags = has_tags
+    if tagged is not None:
+        checker.tags_by_template = group_by_template(tagged, checker.spec_path)
     return checker.run()

@@ -46,3 +46,25 @@ def _contains_key(value: object, key: str) -> bool:
     calls = [c for group in as_list(value.get("steps")) for c in as_list(group)]
     calls += as_list(as_dict(value.get("dag")).get("tasks"))
     return any(isinstance(call, dict) and key in call for call in calls)
+
+
+_TEMPLATE_PATH = re.compile(r"(spec(?:\.workflowSpec)?\.templates\[\d+\])[.\[]")
+
+
+def group_by_template(tagged: list[tuple[str, str]], spec_path: str) -> dict[str, list[str]]:
+    """The tags of each template, keyed by the template's path.
+
+    A string inside an inline template belongs to that template (the path up to its last
+    ``.inline``), not to the template whose step holds it.
+    """
+    grouped: dict[str, list[str]] = {}
+    for path, text in tagged:
+        match = _TEMPLATE_PATH.match(path)
+        if match is None or not match.group(1).startswith(spec_path + "."):
+            continue  # outside spec.templates: no template scope to resolve in
+        owner = match.group(1)
+        inline = path.rfind(".inline", len(owner))
+        if inline != -1:
+            owner = path[: inline + len(".inline")]
+        grouped.setdefault(owner, []).extend(tag.strip() for tag in _TAG.findall(text))
+    return grouped

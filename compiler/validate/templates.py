@@ -9,6 +9,7 @@ from compiler.validate import docpath
 from compiler.validate.checker import CheckerBase
 from compiler.validate.lenient import as_dict, as_list, as_str, is_int, is_set
 from compiler.validate.names import field_name_problem, is_parameter, param_name_problem, suggest
+from compiler.validate.tags import tags_in
 
 TEMPLATE_TYPES = (
     "container",
@@ -29,7 +30,7 @@ _MANIFEST_TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 class TemplateChecks(CheckerBase):
-    # --- templates --------------------------------------------------------------------------------
+    """One template at a time, whether top-level or inline."""
 
     def check_template(self, body: dict[Any, Any], path: str, depth: int) -> None:
         name = as_str(body.get("name")) or "(inline)"
@@ -93,8 +94,10 @@ class TemplateChecks(CheckerBase):
             self.check_steps(body, path, depth)
         elif is_set(body, "dag"):
             self.check_dag(body, path, depth)
-        if self.has_tags:
-            self.check_references(body, path, inputs)
+        if self.tags_by_template is None:
+            self.check_references(body, path, inputs, tags_in(body))
+        elif path in self.tags_by_template:
+            self.check_references(body, path, inputs, self.tags_by_template[path])
 
     def check_inputs(
         self, inputs: dict[Any, Any], body: dict[Any, Any], path: str, is_leaf: bool

@@ -180,3 +180,16 @@ def test_usage_errors(
     bad.write_text("kind: Workflow\nmetadata:\n  labels: a: b\n")
     result = debug(capsys, monkeypatch, kube, str(bad))
     assert result.code == 1 and f"{bad}:3:" in result.stderr
+
+
+def test_pods_hidden_by_rbac_still_give_a_summary(
+    capsys: Capsys, monkeypatch: MonkeyPatch, kube: KubeEnv
+) -> None:
+    put_workflow(kube, failed_dag())
+    kube.api.faults.add("list", "403", resource="pods", times=10)
+    result = debug(capsys, monkeypatch, kube, WF)
+    assert result.code == 1, result.stderr
+    assert "the failed steps' pods could not be looked up" in result.stdout
+    assert "HTTP 403" in result.stdout
+    assert "Failed step 1 of 1: kfctl-apply-gcp" in result.stdout
+    assert "(gone)" not in result.stdout  # unknown, not gone

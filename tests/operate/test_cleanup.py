@@ -72,7 +72,7 @@ def test_dry_run_lists_oldest_first_and_deletes_nothing() -> None:
     assert kind.deleted == []
     assert (report.scanned, report.unknown_age, report.exit_code) == (4, 1, 0)
     footer = cleanup.format_footer(report)
-    assert "2 of 4 older than 7d00h (1 without a start or creation time, kept)" in footer
+    assert "2 of 4 older than 7d (1 without a start or creation time, kept)" in footer
     assert "Add --yes" in footer
 
 

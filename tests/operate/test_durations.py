@@ -30,8 +30,9 @@ def test_bad_durations(text: str) -> None:
 
 
 def test_format_duration() -> None:
-    assert [format_duration(s) for s in (None, 0, 45, 365, 7380, 9 * 86400 + 7200)] == [
-        "-", "0s", "45s", "6m05s", "2h03m", "9d02h",
+    seconds = (None, 0, 45, 365, 7380, 9 * 86400 + 7200, 7 * 86400, 7200, 7 * 86400 + 59)
+    assert [format_duration(s) for s in seconds] == [
+        "-", "0s", "45s", "6m05s", "2h03m", "9d02h", "7d", "2h", "7d",
     ]  # fmt: skip
 
 

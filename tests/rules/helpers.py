@@ -1,8 +1,10 @@
 """Compile small components the way kftest does, for the rule and lib tests.
 
-Evaluation uses the go-jsonnet binding directly with lib/ on the path and the params as the
-top-level argument ``params``, the modern component form; the configuration goes through the
-real loader, so entries carry their prow_config.yaml positions.
+Evaluation uses the default binding, rjsonnet, in this process, with lib/ on the path and the
+params as the top-level argument ``params`` (the modern component form). Not go-jsonnet: once
+its runtime is loaded, the evaluate stage must spawn its workers instead of forking them, for
+the rest of the test session. The configuration goes through the real loader, so entries carry
+their prow_config.yaml positions.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import _gojsonnet
+import rjsonnet
 
 from compiler import paths
 from compiler.config import load_config
@@ -69,7 +71,7 @@ def load_entry(root: Path, config_yaml: str) -> ProwConfig:
 
 
 def evaluate(component: Path, params: dict[str, Any]) -> Any:
-    text = _gojsonnet.evaluate_file(
+    text = rjsonnet.evaluate_file(
         str(component),
         jpathdir=[str(paths.LIB_DIR)],
         tla_codes={"params": json.dumps(params)},
@@ -151,7 +153,7 @@ def lib_document(job_type: str = "presubmit", style: str = "dag", **options: Any
     snippet = (
         f"local kftest = import 'kftest.libsonnet';\nfunction(params) local wf = {builder}; {body}"
     )
-    text = _gojsonnet.evaluate_snippet(
+    text = rjsonnet.evaluate_snippet(
         "lib-example.jsonnet",
         snippet,
         jpathdir=[str(paths.LIB_DIR)],

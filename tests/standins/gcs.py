@@ -212,6 +212,8 @@ class GcsFaultProxy:
 class _ProxyHandler(BaseHTTPRequestHandler):
     owner: GcsFaultProxy
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without this, Nagle + delayed ACK add 40 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

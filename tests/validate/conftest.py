@@ -4,7 +4,7 @@ session summary of the conformance counts (shown in every ``pytest`` run)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,21 @@ def _documents(root: Path) -> Iterator[tuple[str, int, Any]]:
 def conformance_counts() -> dict[str, int]:
     """The dict the session summary prints (this module's, however the test imports us)."""
     return CONFORMANCE_COUNTS
+
+
+Documents = Callable[[Path], tuple[tuple[str, int, Any], ...]]
+
+
+@pytest.fixture(scope="session")
+def argo_docs() -> Documents:
+    """``argo_documents`` (a fixture, so tests need not import this conftest)."""
+    return argo_documents
+
+
+@pytest.fixture(scope="session")
+def yaml_load() -> Callable[[str], list[Any]]:
+    """Every document of a YAML text, read as Go reads Argo files."""
+    return lambda text: list(yaml_loader().load_all(text))
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ from ruamel.yaml.error import YAMLError
 from compiler.diagnostics import Severity
 from compiler.validate import validate_workflow
 from compiler.validate.schema import compiled_schema
-from tests.validate.conftest import argo_documents, yaml_loader
 
 STRUCTURAL = {"schema-type", "schema-required", "unknown-field"}
 
@@ -27,11 +26,11 @@ def _expected(argo_data: Path) -> dict[str, Any]:
 
 
 def test_every_example_validates_without_errors(
-    argo_data: Path, conformance_counts: dict[str, int]
+    argo_data: Path, conformance_counts: dict[str, int], argo_docs: Any
 ) -> None:
     checked = warned = 0
     failures = []
-    for name, index, document in argo_documents(argo_data / "examples"):
+    for name, index, document in argo_docs(argo_data / "examples"):
         checked += 1
         diagnostics = validate_workflow(document)
         errors = [d for d in diagnostics if d.severity is Severity.ERROR]
@@ -54,7 +53,7 @@ def _layers(entry: dict[str, Any]) -> set[str]:
 
 
 def test_every_invalid_fixture_is_rejected(
-    argo_data: Path, conformance_counts: dict[str, int]
+    argo_data: Path, conformance_counts: dict[str, int], yaml_load: Any
 ) -> None:
     rejected = skipped = 0
     missed = []
@@ -66,7 +65,7 @@ def test_every_invalid_fixture_is_rejected(
             skipped += 1  # yaml and size layers are not ours
             continue
         path = argo_data / entry["file"]
-        documents = list(yaml_loader().load_all(path.read_text(encoding="utf-8")))
+        documents = yaml_load(path.read_text(encoding="utf-8"))
         # A "mixed" file has valid documents too: it is rejected if any document is.
         diagnostics = [
             d for doc in documents if isinstance(doc, dict) for d in validate_workflow(doc)
@@ -90,7 +89,7 @@ def test_every_invalid_fixture_is_rejected(
 
 
 def test_runtime_failures_and_pairs_are_statically_valid(
-    argo_data: Path, conformance_counts: dict[str, int]
+    argo_data: Path, conformance_counts: dict[str, int], yaml_load: Any
 ) -> None:
     """Fixtures that fail only at run time, and each half of a template pair, lint clean."""
     clean = 0
@@ -98,7 +97,7 @@ def test_runtime_failures_and_pairs_are_statically_valid(
         if entry["expect"] not in ("valid (fails at run time)", "pair-dependent"):
             continue
         path = argo_data / entry["file"]
-        for document in yaml_loader().load_all(path.read_text(encoding="utf-8")):
+        for document in yaml_load(path.read_text(encoding="utf-8")):
             errors = [d for d in validate_workflow(document) if d.is_error]
             assert not errors, f"{entry['file']}: {errors}"
         clean += 1
@@ -110,8 +109,6 @@ def test_runtime_failures_and_pairs_are_statically_valid(
     assert clean >= 30
 
 
-def test_unparseable_fixture_is_a_yaml_error(argo_data: Path) -> None:
+def test_unparseable_fixture_is_a_yaml_error(argo_data: Path, yaml_load: Any) -> None:
     with pytest.raises(YAMLError):
-        list(
-            yaml_loader().load_all((argo_data / "invalid/e2e-misc/basic-invalid.yaml").read_text())
-        )
+        yaml_load((argo_data / "invalid/e2e-misc/basic-invalid.yaml").read_text())

@@ -12,7 +12,6 @@ import pytest
 from compiler.diagnostics import Severity
 from compiler.validate.schema import MAX_PROBLEMS, SCHEMA_FILE, check_schema, scan
 from compiler.validate.semantic import check_semantics
-from tests.validate.conftest import argo_documents
 
 
 def workflow(**spec: Any) -> dict[str, Any]:
@@ -201,30 +200,32 @@ def test_non_string_keys_and_odd_values_do_not_raise() -> None:
     ]
 
 
-def test_the_tag_flag_is_false_only_without_tags() -> None:
-    assert scan(workflow())[1] is False
+def test_scan_lists_tagged_strings_unless_it_could_not_see_them() -> None:
+    assert scan(workflow())[1] == []
     wf = workflow()
     container(wf)["args"] = ["{{workflow.name}}"]
-    assert scan(wf)[1] is True
+    assert scan(wf)[1] == [("spec.templates[0].container.args[0]", "{{workflow.name}}")]
     wf = workflow()
     wf["spec"]["templates"][0]["bogus"] = {"a": "{{x}}"}  # inside an unknown field
-    assert scan(wf)[1] is True
+    assert scan(wf)[1] is None
 
 
-def test_skipping_the_tag_scan_never_changes_semantic_results(argo_data: Path) -> None:
-    for _, _, document in argo_documents(argo_data / "examples"):
-        _, has_tags = scan(document)
-        assert check_semantics(document, has_tags=has_tags) == check_semantics(document)
+def test_using_the_scan_never_changes_semantic_results(argo_data: Path, argo_docs: Any) -> None:
+    for _, _, document in argo_docs(argo_data / "examples"):
+        _, tagged = scan(document)
+        assert check_semantics(document, tagged=tagged) == check_semantics(document)
 
 
-def test_verdicts_agree_with_python_jsonschema_on_the_corpus(argo_data: Path) -> None:
+def test_verdicts_agree_with_python_jsonschema_on_the_corpus(
+    argo_data: Path, argo_docs: Any
+) -> None:
     """Differential check of the walker: same valid/invalid verdict as a reference engine."""
     jsonschema = pytest.importorskip("jsonschema")
     raw = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validators: dict[str, Any] = {}
     checked = 0
     for root in ("examples", "invalid/lintfail", "invalid/malformed", "invalid/expectedfailures"):
-        for name, _, document in argo_documents(argo_data / root):
+        for name, _, document in argo_docs(argo_data / root):
             ours = check_schema(document)
             if any(d.severity is Severity.WARNING for d in ours):
                 continue  # newer fields: we warn where the strict schema alone rejects

@@ -13,7 +13,6 @@ import pytest
 from compiler.diagnostics import Severity
 from compiler.validate import validate_workflow
 from compiler.validate.semantic import check_semantics
-from tests.validate.conftest import argo_documents
 
 Doc = dict[str, Any]
 
@@ -646,9 +645,9 @@ def test_odd_documents_never_raise(document: Any) -> None:
     validate_workflow(document)
 
 
-def test_random_garbage_in_real_workflows_never_raises(argo_data: Path) -> None:
+def test_random_garbage_in_real_workflows_never_raises(argo_data: Path, argo_docs: Any) -> None:
     rng = random.Random(20240229)
-    documents = [doc for _, _, doc in argo_documents(argo_data / "examples")]
+    documents = [doc for _, _, doc in argo_docs(argo_data / "examples")]
     for _ in range(400):
         validate_workflow(_mutations(rng.choice(documents), rng))
 

@@ -64,7 +64,7 @@ def resource_of(item: dict[str, Any]) -> Resource:
         name=str(meta.get("name") or ""),
         started=started,
         age_from=age_from,
-        detail=str(status.get("phase") or "no phase"),
+        detail=f"phase {status.get('phase') or '(none)'}",
     )
 
 

@@ -54,3 +54,17 @@ def exits(name=None, namespace=None, **kwargs):
 
 
 not_a_function = 42
+
+
+CALLS = []
+
+
+def counts(name=None, namespace=None, **kwargs):
+    """Module state: shared between entries only if they shared an interpreter."""
+    CALLS.append(name)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name, "annotations": {"calls": str(len(CALLS))}},
+        "spec": {"entrypoint": "e2e", "templates": [{"name": "e2e", "container": {"image": "x:1"}}]},
+    }

@@ -1,0 +1,58 @@
+"""The failure report ``kftest run`` appends to the build log: the ``kftest debug`` summary of
+every workflow that failed or errored, so that the answer is already in Prow's log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from compiler.operate.debug import Summary, render_text, summarize
+
+if TYPE_CHECKING:
+    from compiler.submit.kube import KubeSession
+    from compiler.submit.retry import RetryPolicy
+
+RULE = "-" * 80
+
+
+def failure_report(
+    workflows: Iterable[Mapping[str, Any]],
+    *,
+    session: KubeSession | None = None,
+    policy: RetryPolicy | None = None,
+    tail: int = 50,
+    cluster: str | None = None,
+    project: str | None = None,
+) -> str:
+    """The text summary of each failed or errored workflow, separated by rules; "" if none.
+
+    With ``session`` the failed pods are looked up (log tail, events). A cluster that stops
+    answering is noted in the report, never raised: the report must not fail the run.
+    ``policy`` bounds those lookups (default: give up after 60 s).
+    """
+    failed = [wf for wf in workflows if summarize(wf).is_failure]
+    if not failed:
+        return ""
+    live = None
+    if session is not None:
+        from compiler.operate.cluster import Cluster, policy_for
+
+        live = Cluster(session, policy or policy_for(60.0))
+        if cluster is None or project is None:
+            found_cluster, found_project = live.gke_location()
+            cluster, project = cluster or found_cluster, project or found_project
+    parts = []
+    for workflow in failed:
+        parts.append(render_text(_summary(workflow, live, tail, cluster, project)))
+    return f"\n\n{RULE}\n\n".join(parts)
+
+
+def _summary(
+    workflow: Mapping[str, Any], live: Any, tail: int, cluster: str | None, project: str | None
+) -> Summary:
+    pod_info, note = None, None
+    if live is not None:
+        from compiler.operate.pods import lookup
+
+        pod_info, note = lookup(live, workflow, tail)
+    return summarize(workflow, pod_info, cluster=cluster, project=project).with_note(note)

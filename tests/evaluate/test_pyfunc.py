@@ -1,0 +1,181 @@
+"""py_func entries: the seed's calling convention, isolation, and what goes wrong in user code."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import pytest
+
+from compiler.evaluate import EvalRequest, EvalResult, evaluate, evaluate_many
+from compiler.evaluate.pyfunc import python_paths
+from tests.evaluate.conftest import DATA, KEY_LINES, make_entry, make_request
+
+REPO = DATA / "pyfunc-repo"
+PY_FUNC_LINE = KEY_LINES["py_func"]
+
+
+def request_for(func: str, timeout: float = 10.0, **kwargs: object) -> EvalRequest:
+    entry = make_entry(name="py-unittests", py_func=func, kwargs=kwargs)
+    return make_request(REPO, entry, python_paths=("py",), timeout=timeout)
+
+
+def only(result: EvalResult) -> tuple[str, str | None, int | None, str]:
+    assert result.documents == []
+    [diagnostic] = result.diagnostics
+    return diagnostic.rule, diagnostic.file, diagnostic.line, diagnostic.message
+
+
+def test_py_func_compiles_like_the_seed() -> None:
+    request = request_for("ci.unittests.create_workflow", use_basic_auth=True, shards=2)
+    kwargs_before = copy.deepcopy(request.entry.kwargs)
+    result = evaluate(request)
+
+    assert result.diagnostics == []
+    [workflow] = result.documents
+    assert workflow["metadata"]["name"] == request.run_params["name"]
+    assert workflow["metadata"]["namespace"] == request.run_params["namespace"]
+    # The seed's builders read the Prow variables from their environment.
+    assert workflow["metadata"]["labels"]["JOB_TYPE"] == "presubmit"
+    assert workflow["metadata"]["labels"]["REPO_OWNER"] == "local"
+    steps = {t["name"]: t for t in workflow["spec"]["templates"]}
+    assert set(steps) >= {"checkout", "py-test-0", "py-test-1", "copy-artifacts"}
+    env = {e["name"]: e["value"] for e in steps["py-test-1"]["container"]["env"]}
+    assert env == {"TEST_TARGET_NAME": "py-unittests", "BASIC_AUTH": "true"}
+    assert result.params == {
+        "use_basic_auth": True,
+        "shards": 2,
+        "name": request.run_params["name"],
+        "namespace": request.run_params["namespace"],
+        "test_target_name": "py-unittests",
+    }
+    assert request.entry.kwargs == kwargs_before  # the seed mutated the config; kftest does not
+    assert result.source == "py:ci.unittests.create_workflow"
+    assert {"py/ci/unittests.py", "py/ci/argo_build.py"} <= result.imports
+
+
+def test_explicit_test_target_name_is_kept() -> None:
+    result = evaluate(request_for("ci.unittests.create_workflow", test_target_name="custom"))
+    [workflow] = result.documents
+    step = next(t for t in workflow["spec"]["templates"] if t["name"] == "py-test-0")
+    assert step["container"]["env"] == [{"name": "TEST_TARGET_NAME", "value": "custom"}]
+
+
+def test_user_code_sees_no_kftest_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KFTEST_TEST_SECRET", "hunter2")
+    result = evaluate(request_for("ci.misbehaving.environment", shards=1))
+    [workflow] = result.documents
+    annotations = workflow["metadata"]["annotations"]
+    environ = annotations["environ"].split(",")
+    assert "KFTEST_TEST_SECRET" not in environ
+    assert {"JOB_NAME", "JOB_TYPE", "REPO_OWNER", "REPO_NAME", "PATH"} <= set(environ)
+    assert annotations["kwargs"] == "shards,test_target_name"
+    assert annotations["sys-path-0"] == str((REPO / "py").resolve())
+
+
+def test_prints_do_not_corrupt_the_result() -> None:
+    result = evaluate(request_for("ci.misbehaving.chatty"))
+    assert result.diagnostics == []
+    assert result.documents[0]["metadata"]["name"] == result.params["name"]
+
+
+def test_user_code_leaves_no_bytecode_in_the_repository() -> None:
+    evaluate(request_for("ci.unittests.create_workflow"))
+    assert not list(REPO.rglob("__pycache__"))
+
+
+@pytest.mark.parametrize(
+    ("func", "words"),
+    [
+        ("ci.nowhere.create_workflow", "no module named 'ci.nowhere'"),
+        ("nowhere.create_workflow", "no module named 'nowhere'"),
+        ("ci.unittests.create", "module ci.unittests has no 'create'"),
+        ("ci.misbehaving.not_a_function", "is not a function (it is a int)"),
+        ("create_workflow", "not of the form module.function"),
+    ],
+)
+def test_unresolvable_py_func_is_component_missing(func: str, words: str) -> None:
+    rule, file, line, message = only(evaluate(request_for(func)))
+    assert (rule, file, line) == ("component-missing", "prow_config.yaml", PY_FUNC_LINE)
+    assert words in message
+
+
+@pytest.mark.parametrize(
+    ("func", "words"),
+    [
+        (
+            "ci.broken_import.create_workflow",
+            "importing ci.broken_import failed: ModuleNotFoundError: No module named "
+            "'kftest_no_such_dependency' (at py/ci/broken_import.py:3)",
+        ),
+        ("ci.syntax_error.create_workflow", "SyntaxError"),
+        (
+            "ci.misbehaving.raises",
+            "ci.misbehaving.raises raised KeyError: 'missing_key' (at py/ci/misbehaving.py:10)",
+        ),
+        ("ci.misbehaving.exits", "exited with status 3"),
+    ],
+)
+def test_failing_user_code_is_an_evaluation_error(func: str, words: str) -> None:
+    rule, file, line, message = only(evaluate(request_for(func)))
+    assert (rule, file, line) == ("jsonnet-error", "prow_config.yaml", PY_FUNC_LINE)
+    assert words in message
+
+
+def test_syntax_error_names_the_file_and_line() -> None:
+    _, _, _, message = only(evaluate(request_for("ci.syntax_error.create_workflow")))
+    assert "(at py/ci/syntax_error.py:2)" in message
+
+
+def test_py_func_that_hangs_is_stopped() -> None:
+    rule, file, line, message = only(evaluate(request_for("ci.misbehaving.hangs", timeout=1.0)))
+    assert (rule, file, line) == ("jsonnet-error", "prow_config.yaml", PY_FUNC_LINE)
+    assert message == "py_func ci.misbehaving.hangs did not finish within 1 s"
+
+
+def test_result_that_is_not_a_workflow() -> None:
+    rule, file, line, message = only(evaluate(request_for("ci.misbehaving.returns_text")))
+    assert (rule, file, line) == ("argo-schema", "prow_config.yaml", PY_FUNC_LINE)
+    assert message.startswith("py_func ci.misbehaving.returns_text produced a string")
+
+
+def test_entries_do_not_share_an_interpreter() -> None:
+    results = evaluate_many([request_for("ci.misbehaving.counts")] * 3, jobs=1)
+    calls = [result.documents[0]["metadata"]["annotations"]["calls"] for result in results]
+    assert calls == ["1", "1", "1"]
+
+
+def test_python_paths_resolve_like_app_dir(tmp_path: Path) -> None:
+    repos = tmp_path / "src"
+    for directory in ("kubeflow/kubeflow/py", "kubeflow/testing/py", "other/repo/py"):
+        (repos / directory).mkdir(parents=True)
+    entry = make_entry(py_func="a.b")
+    request = make_request(
+        repos / "kubeflow/kubeflow",
+        entry,
+        repos_dir=repos,
+        python_paths=("kubeflow/kubeflow/py", "other/repo/py", "missing/x/py"),
+    )
+    assert python_paths(request, (repos / "kubeflow/kubeflow").resolve()) == [
+        str((repos / p).resolve())
+        for p in (
+            "kubeflow/kubeflow/py",
+            "other/repo/py",
+            "kubeflow/testing/py",
+            "kubeflow/kubeflow",
+        )
+    ]
+
+
+def test_owner_repo_prefix_of_python_paths_without_repos_dir(tmp_path: Path) -> None:
+    root = tmp_path / "checkout"
+    (root / "py").mkdir(parents=True)
+    request = make_request(
+        root,
+        make_entry(py_func="a.b"),
+        environ={"REPO_OWNER": "kubeflow", "REPO_NAME": "kubeflow"},
+        python_paths=("kubeflow/kubeflow/py",),
+    )
+    assert python_paths(request, root.resolve()) == [str(root / "py"), str(root)]
+    assert os.path.isdir(python_paths(request, root.resolve())[0])

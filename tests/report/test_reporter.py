@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from standins.fixtures import FAST, IMPATIENT, GcsEnv
+
+from compiler.report.buildlog import Redactor
+from compiler.report.job import JobInfo
+from compiler.report.layout import gcs_layout
+from compiler.report.outcome import WorkflowOutcome
+from compiler.report.reporter import Reporter
+from compiler.report.storage import GcsStorage
+
+PRESUBMIT = {
+    "JOB_TYPE": "presubmit",
+    "JOB_NAME": "kftest-presubmit",
+    "REPO_OWNER": "kubeflow",
+    "REPO_NAME": "testing",
+    "PULL_NUMBER": "77",
+    "PULL_PULL_SHA": "abc1234",
+    "PULL_REFS": "master:0123,77:abc1234",
+    "BUILD_ID": "1200",
+}
+BUILD_DIR = "pr-logs/pull/kubeflow_testing/77/kftest-presubmit/1200"
+
+
+def reporter(gcs: GcsEnv, tmp_path: Path, env: dict[str, str] = PRESUBMIT, **kwargs) -> Reporter:  # type: ignore[no-untyped-def]
+    job = JobInfo.from_env(env)
+    policy = kwargs.pop("policy", FAST)
+    return Reporter(
+        job,
+        output_dir=tmp_path / "out",
+        storage=GcsStorage(gcs.bucket, env=gcs.env, policy=policy),
+        layout=gcs_layout(job, gcs.bucket),
+        **kwargs,
+    )
+
+
+def outcomes() -> list[WorkflowOutcome]:
+    succeeded = {"status": {"phase": "Succeeded"}, "metadata": {"name": "wf-unit"}}
+    failed = {"status": {"phase": "Failed", "message": "boom"}, "metadata": {"name": "wf-e2e"}}
+    return [
+        WorkflowOutcome("unit", "wf-unit", submitted=True, phase="Succeeded", object=succeeded),
+        WorkflowOutcome("e2e", "wf-e2e", submitted=True, phase="Failed", object=failed),
+    ]
+
+
+def local_files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_everything_lands_in_prows_layout_byte_for_byte(gcs: GcsEnv, tmp_path: Path) -> None:
+    report = reporter(gcs, tmp_path)
+    report.started([])
+    report.started(outcomes())
+    verdict = report.finish(outcomes(), build_log=lambda: "the build log\n")
+    assert (verdict.passed, verdict.result) == (False, "FAILURE")
+    local = local_files(tmp_path / "out")
+    assert sorted(local) == [
+        "artifacts/junit_e2e.xml",
+        "artifacts/junit_unit.xml",
+        "build-log.txt",
+        "finished.json",
+        "started.json",
+        "wf-e2e.yaml",
+        "wf-unit.yaml",
+    ]
+    assert gcs.list() == sorted(
+        [f"{BUILD_DIR}/{name}" for name in local]
+        + [
+            "pr-logs/directory/kftest-presubmit/1200.txt",
+            "pr-logs/directory/kftest-presubmit/latest-build.txt",
+            "pr-logs/pull/kubeflow_testing/77/kftest-presubmit/latest-build.txt",
+        ]
+    )
+    for name, data in local.items():
+        assert gcs.read(f"{BUILD_DIR}/{name}") == data, name
+    assert gcs.read("pr-logs/directory/kftest-presubmit/1200.txt") == (
+        f"gs://{gcs.bucket}/{BUILD_DIR}".encode()
+    )
+    assert gcs.read("pr-logs/directory/kftest-presubmit/latest-build.txt") == b"1200"
+    started = json.loads(local["started.json"])
+    assert started["metadata"] == {}  # no UI links were given
+    assert local["build-log.txt"] == b"the build log\n"
+    assert json.loads(local["finished.json"])["result"] == "FAILURE"
+
+
+def test_a_newer_latest_build_is_left_alone(gcs: GcsEnv, tmp_path: Path) -> None:
+    gcs.write("pr-logs/directory/kftest-presubmit/latest-build.txt", b"1300")
+    reporter(gcs, tmp_path).finish([])
+    assert gcs.read("pr-logs/directory/kftest-presubmit/latest-build.txt") == b"1300"
+    assert gcs.read("pr-logs/pull/kubeflow_testing/77/kftest-presubmit/latest-build.txt") == b"1200"
+
+
+def test_the_workflows_junit_decides_too(gcs: GcsEnv, tmp_path: Path) -> None:
+    gcs.write(f"{BUILD_DIR}/artifacts/junit_e2e-suite.xml", b'<testsuite errors="2"/>')
+    gcs.write(f"{BUILD_DIR}/artifacts/junit_x/nested.xml", b"<testsuites/>")
+    gcs.write(f"{BUILD_DIR}/artifacts/other.xml", b'<testsuite failures="9"/>')
+    succeeded = [o for o in outcomes() if o.passed]
+    verdict = reporter(gcs, tmp_path).finish(succeeded)
+    assert (verdict.passed, verdict.result, verdict.junit_problems) == (False, "FAILURE", 2)
+    clean = reporter(gcs, tmp_path, env={**PRESUBMIT, "BUILD_ID": "1201"}).finish(succeeded)
+    assert (clean.passed, clean.result) == (True, "SUCCESS")
+
+
+def test_aborted(gcs: GcsEnv, tmp_path: Path) -> None:
+    verdict = reporter(gcs, tmp_path).finish([], aborted=True)
+    assert (verdict.passed, verdict.result) == (False, "ABORTED")
+    assert json.loads(gcs.read(f"{BUILD_DIR}/finished.json"))["result"] == "ABORTED"
+
+
+def test_artifacts_dir_gets_a_copy(gcs: GcsEnv, tmp_path: Path) -> None:
+    artifacts = tmp_path / "artifacts"
+    reporter(gcs, tmp_path, artifacts_dir=artifacts).finish(outcomes())
+    copied = local_files(artifacts)
+    assert "junit_e2e.xml" in copied and "finished.json" in copied and "wf-unit.yaml" in copied
+    assert copied["junit_e2e.xml"] == (tmp_path / "out/artifacts/junit_e2e.xml").read_bytes()
+
+
+def test_storage_down_keeps_the_local_report(gcs: GcsEnv, tmp_path: Path) -> None:
+    report = reporter(gcs, tmp_path, policy=IMPATIENT)
+    report.started([])
+    gcs.proxy.add("503", times=100_000)
+    report.finish(outcomes())
+    assert report.storage_error is not None
+    assert "finished.json" in local_files(tmp_path / "out")
+    assert gcs.list() == [f"{BUILD_DIR}/started.json"]
+    uploads = [r for r in gcs.proxy.requests if r[0] == "POST" and r[2] == 503]
+    assert len(uploads) < 100  # gave up once, not once per file
+
+
+def test_secrets_never_reach_a_file(gcs: GcsEnv, tmp_path: Path) -> None:
+    secret = "sekret-token-123456"
+    leaky = outcomes()
+    leaky[1].object["status"]["message"] = f"auth failed with {secret}"
+    report = reporter(gcs, tmp_path, redactor=Redactor([secret]))
+    report.finish(leaky, build_log=lambda: f"token {secret}\n")
+    for name in gcs.list():
+        assert secret.encode() not in gcs.read(name), name
+    assert b"[REDACTED]" in (tmp_path / "out/artifacts/junit_e2e.xml").read_bytes()
