@@ -11,7 +11,7 @@ finished.json::
      "metadata": {"repos": {"org/repo": "<PULL_REFS>"},
                   "<workflow>-phase": "Failed", "<workflow>-ui": "<url>", ...}}
 
-``repos`` appears when REPO_OWNER is set, ``pull`` and ``metadata.repos`` when PULL_REFS is
+Only submitted workflows have a UI link. ``repos`` appears when REPO_OWNER is set, ``pull`` and ``metadata.repos`` when PULL_REFS is
 (as the seed wrote them). ``result`` is Prow's SUCCESS, FAILURE or ABORTED (the seed wrote
 FAILED and no ``passed``).
 """
@@ -38,7 +38,7 @@ def started_json(job: JobInfo, outcomes: Sequence[WorkflowOutcome], timestamp: i
     data: dict[str, Any] = {
         "timestamp": timestamp,
         "repos": {job.repo_slug: job.sha} if job.org else {},
-        "metadata": {f"{o.label}-ui": o.ui_url for o in outcomes if o.ui_url},
+        "metadata": {f"{o.label}-ui": o.ui_url for o in outcomes if o.submitted and o.ui_url},
     }
     if job.pull_refs:
         data["pull"] = job.pull_refs
@@ -53,7 +53,7 @@ def finished_json(
         metadata["repos"] = {job.repo_slug: job.pull_refs}
     for outcome in outcomes:
         metadata[f"{outcome.label}-phase"] = outcome.phase or outcome.verdict
-        metadata[f"{outcome.label}-ui"] = outcome.ui_url
+        metadata[f"{outcome.label}-ui"] = outcome.ui_url if outcome.submitted else ""
     data = {
         "timestamp": timestamp,
         "passed": result == SUCCESS,

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from compiler.diagnostics import Severity
 from compiler.rules._context import Problem, WorkflowContext
@@ -79,30 +80,21 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         return  # nfs-volume reports the missing volume
     reported: set[str] = set()
     output_dirs: dict[str, str] = {}  # "output"/"outputs" -> first path using it
-    patterns: dict[str, re.Pattern[str]] = {}
-    verdicts: dict[tuple[str, str], tuple[str | None, str]] = {}  # the same dirs recur
+    # Steps repeat the same strings (the env, the working dir): scan each text once per mount.
+    scanned: dict[tuple[str, str], list[tuple[str, str | None, str]]] = {}
     for template in ctx.workflow.templates:
         mount = template.mount_path(names)
         if mount is None:
             continue
         mount = mount.rstrip("/") or "/"
-        pattern = patterns.get(mount)
-        if pattern is None:
-            # The mount path as a whole path component, up to the next separator.
-            pattern = re.compile(
-                r"(?<![^\s'\":;,=(])" + re.escape(mount) + r"(?![^/\s'\":;,=)])[^\s'\":;,)]*"
-            )
-            patterns[mount] = pattern
         for container in template.containers:
             for path, text in container.strings:
                 if mount not in text:
-                    continue  # most strings: no regex needed
-                for match in pattern.finditer(text):
-                    used = match.group(0)
-                    key = (used, mount)
-                    if key not in verdicts:
-                        verdicts[key] = _classify(used, mount, ctx.workflow_names)
-                    problem, top = verdicts[key]
+                    continue
+                key = (text, mount)
+                if key not in scanned:
+                    scanned[key] = _scan(text, mount, ctx.workflow_names)
+                for used, problem, top in scanned[key]:
                     if top in ("output", "outputs"):
                         output_dirs.setdefault(top, path)
                     if problem and used not in reported:
@@ -114,6 +106,22 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
             "the workflow uses both output/ and outputs/ in its test dir, but only one of them "
             "is uploaded to GCS; use one (outputs, as the guidelines name it, or output)",
         )
+
+
+@lru_cache(maxsize=64)
+def _pattern(mount: str) -> re.Pattern[str]:
+    """The mount path as a whole path component, up to the next separator."""
+    return re.compile(r"(?<![^\s'\":;,=(])" + re.escape(mount) + r"(?![^/\s'\":;,=)])[^\s'\":;,)]*")
+
+
+def _scan(
+    text: str, mount: str, workflow_names: tuple[str, ...]
+) -> list[tuple[str, str | None, str]]:
+    """(path, problem or None, first directory under the test dir) for each NFS path in text."""
+    return [
+        (match.group(0), *_classify(match.group(0), mount, workflow_names))
+        for match in _pattern(mount).finditer(text)
+    ]
 
 
 def _classify(used: str, mount: str, workflow_names: tuple[str, ...]) -> tuple[str | None, str]:

@@ -116,8 +116,8 @@ LINKS = {
 class Run:
     """One ``kftest run`` in this process, and what it left behind."""
 
-    def __init__(self, repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_path: Path) -> None:
-        self.repo, self.kube, self.gcs, self.tmp_path = repo, kube, gcs, tmp_path
+    def __init__(self, repo: Path, kube_env: KubeEnv, gcs_env: GcsEnv, tmp_path: Path) -> None:
+        self.repo, self.kube, self.gcs, self.tmp_path = repo, kube_env, gcs_env, tmp_path
         self.out = tmp_path / "out"
         self.job_type = ""
         self.code: int | None = None

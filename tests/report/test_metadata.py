@@ -20,7 +20,8 @@ def outcomes() -> list[WorkflowOutcome]:
     ok.phase = "Succeeded"
     bad = WorkflowOutcome("e2e", "job-e2e-77", ui_url="http://ui/e2e", submitted=True)
     bad.phase = "Failed"
-    return [ok, bad, WorkflowOutcome("broken", "", diagnostics=[object()])]  # type: ignore[list-item]
+    never = WorkflowOutcome("broken", "", ui_url="http://ui/broken", diagnostics=[object()])  # type: ignore[list-item]
+    return [ok, bad, never]
 
 
 def test_started() -> None:
