@@ -4,7 +4,8 @@ A rule's docstring holds fenced blocks whose info string says what they are:
 
 * ```` ```jsonnet compliant ```` / ```` ```jsonnet non-compliant ````: a component (a function
   of ``params``, with lib/ on the path) compiled for presubmit, postsubmit and periodic;
-  a compliant one passes *every* rule, a non-compliant one fails this rule for each job type;
+  a compliant one passes *every* rule and Argo's validation, a non-compliant one fails this
+  rule for each job type;
 * ```` ```yaml prow_config ````: the prow_config.yaml the following component examples are
   compiled with (until the next such block); by default one entry setting ``stepImage``;
 * ```` ```yaml prow_config compliant ```` / ``non-compliant``: a configuration example, for
@@ -22,6 +23,7 @@ import pytest
 
 from compiler.model import JOB_TYPES
 from compiler.rules import LintSettings, all_rules, check_config
+from compiler.validate import validate_workflow
 
 from .helpers import DEFAULT_CONFIG, compile_component, load_entry
 
@@ -102,6 +104,7 @@ def test_documented_example(example: Example, tmp_path: Path) -> None:
         found = compiled.lint()
         if example.verdict == "compliant":
             assert found == [], f"{example.id} ({job_type})"
+            assert validate_workflow(compiled.workflow.document) == []
         else:
             mine = [d for d in found if d.rule == example.rule]
             assert mine, f"{example.id} ({job_type}): expected a {example.rule} diagnostic"

@@ -113,6 +113,10 @@ class FakeArgoController:
         status = _status(obj, phase, outcome) if progress.stage == 3 else {"phase": phase}
         if progress.stage >= 2:
             status.setdefault("startedAt", _iso())
+        if progress.stage == 3:
+            # Argo runs the exit handler (which uploads the outputs) before the phase is final.
+            for callback in self.on_finish:
+                callback({**obj, "status": status})
         try:
             updated = self.store.update(
                 WORKFLOWS,
@@ -126,8 +130,6 @@ class FakeArgoController:
         self._event(updated, phase)
         if progress.stage == 3:
             self._pods(updated)
-            for callback in self.on_finish:
-                callback(updated)
 
     # -- what Argo writes ----------------------------------------------------------------------
 
