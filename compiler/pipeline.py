@@ -14,12 +14,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler import config as config_stage
 from compiler import select as select_stage
 from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
 from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, ProwEnv, new_salt, workflow_name
+
+if TYPE_CHECKING:
+    from compiler.rules import LintSettings
 
 
 @dataclass(frozen=True)
@@ -175,9 +179,8 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
         settings, settings_diagnostics = rules.load_settings(options.repo_root)
         diagnostics += settings_diagnostics
         if config is not None:
-            tracked = select_stage.tracked_files(options.repo_root)
-            if tracked is not None:
-                diagnostics += rules.check_config(config, tracked, settings)
+            tracked = select_stage.tracked_files(options.repo_root) or []
+            diagnostics += rules.check_config(config, tracked, settings)
     for (entry, job_type), env, request, result in zip(pairs, envs, requests, results, strict=True):
         diagnostics += [d.with_workflow(entry.name) for d in result.diagnostics]
         for document in result.documents:
@@ -198,18 +201,13 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
 
 
 def _lint(
-    compiled: CompiledWorkflow, env: ProwEnv, settings: object, config_file: str
+    compiled: CompiledWorkflow, env: ProwEnv, settings: LintSettings, config_file: str
 ) -> list[Diagnostic]:
     from compiler import rules, validate
 
-    disabled = set(compiled.entry.lint_disable)
-    found = [
-        _place(d, compiled)
-        for d in validate.validate_workflow(compiled.document)
-        if d.rule not in disabled
-    ]
-    found += rules.check_workflow(compiled, env, settings, config_file)  # type: ignore[arg-type]
-    return found
+    found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
+    found = settings.apply(found, compiled.entry.lint_disable)
+    return found + rules.check_workflow(compiled, env, settings, config_file)
 
 
 def _place(diagnostic: Diagnostic, compiled: CompiledWorkflow) -> Diagnostic:

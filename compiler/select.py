@@ -123,8 +123,9 @@ def _lines(text: str) -> list[str]:
 
 
 def tracked_files(repo: Path) -> list[str] | None:
-    """Files git tracks in the repository (None outside a git checkout)."""
+    """Files in the repository as git sees them: tracked, plus untracked ones it does not
+    ignore (a new file is part of the change before it is added). None outside git."""
     try:
-        return _lines(_git(repo, "ls-files"))
+        return _lines(_git(repo, "ls-files", "--cached", "--others", "--exclude-standard"))
     except GitError:
         return None

@@ -126,17 +126,22 @@ def execute(options: pipeline.Options, settings: RunSettings) -> int:
             )
             output_dir = settings.output_dir or Path(tempfile.mkdtemp(prefix="kftest-run-"))
             artifacts = Path(job.artifacts) if job.artifacts else None
-            reporter = Reporter(
-                job,
-                output_dir=output_dir,
-                storage=storage,
-                layout=layout,
-                artifacts_dir=artifacts,
-                redactor=redactor,
-            )
+            try:
+                reporter = Reporter(
+                    job,
+                    output_dir=output_dir,
+                    storage=storage,
+                    layout=layout,
+                    artifacts_dir=artifacts,
+                    redactor=redactor,
+                )
+            except OSError as exc:
+                raise UsageError(f"--output-dir {output_dir}: {exc.strerror or exc}") from None
             _announce(job, layout, output_dir)
             reporter.started([])
-            if reporter.storage_error is None:
+            if reporter.storage_error is not None:
+                log.error("not submitting anything: its results could not be stored")
+            elif not interrupts.event.is_set():
                 worker = threading.Thread(
                     target=_work,
                     args=(state, options, settings, reporter, redactor),
@@ -146,7 +151,7 @@ def execute(options: pipeline.Options, settings: RunSettings) -> int:
                 worker.start()
                 while worker.is_alive() and not interrupts.event.is_set():
                     worker.join(0.1)
-            aborted = interrupts.event.is_set() and not state.done.is_set()
+            aborted = interrupts.event.is_set() and not state.done_before_signal
             outcomes = state.final(aborted)
             verdict = reporter.finish(
                 outcomes,
@@ -210,9 +215,13 @@ class _State:
         self.waited: Any = None  # the WaitResult, once the wait is over
         self.error: KftestError | None = None
         self.done = threading.Event()
+        self.done_before_signal = False
         self.stop = threading.Event()
 
     def interrupt(self) -> None:
+        """Called on SIGTERM/SIGINT: stop the worker; the run counts as aborted unless the
+        work was already over."""
+        self.done_before_signal = self.done.is_set()
         self.stop.set()
         waiter = self.waiter
         if waiter is not None:

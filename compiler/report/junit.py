@@ -97,6 +97,7 @@ def _workflow_failure(outcome: WorkflowOutcome) -> str:
         "TimedOut": f"timed out in phase {outcome.phase or 'unknown'}",
         "Aborted": f"aborted in phase {outcome.phase or 'unknown'}",
         "Deleted": "the workflow was deleted before it finished",
+        "Unknown": f"final state unknown, last seen in phase {outcome.phase or 'unknown'}",
         "NotSubmitted": "not submitted",
     }.get(verdict, f"phase {verdict}")
     message = status.message(outcome.object)

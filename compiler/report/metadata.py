@@ -11,9 +11,9 @@ finished.json::
      "metadata": {"repos": {"org/repo": "<PULL_REFS>"},
                   "<workflow>-phase": "Failed", "<workflow>-ui": "<url>", ...}}
 
-Only submitted workflows have a UI link. ``repos`` appears when REPO_OWNER is set, ``pull`` and ``metadata.repos`` when PULL_REFS is
-(as the seed wrote them). ``result`` is Prow's SUCCESS, FAILURE or ABORTED (the seed wrote
-FAILED and no ``passed``).
+Only submitted workflows have a UI link. ``repos`` appears when REPO_OWNER is set, ``pull``
+and ``metadata.repos`` when PULL_REFS is (as the seed wrote them). ``result`` is Prow's
+SUCCESS, FAILURE or ABORTED (the seed wrote FAILED and no ``passed``).
 """
 
 from __future__ import annotations

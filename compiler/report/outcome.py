@@ -12,6 +12,7 @@ INVALID = "Invalid"
 NOT_SUBMITTED = "NotSubmitted"
 TIMED_OUT = "TimedOut"
 ABORTED = "Aborted"
+UNKNOWN = "Unknown"  # the wait ended early (e.g. the cluster became unreachable)
 
 
 @dataclass
@@ -35,8 +36,8 @@ class WorkflowOutcome:
 
     @property
     def verdict(self) -> str:
-        """Succeeded, Failed, Error, Deleted, or why there is no phase: Invalid, NotSubmitted,
-        TimedOut, Aborted."""
+        """Succeeded, Failed, Error, Deleted, or why there is no final phase: Invalid,
+        NotSubmitted, TimedOut, Aborted, Unknown."""
         if self.diagnostics:
             return INVALID
         if not self.submitted:
@@ -45,7 +46,7 @@ class WorkflowOutcome:
             return self.phase
         if self.timed_out:
             return TIMED_OUT
-        return ABORTED if self.aborted else self.phase or ABORTED
+        return ABORTED if self.aborted else UNKNOWN
 
     @property
     def passed(self) -> bool:

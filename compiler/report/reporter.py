@@ -105,6 +105,8 @@ class Reporter:
         names = _junit_names(outcomes)
         for outcome, name in zip(outcomes, names, strict=True):
             self.write(f"artifacts/{name}", junit.render(outcome))
+        # Results that cannot be stored are not a pass either.
+        failed = failed or self.storage_error is not None
         passed = not aborted and not failed and not problems and all(o.passed for o in outcomes)
         result = metadata.ABORTED if aborted else metadata.SUCCESS if passed else metadata.FAILURE
         for outcome in outcomes:

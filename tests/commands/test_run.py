@@ -320,7 +320,7 @@ def test_faults_never_cost_a_report(
     if where == "gcs":
         gcs.proxy.add(action, method=what, times=4)
     elif what == "token":
-        kube.rotate_token("a-refreshed-token-9f8e7d")
+        kube.expire_token_on("create")
     elif what == "get":
         # A create that was persisted but answered 500, so that the retry must read it back.
         kube.api.faults.add("create", "500-after-commit")
@@ -424,3 +424,14 @@ def test_sigterm_reports_and_exits(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_p
     local = tmp_path / "out"
     for name in ("started.json", "finished.json", "build-log.txt", "artifacts/junit_e2e.xml"):
         assert gcs.read(f"{build_dir}/{name}") == (local / name).read_bytes()
+
+
+def test_no_upload_reports_locally_and_to_artifacts(run: Run, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811
+    artifacts = tmp_path / "prow-artifacts"
+    artifacts.mkdir()
+    (artifacts / "junit_from_a_step.xml").write_bytes(b'<testsuite failures="1" tests="1"/>')
+    assert run("postsubmit", bucket=None, env={"ARTIFACTS": str(artifacts)}) == 1
+    assert gcs.list() == []
+    assert json.loads((artifacts / "finished.json").read_bytes())["result"] == "FAILURE"
+    assert (artifacts / "junit_e2e.xml").read_bytes() == run.local()["artifacts/junit_e2e.xml"]
+    assert "1 junit failure(s)" in (artifacts / "build-log.txt").read_text()

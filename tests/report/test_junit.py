@@ -89,6 +89,8 @@ def test_an_invalid_entry_lists_its_diagnostics() -> None:
          "not submitted: HTTP 422: bad name"),
         (WorkflowOutcome("a", "wf", submitted=True, phase="Deleted"),
          "the workflow was deleted before it finished"),
+        (WorkflowOutcome("a", "wf", submitted=True, phase="Pending"),
+         "final state unknown, last seen in phase Pending"),
     ],
 )  # fmt: skip
 def test_why_a_workflow_failed(outcome: WorkflowOutcome, message: str) -> None:

@@ -39,6 +39,7 @@ class _Progress:
     name: str
     namespace: str
     seen: float
+    outcome: Outcome
     stage: int = 0  # 0 new, 1 Pending, 2 Running, 3 final
 
 
@@ -85,14 +86,22 @@ class FakeArgoController:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            items, _ = self.store.list(WORKFLOWS, None)
+            with self.store.cond:
+                keys = [(ns, name) for kind, ns, name in self.store.objects if kind == WORKFLOWS]
             now = time.monotonic()
-            for obj in items:
-                meta = obj["metadata"]
-                key = (meta["namespace"], meta["name"])
-                progress = self._progress.setdefault(key, _Progress(meta["name"], key[0], now))
-                self._advance(obj, progress, now)
-            time.sleep(min(self.step / 5, 0.01))
+            for key in keys:
+                progress = self._progress.get(key)
+                if progress is None:
+                    try:
+                        obj = self.store.get(WORKFLOWS, *key)
+                    except NotFound:
+                        continue
+                    progress = _Progress(key[1], key[0], now, self._outcome(obj))
+                    self._progress[key] = progress
+                self._advance(progress, now)
+            # Sleep until the next write (a new workflow) or the next tick.
+            with self.store.cond:
+                self.store.cond.wait(max(min(self.step / 5, 0.01), 0.002))
 
     def _outcome(self, obj: Obj) -> Outcome:
         for outcome in self.outcomes:
@@ -100,13 +109,17 @@ class FakeArgoController:
                 return outcome
         return Outcome(lambda _: True)
 
-    def _advance(self, obj: Obj, progress: _Progress, now: float) -> None:
-        outcome = self._outcome(obj)
+    def _advance(self, progress: _Progress, now: float) -> None:
+        outcome = progress.outcome
         step = outcome.step if outcome.step is not None else self.step
         due = progress.seen + step * (progress.stage + 1)
         if progress.stage >= 3 or now < due:
             return
         if progress.stage == 2 and outcome.hang:
+            return
+        try:
+            obj = self.store.get(WORKFLOWS, progress.namespace, progress.name)
+        except NotFound:
             return
         progress.stage += 1
         phase = {1: "Pending", 2: "Running", 3: outcome.phase}[progress.stage]

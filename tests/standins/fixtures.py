@@ -42,7 +42,10 @@ class KubeEnv:
     def rotate_token(self, new_token: str) -> None:
         """The token expires; the kubeconfig on disk is refreshed (as gcloud would)."""
         self.api.rotate_token(new_token)
-        self.api.kubeconfig(self.kubeconfig, new_token)
+
+    def expire_token_on(self, verb: str, new_token: str = "a-refreshed-token-9f8e7d") -> None:
+        """The token expires when the next ``verb`` request arrives (which gets a 401)."""
+        self.api.faults.add(verb, "expire-token", token=new_token)
 
 
 @dataclass
@@ -70,8 +73,11 @@ def kube(tmp_path: Path) -> Iterator[KubeEnv]:
     api = KubeApiStandIn(token=CANARY_TOKEN).start()
     api.controller.step = 0.03
     api.controller.start()
+    kubeconfig = api.kubeconfig(tmp_path / "kubeconfig")
+    # A refreshed token reaches the kubeconfig file, as gcloud's token refresh would write it.
+    api.on_token_rotated = lambda token: api.kubeconfig(kubeconfig, token)
     try:
-        yield KubeEnv(api, api.kubeconfig(tmp_path / "kubeconfig"))
+        yield KubeEnv(api, kubeconfig)
     finally:
         api.stop()
 

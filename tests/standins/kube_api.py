@@ -26,6 +26,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -76,6 +77,8 @@ class Fault:
     * ``"500-after-commit"`` — act (e.g. persist the create), then answer 500;
     * ``"reset"`` — reset the TCP connection without acting;
     * ``"reset-after-commit"`` — act, then reset the connection before answering;
+    * ``"expire-token"`` — the token expires now: answer 401, accept only ``token`` from now
+      on, and tell ``KubeApiStandIn.on_token_rotated`` (which may rewrite the kubeconfig);
     * watch only: ``"drop"`` — cut the stream (no final chunk) after ``after_events`` events;
       ``"gone"`` — send an ERROR event with 410 Gone after ``after_events`` events;
       ``"mute"`` — keep the stream open but send no event after ``after_events`` (a watch
@@ -88,6 +91,7 @@ class Fault:
     resource: str = "workflows"
     after_events: int = 0
     retry_after: int | None = None
+    token: str = "a-refreshed-token"
     fired: int = 0
 
 
@@ -140,6 +144,7 @@ class KubeApiStandIn:
         self.faults = Faults()
         self.tokens: set[str] = {token}
         self.requests: list[Request] = []
+        self.on_token_rotated: Callable[[str], None] | None = None
         self.bookmark_interval: float | None = None
         self.max_watch_seconds = 60.0
         self.controller = FakeArgoController(self.store)
@@ -188,10 +193,13 @@ class KubeApiStandIn:
 
     # -- credentials ---------------------------------------------------------------------
 
-    def rotate_token(self, new_token: str) -> None:
-        """Expire every token; only ``new_token`` is accepted from now on."""
+    def rotate_token(self, new_token: str, *, notify: bool = True) -> None:
+        """Expire every token; only ``new_token`` is accepted from now on. ``notify=False``:
+        nobody learns the new token (the kubeconfig stays stale)."""
         with self._lock:
             self.tokens = {new_token}
+        if notify and self.on_token_rotated is not None:
+            self.on_token_rotated(new_token)
 
     def kubeconfig(
         self,
@@ -309,6 +317,10 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.api.faults.take(verb, match["plural"])
         if fault is not None and fault.action == "reset":
             self._reset()
+        if fault is not None and fault.action == "expire-token":
+            self.api.rotate_token(fault.token)
+            self._json(401, _status(401, "Unauthorized", "Unauthorized"))
+            return
         if fault is not None and fault.action.isdigit():
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             code = int(fault.action)

@@ -101,7 +101,7 @@ def test_expired_token_reloads_credentials(kube: KubeEnv, session: KubeSession) 
 
 
 def test_token_never_refreshed_is_infra_error(kube: KubeEnv, session: KubeSession) -> None:
-    kube.api.rotate_token("a-token-nobody-has")
+    kube.api.rotate_token("a-token-nobody-has", notify=False)
     with pytest.raises(InfraError, match="reloading the credentials"):
         create_workflow(session, prepare(workflow("wf-401"), NAMESPACE), policy=FAST)
 

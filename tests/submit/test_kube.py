@@ -80,7 +80,7 @@ def test_classify_connection_errors() -> None:
 
 
 def test_a_refused_call_is_described_without_the_request(kube: KubeEnv) -> None:
-    kube.api.rotate_token("another-token")
+    kube.api.rotate_token("another-token", notify=False)
     session = KubeSession(kubeconfig=str(kube.kubeconfig))
     with pytest.raises(ApiException) as caught:
         reachable(session)

@@ -187,3 +187,23 @@ def test_common_label_selector() -> None:
     assert common_label_selector([a, b]) == "org=kubeflow,pr=12,repo=testing"
     assert common_label_selector([a, {"metadata": {}}]) is None
     assert common_label_selector([]) is None
+
+
+def test_bookmarks_advance_the_resume_version(kube: KubeEnv, session: KubeSession) -> None:
+    kube.api.bookmark_interval = 0.05
+    kube.api.controller.set_outcome("wf-b", hang=True)
+    blocked = waiter(session, submit(kube, "wf-b"), timeout=1.5)
+
+    def unrelated_writes() -> None:
+        while kube.api.controller.phase_of(NAMESPACE, "wf-b") != "Running":
+            time.sleep(0.01)
+        for i in range(3):
+            kube.api.store.create(WORKFLOWS, "elsewhere", workflow(f"other-{i}"))
+
+    writer = threading.Thread(target=unrelated_writes)
+    writer.start()
+    blocked.run()
+    writer.join()
+    # No watched workflow changed after Running, yet the resume point moved past the others.
+    running_version = int(blocked.objects["wf-b"]["metadata"]["resourceVersion"])
+    assert int(blocked.resource_version or 0) > running_version + 3
