@@ -16,6 +16,7 @@ import logging
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -333,6 +334,18 @@ def _submit_and_wait(
         state.waited = waited
     for name in waited.timed_out:
         log.error("workflow %s: timed out after %.0fs", name, settings.timeout)
+    if not state.stop.is_set():
+        _explain_failures(waited.objects.values(), session)
+
+
+def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:
+    """What `kftest debug` would say about each failed workflow, at the end of the build log,
+    so the answer is already in Prow's log."""
+    from compiler.operate.explain import failure_report
+
+    report = failure_report([o for o in objects if o], session=session)
+    if report:
+        log.error("failed workflows, explained (kftest debug NAME shows the same):\n%s", report)
 
 
 def outcomes_of(

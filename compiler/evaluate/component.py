@@ -35,6 +35,7 @@ class _Run:
     importer: Importer
     file: str  # the component, repo-relative
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    timestamps: bool = True  # whether the last output mentioned creationTimestamp
 
     def rel(self, path: str | Path) -> str:
         return relative_to_repo(path, self.repo_root)
@@ -129,6 +130,7 @@ def _evaluate(
     except JsonnetError as exc:
         run.diagnostics.extend(_error_diagnostics(run, str(exc), file))
         return None, not run.importer.denials
+    run.timestamps = "creationTimestamp" in output
     return json.loads(output), False
 
 
@@ -195,7 +197,7 @@ def _finish(run: _Run, value: Any, merged: dict[str, Any] | None = None) -> Eval
     docs: list[dict[str, Any]] = []
     diagnostics = list(run.diagnostics)
     if value is not None:
-        docs, problems = documents.workflows_from(value, run.file)
+        docs, problems = documents.workflows_from(value, run.file, timestamps=run.timestamps)
         diagnostics += problems
     return EvalResult(
         documents=docs,

@@ -9,6 +9,7 @@ also records every file read: the import closure pre-commit uses to pick entries
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ class Importer:
     failures: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._real_roots = [os.path.realpath(root) for root in self.roots]
+        self._real_roots = [_real_root(str(root)) for root in self.roots]
 
     def allowed(self, path: str) -> bool:
         real = os.path.realpath(path)
@@ -118,6 +119,12 @@ class Importer:
                 column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
                 return path, line, column
         return None, None, None
+
+
+@functools.lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    # The same few roots for every request a worker evaluates; files are always resolved anew.
+    return os.path.realpath(root)
 
 
 def _import_pattern(rel: str, kinds: str = "|str|bin") -> re.Pattern[str]:

@@ -244,6 +244,9 @@ def test_presubmit(run: Run, kube: KubeEnv, gcs: GcsEnv) -> None:  # noqa: F811
     log = run.stored("build-log.txt").decode()
     assert "workflow kftest-presubmit-e2e-7-abcdef1-15-abcd: Failed after" in log
     assert "(2 failed nodes)" in log
+    # The same explanation `kftest debug` gives, so the answer is already in Prow's log.
+    assert "failed workflows, explained" in log
+    assert "Cloud Logging" in log or "resource.type=" in log
     final = run.stored(f"{names[0]}.yaml").decode()
     assert "phase: Failed" in final and "nodes:" in final
 
