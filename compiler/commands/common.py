@@ -83,7 +83,7 @@ def render(
     from compiler import formats, rules
 
     report = formats.Report(
-        command=command, diagnostics=diagnostics, checked=checked, rules=rules.all_rules()
+        command=command, diagnostics=diagnostics, checked=checked, rules=rules.all_checks()
     )
     return formats.render(report, fmt)
 

@@ -42,6 +42,7 @@ from compiler.rules._settings import (
 __all__ = [
     "RULE_IDS",
     "SETTINGS_FILE",
+    "STAGE_CHECKS",
     "SUPPRESSIBLE",
     "ConfigContext",
     "ConfigProblem",
@@ -49,12 +50,28 @@ __all__ = [
     "Problem",
     "RuleInfo",
     "WorkflowContext",
+    "all_checks",
     "all_rules",
     "check_config",
     "check_workflow",
     "get_rule",
     "load_settings",
 ]
+
+
+#: The checks of the other stages (not guideline rules): what they report, from the contract.
+STAGE_CHECKS: dict[str, str] = {
+    "yaml-syntax": "a YAML file does not parse",
+    "config-schema": "prow_config.yaml (or .kftest.yaml) does not match its schema: types, "
+    "unknown keys, lists",
+    "duplicate-name": "two entries with the same name can run for the same job type",
+    "component-missing": "an entry's app_dir/component (or py_func) does not resolve",
+    "jsonnet-error": "evaluation failed (syntax or runtime), reported at the jsonnet file:line",
+    "import-denied": "jsonnet tried to import a file outside the allowed roots",
+    "argo-schema": "the output is not a structurally valid Argo Workflow (unknown fields included)",
+    "argo-semantic": "what Argo's own validator rejects: missing entrypoint/template, bad "
+    "references, dependency cycles",
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,15 @@ def _load(module: ModuleType) -> _Rule:
 def all_rules() -> list[RuleInfo]:
     """Every guideline rule, in the contract's order."""
     return [rule.info for rule in _rules()]
+
+
+def all_checks() -> list[RuleInfo]:
+    """The other stages' checks, then the guideline rules: every id a diagnostic can carry."""
+    stages = [
+        RuleInfo(rule_id, Severity.ERROR, summary, summary, scope="stage")
+        for rule_id, summary in STAGE_CHECKS.items()
+    ]
+    return stages + all_rules()
 
 
 def get_rule(rule_id: str) -> RuleInfo | None:
