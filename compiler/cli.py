@@ -19,9 +19,7 @@ FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
 
 
-def _common(
-    function: Callable[..., Any], *, eval_timeout_flag: str = "--timeout"
-) -> Callable[..., Any]:
+def _common(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options every compiling command shares (the contract's "common options")."""
     options = [
         click.option(
@@ -58,7 +56,7 @@ def _common(
             "--repos_dir); app_dir and python_paths may be relative to it.",
         ),
         click.option(
-            eval_timeout_flag,
+            "--eval-timeout",
             "eval_timeout",
             type=float,
             default=10.0,
@@ -323,7 +321,7 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 
 
 @cli.command(name="run")
-@functools.partial(_common, eval_timeout_flag="--eval-timeout")
+@_common
 @click.option(
     "--bucket",
     default="kubernetes-jenkins",

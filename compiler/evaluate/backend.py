@@ -12,6 +12,7 @@ so the parent must never load it (see ``pool.start_method``).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -86,8 +87,10 @@ class Backend:
         return Backend(REFERENCE)
 
 
+@functools.cache
 def installed(name: str) -> bool:
-    # find_spec does not load the extension module, which keeps the parent fork-safe.
+    # find_spec does not load the extension module, which keeps the parent fork-safe. It scans
+    # sys.path, so once per process is enough.
     return importlib.util.find_spec(MODULES[name]) is not None
 
 
