@@ -273,7 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     jobs = len(os.sched_getaffinity(0))
     report = Report()
     python = platform.python_version()
-    report.say(f"## {options.entries} entries, `{options.style}` style, {jobs} cores, {python}")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    report.say(
+        f"## {options.entries} entries, `{options.style}` style, {jobs} cores, Python {python}"
+        f" (load average before: {load})"
+    )
     report.say()
 
     report.say("| binding | ms per evaluation |")

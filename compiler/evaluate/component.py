@@ -49,7 +49,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
         app_dir, component_name, repo_root, request.repos_dir, request.prow_env
     )
     if isinstance(found, layout.NotFound):
-        return Outcome(_empty(request, [_at_entry(request, "component-missing", found)]))
+        return Outcome(_empty([_at_entry(request, "component-missing", found)]))
 
     roots = layout.allowed_roots(repo_root, request.repos_dir, request.jpath)
     search = layout.search_path(found, repo_root, request.jpath)
@@ -57,12 +57,12 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
     run = _Run(request, repo_root, importer, relative_to_repo(found.file, repo_root))
     for path in filter(None, (found.file, found.params_file)):
         if not importer.allowed(str(path)):
+            shown = _lexical(str(path), repo_root) or str(path)
             message = (
-                f"{run.rel(path)} resolves to {path.resolve()}, outside the repository "
-                "and the library dirs"
+                f"{shown} resolves to {path.resolve()}, outside the repository and the library dirs"
             )
-            missing = layout.NotFound("app_dir", message)
-            return Outcome(_empty(request, [_at_entry(request, "import-denied", missing)]))
+            denied = layout.NotFound("app_dir", message)
+            return Outcome(_empty([_at_entry(request, "import-denied", denied)]))
 
     ksonnet_params: dict[str, Any] = {}
     if found.params_file is not None:
@@ -177,10 +177,16 @@ def closure(paths: Iterable[str], repo_root: Path) -> frozenset[str]:
     names = set()
     for path in paths:
         names.add(relative_to_repo(path, repo_root))
-        lexical = Path(os.path.normpath(path))
-        if lexical.is_relative_to(repo_root):
-            names.add(lexical.relative_to(repo_root).as_posix())
+        lexical = _lexical(path, repo_root)
+        if lexical is not None:
+            names.add(lexical)
     return frozenset(names)
+
+
+def _lexical(path: str, repo_root: Path) -> str | None:
+    """``path`` relative to the repository as written, symlinks not resolved."""
+    lexical = Path(os.path.normpath(path))
+    return lexical.relative_to(repo_root).as_posix() if lexical.is_relative_to(repo_root) else None
 
 
 def _inside(path: str, root: Path) -> bool:
@@ -222,7 +228,7 @@ def _at_entry(request: EvalRequest, rule: str, found: layout.NotFound) -> Diagno
     )
 
 
-def _empty(request: EvalRequest, diagnostics: list[Diagnostic]) -> EvalResult:
+def _empty(diagnostics: list[Diagnostic]) -> EvalResult:
     from compiler.evaluate import EvalResult
 
     return EvalResult(

@@ -59,9 +59,10 @@ def default_jobs() -> int:
 
 
 def start_method() -> str:
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and not any(name in sys.modules for name in FORK_UNSAFE_MODULES):
-        return "fork"  # cheap: the worker starts with kftest already imported
+    # fork is cheap (the worker starts with kftest imported) but only safe on Linux, and only
+    # while no native runtime with threads of its own is loaded.
+    if sys.platform.startswith("linux") and not any(m in sys.modules for m in FORK_UNSAFE_MODULES):
+        return "fork"
     return "spawn"
 
 
@@ -152,6 +153,7 @@ class _Worker:
         except (EOFError, OSError):
             self.process.join(_STOP_GRACE)
             self.alive = False
+            self.conn.close()
             return Failure(_describe_exit(self.process.exitcode), False, self.partial)
         kind = message[0]
         if kind == "started":

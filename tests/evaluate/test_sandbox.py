@@ -82,6 +82,9 @@ def test_component_that_is_a_symlink_out_of_the_repo(
         "prow_config.yaml",
         4,
     )
+    assert diagnostic.message.startswith(
+        f"app/wf.jsonnet resolves to {outside / 'secret.libsonnet'}, outside the repository"
+    )
 
 
 def test_symlink_inside_the_repo_is_fine(component_request: Callable[..., EvalRequest]) -> None:
