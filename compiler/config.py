@@ -222,10 +222,11 @@ def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
     raw_entries = data.get("workflows")
     entries = []
     if isinstance(raw_entries, list):
+        positions = _positions_by_entry(located, file)
         for index, raw in enumerate(raw_entries):
             if index in broken or not isinstance(raw, dict):
                 continue
-            entries.append(_entry(raw, index, located, file))
+            entries.append(_entry(raw, index, located, file, positions.get(index, {})))
     python_paths = data.get("python_paths")
     return ProwConfig(
         path=file,
@@ -235,13 +236,20 @@ def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
     )
 
 
-def _entry(raw: dict[str, Any], index: int, located: Located, file: str) -> Entry:
-    prefix = ("workflows", index)
-    positions: dict[str, Position] = {}
+def _positions_by_entry(located: Located, file: str) -> dict[int, dict[str, Position]]:
+    """Entry index -> {dotted key inside the entry: where it stands}, in one pass."""
+    by_entry: dict[int, dict[str, Position]] = {}
     for path in {*located.values, *located.keys}:
-        if path[:2] == prefix and len(path) > 2:
+        if len(path) > 2 and path[0] == "workflows" and isinstance(path[1], int):
             key = format_path(path[2:])
-            positions[key] = _position(located, file, path, key=True)
+            by_entry.setdefault(path[1], {})[key] = _position(located, file, path, key=True)
+    return by_entry
+
+
+def _entry(
+    raw: dict[str, Any], index: int, located: Located, file: str, positions: dict[str, Position]
+) -> Entry:
+    prefix = ("workflows", index)
     lint = raw.get("lint") or {}
     return Entry(
         name=raw["name"],

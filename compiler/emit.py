@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 _HEAD = ("apiVersion", "kind", "metadata", "spec", "status")
@@ -48,7 +49,7 @@ def _node(value: Any, indent: int, lines: list[str], top: bool = False) -> None:
     pad = " " * indent
     if isinstance(value, dict) and value:
         for key in key_order(value, top):
-            _entry(f"{pad}{_scalar(str(key))}:", value[key], indent, lines)
+            _entry(f"{pad}{_string(str(key))}:", value[key], indent, lines)
     elif isinstance(value, list) and value:
         for item in value:
             _item(pad, item, indent, lines)
@@ -103,7 +104,12 @@ def _scalar(value: Any) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
-    text = str(value)
+    return _string(str(value))
+
+
+@lru_cache(maxsize=8192)
+def _string(text: str) -> str:
+    # Workflows repeat the same keys, paths and env values step after step: cache the verdict.
     if _PLAIN.match(text) and not _RESERVED.match(text) and _plain_safe(text):
         return text
     return json.dumps(text, ensure_ascii=False)

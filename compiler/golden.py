@@ -57,7 +57,7 @@ class Mismatch:
 def render(workflows: Iterable[CompiledWorkflow]) -> dict[str, str]:
     """Relative golden path -> file content."""
     return {
-        f"{workflow.job_type}/{workflow.name}.yaml": emit.dump(workflow.document)
+        f"{workflow.job_type}/{workflow.name}.yaml": workflow.text or emit.dump(workflow.document)
         for workflow in workflows
     }
 

@@ -73,4 +73,6 @@ class CompiledWorkflow:
     document: dict[str, Any]
     source: str | None = None  # repo-relative component file (or py_func)
     params: dict[str, Any] = field(default_factory=dict)  # the params the component saw
-    imports: frozenset[str] = frozenset()  # absolute paths the evaluation read
+    imports: frozenset[str] = frozenset()  # files the evaluation read: repo-relative, or
+    # absolute when outside the repository
+    text: str | None = None  # the emitted YAML (compiler.emit.dump of document)

@@ -10,9 +10,10 @@ compile under:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from compiler.model import CompiledWorkflow, Entry, ProwConfig
 from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, ProwEnv, new_salt, workflow_name
 
 if TYPE_CHECKING:
+    from compiler.evaluate import EvalRequest, EvalResult
     from compiler.rules import LintSettings
 
 
@@ -41,6 +43,7 @@ class Options:
     bucket: str = DEFAULT_BUCKET
     timeout: float = 10.0
     lint: bool = True  # run the Argo validation and the guideline rules
+    emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
 
     @property
     def config_file(self) -> str:
@@ -147,10 +150,8 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
     salt = options.salt or new_salt()
     config = loaded.config
     requests = []
-    envs = []
     for entry, job_type in pairs:
         env = base_env.for_job_type(job_type, placeholders=options.placeholders)
-        envs.append(env)
         requests.append(
             evaluate.EvalRequest(
                 entry=entry,
@@ -169,42 +170,74 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 timeout=options.timeout,
             )
         )
-    results = evaluate.evaluate_many(requests)
+    finish = functools.partial(_finish, lint=options.lint, emit=options.emit)
+    finished = evaluate.evaluate_many(requests, finish=finish)
     diagnostics = list(loaded.diagnostics)
-    workflows: list[CompiledWorkflow] = []
-    settings = None
-    if options.lint:
+    if options.lint and config is not None:
         from compiler import rules
 
-        settings, settings_diagnostics = rules.load_settings(options.repo_root)
+        settings, settings_diagnostics = _settings(options.repo_root)
         diagnostics += settings_diagnostics
-        if config is not None:
-            tracked = select_stage.tracked_files(options.repo_root) or []
-            diagnostics += rules.check_config(config, tracked, settings)
-    for (entry, job_type), env, request, result in zip(pairs, envs, requests, results, strict=True):
-        diagnostics += [d.with_workflow(entry.name) for d in result.diagnostics]
-        for document in result.documents:
-            compiled = CompiledWorkflow(
-                entry=entry,
-                job_type=job_type,
-                name=str(document.get("metadata", {}).get("name") or request.run_params["name"]),
-                document=document,
-                source=result.source,
-                params=result.params,
-                imports=result.imports,
-            )
-            workflows.append(compiled)
-            if options.lint and settings is not None:
-                diagnostics += _lint(compiled, env, settings, options.config_file)
+        tracked = select_stage.tracked_files(options.repo_root) or []
+        diagnostics += rules.check_config(config, tracked, settings)
+    workflows: list[CompiledWorkflow] = []
+    for (entry, _), done in zip(pairs, finished, strict=True):
+        diagnostics += [d.with_workflow(entry.name) for d in done.result.diagnostics]
+        diagnostics += done.lint
+        for compiled in done.workflows:
+            workflows.append(replace(compiled, entry=entry))  # the parent's Entry, not a copy
     checked = list(dict.fromkeys(entry.name for entry, _ in pairs))
     return BuildResult(workflows, dedupe_sorted(diagnostics), checked)
 
 
+@dataclass
+class _Finished:
+    """What a worker sends back for one (entry, job type): evaluation, lint, emitted YAML."""
+
+    result: EvalResult
+    workflows: list[CompiledWorkflow]
+    lint: list[Diagnostic]
+
+
+def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool) -> _Finished:
+    """Runs in the evaluation worker, so validation, rules and emit use every core too."""
+    from compiler import emit as emit_stage
+
+    job_type = request.prow_env.job_type or "presubmit"
+    workflows = []
+    found: list[Diagnostic] = []
+    for document in result.documents:
+        metadata = document.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        compiled = CompiledWorkflow(
+            entry=request.entry,
+            job_type=job_type,
+            name=str(name or request.run_params["name"]),
+            document=document,
+            source=result.source,
+            params=result.params,
+            imports=result.imports,
+            text=emit_stage.dump(document) if emit else None,
+        )
+        workflows.append(compiled)
+        if lint:
+            found += _lint(compiled, request.prow_env, request.repo_root, request.config_file)
+    return _Finished(result, workflows, found)
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
+    from compiler import rules
+
+    return rules.load_settings(repo_root)
+
+
 def _lint(
-    compiled: CompiledWorkflow, env: ProwEnv, settings: LintSettings, config_file: str
+    compiled: CompiledWorkflow, env: ProwEnv, repo_root: Path, config_file: str
 ) -> list[Diagnostic]:
     from compiler import rules, validate
 
+    settings, _ = _settings(repo_root)
     found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
     found = settings.apply(found, compiled.entry.lint_disable)
     return found + rules.check_workflow(compiled, env, settings, config_file)
@@ -212,8 +245,6 @@ def _lint(
 
 def _place(diagnostic: Diagnostic, compiled: CompiledWorkflow) -> Diagnostic:
     """Diagnostics on the emitted document point at the component that produced it."""
-    from dataclasses import replace
-
     where = compiled.entry.position
     return replace(
         diagnostic,

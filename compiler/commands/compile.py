@@ -8,15 +8,15 @@ from typing import Any
 from compiler import emit, pipeline
 from compiler.commands.common import build_options, echo, render
 from compiler.diagnostics import UsageError, exit_code
+from compiler.model import CompiledWorkflow
 
 
 def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     options = build_options(**common)
     result = pipeline.compile_all(options) if all_entries else pipeline.compile_selected(options)
-    documents = [workflow.document for workflow in result.workflows]
     if out is None:
-        if documents:
-            echo(emit.dump_all(documents))
+        if result.workflows:
+            echo("".join(f"---\n{_text(workflow)}" for workflow in result.workflows))
         # YAML owns stdout; the diagnostics go to stderr.
         if result.diagnostics or fmt != "text":
             echo(render("compile", result.diagnostics, fmt, result.checked), err=True)
@@ -26,7 +26,11 @@ def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     return exit_code(result.diagnostics)
 
 
-def write_all(out: Path, workflows: list) -> list[Path]:
+def _text(workflow: CompiledWorkflow) -> str:
+    return workflow.text if workflow.text is not None else emit.dump(workflow.document)
+
+
+def write_all(out: Path, workflows: list[CompiledWorkflow]) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -34,6 +38,6 @@ def write_all(out: Path, workflows: list) -> list[Path]:
     written = []
     for workflow in workflows:
         path = out / f"{workflow.name}.yaml"
-        path.write_text(emit.dump(workflow.document), encoding="utf-8")
+        path.write_text(_text(workflow), encoding="utf-8")
         written.append(path)
     return written

@@ -12,7 +12,7 @@ from compiler.diagnostics import exit_code
 
 
 def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
-    options = build_options(**common)
+    options = build_options(emit=False, **common)
     only = None
     if files:
         loaded = pipeline.load(options)

@@ -1,0 +1,310 @@
+"""The CLI as users and scripts meet it: exit codes, file:line diagnostics, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Result, run_kftest
+
+COMPONENT = """
+local kftest = import 'kftest.libsonnet';
+function(params)
+  local wf = kftest.workflow(params, 'unittests');
+  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])])
+"""
+CONFIG = """
+workflows:
+  - name: unittests
+    app_dir: ci
+    component: unittests
+    include_dirs: [py/*]
+    params:
+      stepImage: gcr.io/kubeflow-ci/test-worker:v20240101-0123abc
+"""
+
+
+def lint(repo: Path, *args: str) -> Result:
+    return run_kftest("lint", "--repo-root", str(repo), *args)
+
+
+def assert_clean_failure(result: Result, code: int = 1) -> None:
+    assert result.code == code, (result.code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_clean_repo_lints_clean(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT, "py/a.py": ""})
+    result = lint(repo)
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("0 errors, 0 warnings")
+
+
+# Each bad input of issue 2: (files, expected "file:line" prefix or None, rule, extra args).
+BAD_INPUTS = {
+    "malformed yaml": (
+        {"prow_config.yaml": "workflows:\n  - name: a\n   app_dir: [x\n"},
+        "prow_config.yaml:3:",
+        "yaml-syntax",
+    ),
+    "non-mapping top level": (
+        {"prow_config.yaml": "- name: a\n"},
+        "prow_config.yaml:1:1",
+        "config-schema",
+    ),
+    "scalar job_types": (
+        {
+            "prow_config.yaml": CONFIG.replace(
+                "    include_dirs: [py/*]\n", "    job_types:\n      presubmit\n"
+            )
+        },
+        "prow_config.yaml:6:",
+        "config-schema",
+    ),
+    "scalar include_dirs": (
+        {"prow_config.yaml": CONFIG.replace("[py/*]", "py/*")},
+        "prow_config.yaml:5:",
+        "config-schema",
+    ),
+    "unknown key": (
+        {"prow_config.yaml": CONFIG.replace("component:", "componnet:")},
+        "prow_config.yaml:4:5",
+        "config-schema",
+    ),
+    "app_dir and py_func": (
+        {
+            "prow_config.yaml": CONFIG.replace(
+                "    component: unittests\n", "    component: unittests\n    py_func: a.b\n"
+            )
+        },
+        "prow_config.yaml:2:",
+        "config-schema",
+    ),
+    "missing component": (
+        {"prow_config.yaml": CONFIG.replace("component: unittests", "component: nope")},
+        "prow_config.yaml:4:",
+        "component-missing",
+    ),
+    "jsonnet syntax error": (
+        {"ci/unittests.jsonnet": "{\n  a: 1\n  b: 2\n}\n"},
+        "ci/unittests.jsonnet:3:",
+        "jsonnet-error",
+    ),
+    "jsonnet runtime error": (
+        {"ci/unittests.jsonnet": "local x = {};\n\n{ a: x.missing }\n"},
+        "ci/unittests.jsonnet:3:",
+        "jsonnet-error",
+    ),
+    "importstr /etc/passwd": (
+        {"ci/unittests.jsonnet": "local p = importstr '/etc/passwd';\n{ p: p }\n"},
+        "ci/unittests.jsonnet:1:",
+        "import-denied",
+    ),
+    "import via ../../..": (
+        {"ci/unittests.jsonnet": "// up and out\nimport '../../../../../../etc/hostname'\n"},
+        "ci/unittests.jsonnet:2:",
+        "import-denied",
+    ),
+    "infinite recursion": (
+        {"ci/unittests.jsonnet": "local f(x) = f(x + 1) + 1;\nf(0)\n"},
+        "ci/unittests.jsonnet",
+        "jsonnet-error",
+    ),
+    "not a workflow": (
+        {
+            "ci/unittests.jsonnet": "{ apiVersion: 'v1', kind: 'Service', metadata: {} }\n"
+        },
+        None,
+        "argo-schema",
+    ),
+    "non-UTF-8 config": (
+        {"prow_config.yaml": b"workflows:\n  - name: caf\xe9\n"},
+        "prow_config.yaml:2:",
+        "yaml-syntax",
+    ),
+    "non-UTF-8 component": (
+        {"ci/unittests.jsonnet": b"{ a: 'caf\xe9' }\n"},
+        "ci/unittests.jsonnet",
+        "jsonnet-error",
+    ),
+    "empty config": ({"prow_config.yaml": ""}, "prow_config.yaml:1:1", "config-schema"),
+    "empty component": ({"ci/unittests.jsonnet": ""}, "ci/unittests.jsonnet", "jsonnet-error"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input(case: str, make_repo: Callable[..., Path]) -> None:
+    overrides, where, rule = BAD_INPUTS[case]
+    files: dict[str, str | bytes] = {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT}
+    files.update(overrides)
+    repo = make_repo(files)
+    result = lint(repo, "--format", "json")
+    assert_clean_failure(result)
+    report = json.loads(result.stdout)
+    rules = {d["rule"] for d in report["diagnostics"]}
+    assert rule in rules, report
+    assert report["errors"] >= 1
+    text = lint(repo)
+    if where is not None:
+        assert any(
+            line.startswith(where) and f"[{rule}]" in line for line in text.stdout.splitlines()
+        ), text.stdout
+
+
+def test_symlink_out_of_the_repo(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    secret = tmp_path / "outside.libsonnet"
+    secret.write_text("{ secret: 'x' }\n")
+    repo = make_repo(
+        {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": "import 'lib.libsonnet'\n"}
+    )
+    os.symlink(secret, repo / "ci/lib.libsonnet")
+    result = lint(repo)
+    assert_clean_failure(result)
+    assert "ci/unittests.jsonnet:1:" in result.stdout and "[import-denied]" in result.stdout
+
+
+def test_component_that_loops_forever_is_bounded(make_repo: Callable[..., Path]) -> None:
+    # 2^70 calls, shallow stack: never finishes, never overflows.
+    looping = "local f(n) = if n == 0 then 1 else f(n - 1) + f(n - 1);\n{ x: f(70) }\n"
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": looping})
+    result = lint(repo, "--eval-timeout", "1.5")
+    assert_clean_failure(result)
+    assert "[jsonnet-error]" in result.stdout and "1.5" in result.stdout
+
+
+def test_json_diagnostic_keys_follow_the_contract(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        {
+            "prow_config.yaml": CONFIG.replace("v20240101-0123abc", "latest"),
+            "ci/unittests.jsonnet": COMPONENT,
+            "py/a.py": "",
+        }
+    )
+    report = json.loads(lint(repo, "--format", "json").stdout)
+    assert list(report) == ["diagnostics", "errors", "warnings"]
+    first = report["diagnostics"][0]
+    assert list(first) == [
+        "rule",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "workflow",
+        "path",
+        "message",
+    ]
+    image = [d for d in report["diagnostics"] if d["rule"] == "immutable-image"]
+    assert image and image[0]["file"] == "prow_config.yaml" and image[0]["line"] == 7
+    assert image[0]["workflow"] == "unittests" and image[0]["path"].startswith("spec.templates[")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lint", "--config", "/nonexistent/prow_config.yaml"],
+        ["lint", "--no-such-option"],
+        ["compile", "--salt", "XYZ"],
+        ["plan", "--changed-files", "/nonexistent/list.txt"],
+        ["lint", "--format", "yaml"],
+        ["rules", "no-such-rule"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    result = run_kftest(*args, cwd=repo)
+    assert_clean_failure(result, code=2)
+
+
+def test_no_config_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_kftest("lint", "--repo-root", str(tmp_path))
+    assert_clean_failure(result, code=2)
+    assert "prow_config.yaml" in result.stderr
+
+
+def test_plan_json_and_text(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    result = run_kftest(
+        "plan",
+        "--job-type",
+        "presubmit",
+        "--changed-files",
+        "-",
+        "--format",
+        "json",
+        cwd=repo,
+        stdin="py/x.py\nREADME.md\n",
+    )
+    assert result.code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan == {
+        "job_type": "presubmit",
+        "changed_files": ["py/x.py", "README.md"],
+        "entries": [
+            {
+                "name": "unittests",
+                "run": True,
+                "reason": "py/x.py matches py/*",
+                "matched": {"pattern": "py/*", "file": "py/x.py"},
+            }
+        ],
+    }
+    skipped = run_kftest(
+        "plan", "--job-type", "presubmit", "--changed-files", "-", cwd=repo, stdin="README.md\n"
+    )
+    assert "skip unittests" in skipped.stdout and "0 of 1 entries run" in skipped.stdout
+
+
+def test_compile_stream_and_out_dir(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    args = ["compile", "--job-type", "presubmit", "--changed-files", "-", "--salt", "a1b2"]
+    stream = run_kftest(*args, cwd=repo, stdin="py/x.py\n")
+    assert stream.code == 0, stream.stderr
+    assert stream.stdout.startswith("---\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\n")
+    assert "creationTimestamp" not in stream.stdout
+    out = tmp_path / "out"
+    written = run_kftest(*args, "--out", str(out), cwd=repo, stdin="py/x.py\n")
+    assert written.code == 0
+    (only,) = out.iterdir()
+    assert only.name == "kftest-local-unittests-1-0000000-1-a1b2.yaml"
+    assert only.read_text() == stream.stdout.removeprefix("---\n")
+    # Deterministic: the same inputs give the same bytes.
+    assert run_kftest(*args, cwd=repo, stdin="py/x.py\n").stdout == stream.stdout
+
+
+def test_lint_files_checks_only_affected_entries(make_repo: Callable[..., Path]) -> None:
+    config = (
+        CONFIG
+        + """
+  - name: other
+    app_dir: ci
+    component: other
+    params:
+      stepImage: gcr.io/kubeflow-ci/test-worker:v20240101-0123abc
+"""
+    )
+    repo = make_repo(
+        {
+            "prow_config.yaml": config,
+            "ci/unittests.jsonnet": COMPONENT,
+            "ci/other.jsonnet": "{ broken: }\n",
+            "py/a.py": "",
+        }
+    )
+    everything = lint(repo)
+    assert everything.code == 1 and "ci/other.jsonnet" in everything.stdout
+    only_unittests = run_kftest("lint", "ci/unittests.jsonnet", cwd=repo)
+    assert only_unittests.code == 0, only_unittests.stdout
+    assert run_kftest("lint", "ci/other.jsonnet", cwd=repo).code == 1
+    assert run_kftest("lint", "prow_config.yaml", cwd=repo).code == 1
+
+
+def test_no_traceback_without_debug_but_with_it(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    env = {"KFTEST_JSONNET": "no-such-binding"}
+    quiet = run_kftest("lint", cwd=repo, env=env)
+    assert_clean_failure(quiet, code=2)
+    loud = run_kftest("--debug", "lint", cwd=repo, env=env)
+    assert "Traceback" in loud.stderr
