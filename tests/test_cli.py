@@ -114,9 +114,7 @@ BAD_INPUTS = {
         "jsonnet-error",
     ),
     "not a workflow": (
-        {
-            "ci/unittests.jsonnet": "{ apiVersion: 'v1', kind: 'Service', metadata: {} }\n"
-        },
+        {"ci/unittests.jsonnet": "{ apiVersion: 'v1', kind: 'Service', metadata: {} }\n"},
         None,
         "argo-schema",
     ),
