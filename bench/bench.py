@@ -175,6 +175,62 @@ def kftest(args: Sequence[str], root: Path) -> tuple[float, subprocess.Completed
     return time.perf_counter() - started, result
 
 
+def pipeline_stage(root: Path, lint: bool) -> float:
+    """pipeline.compile_all in this process (evaluate + emit, and with ``lint`` validation and
+    every rule), all in the worker processes: the A/B that prices validation + rules."""
+    from compiler import pipeline
+
+    options = pipeline.Options(
+        repo_root=root,
+        config_path=root / "prow_config.yaml",
+        job_type=JOB_TYPE,
+        salt=SALT,
+        environ={},
+        lint=lint,
+    )
+    started = time.perf_counter()
+    result = pipeline.compile_all(options)
+    seconds = time.perf_counter() - started
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert result.workflows and not errors, errors[:3]
+    return seconds
+
+
+def argo_corpus() -> tuple[int, float, float]:
+    """Validation, and validation + every rule, over Argo's example Workflows (../shared/argo):
+    (documents, seconds validating, seconds validating and applying the rules)."""
+    from ruamel.yaml import YAML
+
+    from compiler import rules, validate
+    from compiler.model import CompiledWorkflow, Entry, Position
+
+    examples = PROJECT.parent / "shared" / "argo" / "examples"
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = True
+    documents = [
+        document
+        for path in sorted(examples.rglob("*.yaml"))
+        for document in list(yaml.load_all(path.read_text(encoding="utf-8")))
+        if isinstance(document, dict) and document.get("kind") == "Workflow"
+    ]
+    env = ProwEnv.from_environ({}, JOB_TYPE).for_job_type(JOB_TYPE, placeholders=True)
+    settings, _ = rules.load_settings(PROJECT)
+    entry = Entry(name="example", index=0, position=Position("prow_config.yaml"))
+    compiled = [
+        CompiledWorkflow(entry, JOB_TYPE, str(d.get("metadata", {}).get("name")), d)
+        for d in documents
+    ]
+    started = time.perf_counter()
+    for document in documents:
+        validate.validate_workflow(document)
+    validated = time.perf_counter() - started
+    started = time.perf_counter()
+    for workflow in compiled:
+        validate.validate_workflow(workflow.document)
+        rules.check_workflow(workflow, env, settings, "prow_config.yaml")
+    return len(documents), validated, time.perf_counter() - started
+
+
 # --- jsonnet CLI + check-jsonschema ---------------------------------------------------------
 
 
@@ -318,6 +374,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.row("`kftest lint` (also the Argo schema and every rule)", seconds)
     else:
         report.row("`kftest lint`", None, f"exit {result.returncode}: {result.stdout[-300:]}")
+    seconds, result = kftest(["lint", str(root / entries[0].component)], root)
+    if result.returncode == 0:
+        report.row("`kftest lint FILE`: one changed component, as pre-commit runs it", seconds)
+    else:
+        report.row("`kftest lint FILE`", None, f"exit {result.returncode}: {result.stdout[-300:]}")
+    without = pipeline_stage(root, lint=False)
+    with_lint = pipeline_stage(root, lint=True)
+    report.row("compile pipeline, in process: evaluate + emit", without)
+    added = 100 * (with_lint - without) / without
+    report.row(f"the same + Argo validation + every rule ({added:+.0f}%)", with_lint)
+    if (PROJECT.parent / "shared" / "argo" / "examples").is_dir():
+        count, validated, ruled = argo_corpus()
+        report.row(f"Argo examples ({count} Workflows): validation, 1 process", validated)
+        report.row(f"Argo examples ({count} Workflows): validation + every rule", ruled)
     if not options.skip_cli:
         evaluated, checked, what, code = cli_pipeline(root, entries, workdir / "cli")
         report.row(f"jsonnet CLI: {what}", evaluated)
