@@ -48,70 +48,124 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    yaml = YAML(typ="rt")
+    # The safe composer uses libyaml (ruamel.yaml.clib) when installed: an order of magnitude
+    # faster than the round-trip loader, and its nodes carry every position we need.
+    yaml = YAML(typ="safe")
     try:
-        node = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(part for part in (exc.context, exc.problem) if part)
-        problem = problem.replace("\n", " ").strip() or "invalid YAML"
+        node = yaml.compose(text)
+        located = Located(data=None)
+        located.data = _Walker(yaml, located).plain(node, ())
+    except _DuplicateKey as exc:
         return None, [
             Diagnostic(
                 rule="yaml-syntax",
                 file=file,
-                line=mark.line + 1 if mark else None,
-                column=mark.column + 1 if mark else None,
+                line=exc.line,
+                column=exc.column,
+                message=f"duplicate key {exc.key!r} (first at line {exc.first_line}); "
+                "a YAML mapping cannot repeat a key",
+            )
+        ]
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        problem = problem.replace("\n", " ").strip() or "invalid YAML"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        last = text.count("\n") + (0 if text.endswith("\n") else 1)
+        if line is not None and line > last > 0:  # libyaml marks end-of-stream past the end
+            line, column = last, len(text.rstrip("\n").rsplit("\n", 1)[-1]) + 1
+        return None, [
+            Diagnostic(
+                rule="yaml-syntax",
+                file=file,
+                line=line,
+                column=column,
                 message=f"YAML syntax error: {problem}",
             )
         ]
     except YAMLError as exc:
         return None, [Diagnostic(rule="yaml-syntax", file=file, message=f"YAML error: {exc}")]
-    located = Located(data=None)
-    located.data = _plain(node, (), located)
     return located, []
 
 
-def _plain(node: Any, path: Path, located: Located) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, column: int, first_line: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.column, self.first_line = key, line, column, first_line
 
-    if isinstance(node, CommentedMap):
-        if node.lc.line is not None:
-            located.values.setdefault(path, (node.lc.line + 1, node.lc.col + 1))
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Walker:
+    """Composed nodes -> plain data, recording positions on the way."""
+
+    def __init__(self, yaml: Any, located: Located) -> None:
+        self.constructor = yaml.constructor
+        self.located = located
+
+    def plain(self, node: Any, path: Path) -> Any:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        if node is None:
+            return None
+        mark = node.start_mark
+        self.located.values.setdefault(path, (mark.line + 1, mark.column + 1))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.plain(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: Any, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key, value in node.items():
-            child = (*path, str(key))
-            key_line, key_col, value_line, value_col = node.lc.data[key]
-            located.keys[child] = (key_line + 1, key_col + 1)
-            if value_line is not None:
-                located.values[child] = (value_line + 1, value_col + 1)
-            result[str(key)] = _plain(value, child, located)
+        first: dict[str, int] = {}
+        merges = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            key = str(self._scalar(key_node))
+            mark = key_node.start_mark
+            if key in first:
+                raise _DuplicateKey(key, mark.line + 1, mark.column + 1, first[key])
+            first[key] = mark.line + 1
+            self._item(result, key, key_node, value_node, path)
+        # `<<: *defaults`: merged keys fill in what the mapping does not set itself.
+        for source in (s for merge in merges for s in _merge_sources(merge)):
+            for key_node, value_node in source.value:
+                key = str(self._scalar(key_node))
+                if key not in result:
+                    self._item(result, key, key_node, value_node, path)
         return result
-    if isinstance(node, CommentedSeq):
-        if node.lc.line is not None:
-            located.values.setdefault(path, (node.lc.line + 1, node.lc.col + 1))
-        items = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            line, col = node.lc.data[index]
-            located.values[child] = (line + 1, col + 1)
-            items.append(_plain(value, child, located))
-        return items
-    return _scalar(node)
+
+    def _item(
+        self, result: dict[str, Any], key: str, key_node: Any, value_node: Any, path: Path
+    ) -> None:
+        child = (*path, key)
+        mark = key_node.start_mark
+        self.located.keys[child] = (mark.line + 1, mark.column + 1)
+        result[key] = self.plain(value_node, child)
+
+    def _scalar(self, node: Any) -> Any:
+        if node.tag == _STR:
+            return node.value
+        return _builtin(self.constructor.construct_object(node, deep=True))
 
 
-def _scalar(node: Any) -> Any:
-    # ruamel's round-trip scalars subclass the builtins; stages want the builtins.
-    if node is None or isinstance(node, bool):
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, (datetime.date, datetime.datetime)):
-        return node.isoformat()
-    return node
+def _merge_sources(node: Any) -> list[Any]:
+    from ruamel.yaml.nodes import MappingNode
+
+    if isinstance(node, MappingNode):
+        return [node]
+    return [item for item in getattr(node, "value", []) if isinstance(item, MappingNode)]
+
+
+def _builtin(value: Any) -> Any:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
 
 
 def format_path(path: Path) -> str:
