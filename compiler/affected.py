@@ -10,6 +10,7 @@ affects every entry.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -38,6 +39,7 @@ def entries_affected_by(files: Iterable[Path], config: ProwConfig, options: Opti
     names = []
     python_changed = any(path.suffix == ".py" for path in changed)
     env = options.prow_env()
+    scanned: dict[Path, list[str]] = {}
     for entry in config.workflows:
         if entry.py_func:
             if python_changed:
@@ -49,7 +51,7 @@ def entries_affected_by(files: Iterable[Path], config: ProwConfig, options: Opti
         if isinstance(found, layout.NotFound):
             continue  # nothing to affect; lint of everything reports it missing
         start = [found.file] + ([found.params_file] if found.params_file else [])
-        if changed & closure(start, layout.search_path(found, repo_root, jpath)):
+        if changed & closure(start, layout.search_path(found, repo_root, jpath), scanned):
             names.append(entry.name)
     return list(dict.fromkeys(names))
 
@@ -58,8 +60,14 @@ def _absolute(file: Path, repo_root: Path) -> Path:
     return (file if file.is_absolute() else Path.cwd() / file).resolve()
 
 
-def closure(start: Sequence[Path], search: Sequence[Path]) -> set[Path]:
-    """The ``start`` files and every file they import, transitively (files that exist)."""
+def closure(
+    start: Sequence[Path], search: Sequence[Path], cache: dict[Path, list[str]] | None = None
+) -> set[Path]:
+    """The ``start`` files and every file they import, transitively (files that exist).
+
+    ``cache`` (file -> its import strings) lets many entries share one scan of a library.
+    """
+    cache = {} if cache is None else cache
     seen: set[Path] = set()
     todo = [path.resolve() for path in start]
     while todo:
@@ -67,21 +75,31 @@ def closure(start: Sequence[Path], search: Sequence[Path]) -> set[Path]:
         if path in seen or not path.is_file():
             continue
         seen.add(path)
-        if path.suffix not in (".jsonnet", ".libsonnet"):
-            continue
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for match in _IMPORT.finditer(text):
-            target = match.group(1) if match.group(1) is not None else match.group(2)
-            resolved = _resolve(target, path.parent, search)
+        for target in _imports(path, cache):
+            resolved = _resolve(target, path.parent, tuple(search))
             if resolved is not None:
                 todo.append(resolved)
     return seen
 
 
-def _resolve(target: str, here: Path, search: Sequence[Path]) -> Path | None:
+def _imports(path: Path, cache: dict[Path, list[str]]) -> list[str]:
+    if path not in cache:
+        targets: list[str] = []
+        if path.suffix in (".jsonnet", ".libsonnet"):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            targets = [
+                m.group(1) if m.group(1) is not None else m.group(2) for m in _IMPORT.finditer(text)
+            ]
+        cache[path] = targets
+    return cache[path]
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve(target: str, here: Path, search: tuple[Path, ...]) -> Path | None:
+    # Components in one directory import the same libraries: resolve each once.
     for base in (here, *search):
         candidate = base / target
         if candidate.is_file():

@@ -127,9 +127,11 @@ def compile_selected(options: Options) -> BuildResult:
     return result
 
 
-def compile_all(options: Options, only: Sequence[str] | None = None) -> BuildResult:
+def compile_all(
+    options: Options, only: Sequence[str] | None = None, loaded: Loaded | None = None
+) -> BuildResult:
     """``lint`` and ``golden``: every entry (or those named), for every job type it runs under."""
-    loaded = load(options)
+    loaded = loaded or load(options)
     entries = loaded.config.workflows if loaded.config else []
     if only is not None:
         entries = [entry for entry in entries if entry.name in set(only)]

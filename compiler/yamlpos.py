@@ -7,6 +7,7 @@ travel beside it keyed by path tuples such as ``("workflows", 0, "params", "step
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     # The safe composer uses libyaml (ruamel.yaml.clib) when installed: an order of magnitude
     # faster than the round-trip loader, and its nodes carry every position we need.
     yaml = YAML(typ="safe")
+    yaml.Resolver = _resolver_class()
     try:
         node = yaml.compose(text)
         located = Located(data=None)
@@ -88,6 +90,33 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     return located, []
 
 
+@functools.lru_cache(maxsize=1)
+def _resolver_class() -> type:
+    """ruamel's resolver, minus its per-scalar version lookup (the slowest part of composing
+    once libyaml parses): the implicit-tag table is fetched once per document."""
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
+
+    class Resolver(VersionedResolver):  # type: ignore[misc]
+        _table: dict[Any, list[Any]] | None = None
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode and implicit[0]:
+                if self._table is None:
+                    self._table = {
+                        key: list(rules) for key, rules in self.versioned_resolver.items()
+                    }
+                rules = self._table.get(value[0] if value else "", [])
+                for tag, regexp in rules + self._table.get(None, []):
+                    if regexp.match(value):
+                        return Tag(suffix=tag)
+                return self.DEFAULT_SCALAR_TAG
+            return super().resolve(kind, value, implicit)
+
+    return Resolver
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str, line: int, column: int, first_line: int) -> None:
         super().__init__(key)
@@ -95,6 +124,9 @@ class _DuplicateKey(Exception):
 
 
 _STR = "tag:yaml.org,2002:str"
+#: Tags read as the plain string: ``=`` resolves to YAML 1.1's "value" type, which no safe
+#: constructor builds.
+_AS_STRING = frozenset({_STR, "tag:yaml.org,2002:value"})
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -149,7 +181,7 @@ class _Walker:
         result[key] = self.plain(value_node, child)
 
     def _scalar(self, node: Any) -> Any:
-        if node.tag == _STR:
+        if node.tag in _AS_STRING:
             return node.value
         return _builtin(self.constructor.construct_object(node, deep=True))
 

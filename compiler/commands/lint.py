@@ -13,13 +13,10 @@ from compiler.diagnostics import exit_code
 
 def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
     options = build_options(emit=False, **common)
+    loaded = pipeline.load(options)
     only = None
-    if files:
-        loaded = pipeline.load(options)
-        if loaded.config is None:
-            echo(render("lint", loaded.diagnostics, fmt, []))
-            return exit_code(loaded.diagnostics)
+    if files and loaded.config is not None:
         only = affected.entries_affected_by(files, loaded.config, options)
-    result = pipeline.compile_all(options, only=only)
+    result = pipeline.compile_all(options, only=only, loaded=loaded)
     echo(render("lint", result.diagnostics, fmt, result.checked))
     return exit_code(result.diagnostics)
