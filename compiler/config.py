@@ -15,6 +15,7 @@ from typing import Any
 from compiler import paths
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import Entry, Position, ProwConfig
+from compiler.schemacheck import SchemaError, Validator
 from compiler.yamlpos import Located, format_path, load
 
 SCHEMA_FILE = paths.SCHEMAS_DIR / "prow_config.schema.json"
@@ -69,18 +70,21 @@ def _entry_index(diagnostic: Diagnostic, located: Located) -> int | None:
     return None
 
 
-def _schema_diagnostics(located: Located, file: str) -> list[Diagnostic]:
-    from jsonschema import Draft202012Validator
+@lru_cache(maxsize=1)
+def _validator() -> Validator:
+    return Validator(schema())
 
-    validator = Draft202012Validator(schema())
+
+def _schema_diagnostics(located: Located, file: str) -> list[Diagnostic]:
+    validator = _validator()
     diagnostics = []
     for error in validator.iter_errors(located.data):
         diagnostics.extend(_explain(error, located, file))
     return diagnostics
 
 
-def _explain(error: Any, located: Located, file: str) -> list[Diagnostic]:
-    """One jsonschema error -> diagnostics in the user's words, at the right line."""
+def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic]:
+    """One schema error -> diagnostics in the user's words, at the right line."""
     path = tuple(error.absolute_path)
     instance = error.instance
     where = path
