@@ -135,7 +135,7 @@ def lint(files: tuple[Path, ...], fmt: str, **common: Any) -> int:
 
 @cli.command()
 @_common
-@_format_option(("text", "json"))
+@_format_option()
 @_guarded
 def plan(fmt: str, **common: Any) -> int:
     """Which entries run for the current job type and changed files, and why."""

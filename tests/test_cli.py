@@ -306,3 +306,13 @@ def test_no_traceback_without_debug_but_with_it(make_repo: Callable[..., Path]) 
     assert_clean_failure(quiet, code=2)
     loud = run_kftest("--debug", "lint", cwd=repo, env=env)
     assert "Traceback" in loud.stderr
+
+
+@pytest.mark.parametrize("fmt", ["github", "junit", "sarif"])
+def test_plan_reports_config_problems_in_every_format(
+    fmt: str, make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG.replace("include_dirs", "include_dir")})
+    result = run_kftest("plan", "--job-type", "presubmit", "--format", fmt, cwd=repo, stdin="")
+    assert_clean_failure(result)
+    assert "include_dir" in result.stdout and "config-schema" in result.stdout

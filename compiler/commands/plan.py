@@ -15,8 +15,11 @@ def run(fmt: str, **common: Any) -> int:
     plan = pipeline.plan(options)
     if fmt == "json":
         echo(json.dumps(plan.to_dict(), indent=2))
-    else:
+    elif fmt == "text":
         echo(format_text(plan))
+    else:  # github, junit, sarif are formats for problems: the configuration's, here
+        echo(render("plan", plan.diagnostics, fmt, []))
+        return exit_code(plan.diagnostics)
     if plan.diagnostics:
         echo(render("plan", plan.diagnostics, "text", []), err=True)
     return exit_code(plan.diagnostics)
