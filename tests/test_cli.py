@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -316,3 +318,20 @@ def test_plan_reports_config_problems_in_every_format(
     result = run_kftest("plan", "--job-type", "presubmit", "--format", fmt, cwd=repo, stdin="")
     assert_clean_failure(result)
     assert "include_dir" in result.stdout and "config-schema" in result.stdout
+
+
+def test_the_lint_path_never_loads_kubernetes_or_google(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT, "py/a.py": ""})
+    code = (
+        "import sys\n"
+        "from compiler.cli import cli\n"
+        "for args in (['lint'], ['lint', '--format', 'sarif'], ['compile', '--all'], ['plan']):\n"
+        f"    try: cli([*args, '--repo-root', {str(repo)!r}], prog_name='kftest')\n"
+        "    except SystemExit as exit: assert exit.code == 0, (args, exit.code)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'kubernetes', 'google'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=repo
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
