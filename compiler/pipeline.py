@@ -21,7 +21,14 @@ from compiler import config as config_stage
 from compiler import select as select_stage
 from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
-from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, ProwEnv, new_salt, workflow_name
+from compiler.prow import (
+    DEFAULT_BUCKET,
+    DEFAULT_NAMESPACE,
+    PLACEHOLDER_JOB_TYPE,
+    ProwEnv,
+    new_salt,
+    workflow_name,
+)
 
 if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
@@ -103,14 +110,14 @@ def plan(options: Options, loaded: Loaded | None = None) -> Plan:
     loaded = loaded or load(options)
     env = options.prow_env()
     notes: list[str] = []
+    if env.job_type is None and options.placeholders:
+        env = env.for_job_type(PLACEHOLDER_JOB_TYPE, placeholders=False)
+        notes.append(f"JOB_TYPE is unset: planning a {PLACEHOLDER_JOB_TYPE} (--job-type chooses)")
     if options.changed_files is not None:
         changed = list(options.changed_files)
     else:
-        try:
-            changed, notes = select_stage.changed_files_from_git(options.repo_root, env)
-        except select_stage.GitError as exc:
-            changed = []
-            notes.append(f"could not compute changed files with git: {exc}")
+        changed, git_notes = select_stage.changed_files_from_git(options.repo_root, env)
+        notes += git_notes
     entries = loaded.config.workflows if loaded.config else []
     decisions = select_stage.select(entries, env.job_type, changed)
     return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics)

@@ -31,6 +31,9 @@ PROW_VARS = (*PROW_ENV_VARS, "PULL_BASE_REF", "PULL_REFS", "ARTIFACTS")
 DEFAULT_NAMESPACE = "kubeflow-test-infra"
 DEFAULT_BUCKET = "kubernetes-jenkins"
 
+#: The job type plan and compile assume when neither JOB_TYPE nor --job-type says.
+PLACEHOLDER_JOB_TYPE = "presubmit"
+
 #: Values used by compile-only commands for variables Prow did not set. Deterministic, so
 #: that two runs of ``kftest compile`` on the same tree give the same YAML.
 PLACEHOLDERS: dict[str, str] = {

@@ -78,13 +78,22 @@ def normalize(path: str) -> str:
 
 
 def changed_files_from_git(repo: Path, env: ProwEnv) -> tuple[list[str], list[str]]:
-    """The seed's diff for the job type; returns (files, notes for the log).
+    """The seed's diff for the job type; returns (files, notes for the log). Never raises:
+    when git cannot say, there are no changed files and a note says why.
 
     presubmit: fetch the base branch, diff against the merge-base with it, falling back to a
     diff against the branch itself when the merge-base fails (shallow clones); batch: the same
     (an improvement on the seed); postsubmit: the last commit only; periodic: nothing.
     """
     notes: list[str] = []
+    try:
+        return _diff(repo, env, notes), notes
+    except GitError as exc:
+        notes.append(f"could not compute changed files with git: {exc}")
+        return [], notes
+
+
+def _diff(repo: Path, env: ProwEnv, notes: list[str]) -> list[str]:
     job_type = env.job_type
     if job_type in ("presubmit", "batch"):
         base_ref = env.get("PULL_BASE_REF") or "main"
@@ -93,16 +102,20 @@ def changed_files_from_git(repo: Path, env: ProwEnv) -> tuple[list[str], list[st
             _git(repo, "fetch", "origin", f"{base_ref}:refs/remotes/origin/{base_ref}")
         except GitError as exc:
             notes.append(f"git fetch of {base_ref} failed, using what is local: {exc}")
+            if not _has_ref(repo, remote) and _has_ref(repo, f"refs/heads/{base_ref}"):
+                # A laptop clone without that remote branch: the local one is the base.
+                notes.append(f"no {remote}: diffing against the local branch {base_ref}")
+                remote = base_ref
         try:
             ancestor = _git(repo, "merge-base", "HEAD", remote).strip()
-            return _lines(_git(repo, "diff", "--name-only", ancestor)), notes
+            return _lines(_git(repo, "diff", "--name-only", ancestor))
         except GitError as exc:
             notes.append(f"git merge-base with {remote} failed ({exc}); diffing against it")
-            return _lines(_git(repo, "diff", "--name-only", remote)), notes
+            return _lines(_git(repo, "diff", "--name-only", remote))
     if job_type == "postsubmit":
         sha = env.get("PULL_BASE_SHA") or "HEAD"
-        return _lines(_git(repo, "diff", "--name-only", f"{sha}^", sha)), notes
-    return [], notes
+        return _lines(_git(repo, "diff", "--name-only", f"{sha}^", sha))
+    return []
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -114,8 +127,17 @@ def _git(repo: Path, *args: str) -> str:
         raise GitError(str(exc)) from exc
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
-        raise GitError(lines[-1] if lines else f"git {args[0]} failed")
+        fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        raise GitError((fatal or lines or [f"git {args[0]} failed"])[0])
     return result.stdout
+
+
+def _has_ref(repo: Path, ref: str) -> bool:
+    try:
+        _git(repo, "rev-parse", "--verify", "--quiet", ref)
+    except GitError:
+        return False
+    return True
 
 
 def _lines(text: str) -> list[str]:

@@ -335,3 +335,14 @@ def test_the_lint_path_never_loads_kubernetes_or_google(make_repo: Callable[...,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    plan = run_kftest("plan", cwd=repo)
+    assert plan.code == 0 and "job type: presubmit" in plan.stdout
+    assert "JOB_TYPE is unset" in plan.stdout
+    empty = run_kftest("compile", cwd=repo)  # nothing under py/ changed: nothing selected
+    assert empty.code == 0 and empty.stdout == ""
+    assert "no entry selected for job type presubmit" in empty.stderr
+    assert "skip unittests: no changed files" in empty.stderr

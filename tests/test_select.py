@@ -131,3 +131,26 @@ def test_postsubmit_diffs_the_last_commit(upstream_and_clone: tuple[Path, Path])
 def test_periodic_has_no_changed_files(upstream_and_clone: tuple[Path, Path]) -> None:
     _, clone = upstream_and_clone
     assert changed_files_from_git(clone, ProwEnv.from_environ({"JOB_TYPE": "periodic"})) == ([], [])
+
+
+def test_a_laptop_clone_diffs_against_the_local_base_branch(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_files(repo, {"a.txt": "a\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a")
+    git(repo, "checkout", "-q", "-b", "feature")
+    write_files(repo, {"py/b.py": "b\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "b")
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit"})
+    files, notes = changed_files_from_git(repo, env)
+    assert files == ["py/b.py"]
+    assert any("local branch main" in note for note in notes)
+
+
+def test_git_failures_are_notes_not_errors(tmp_path: Path) -> None:
+    env = ProwEnv.from_environ({"JOB_TYPE": "postsubmit", "PULL_BASE_SHA": "0" * 40})
+    files, notes = changed_files_from_git(tmp_path, env)  # not a repository at all
+    assert files == [] and any("could not compute changed files" in note for note in notes)

@@ -14,6 +14,8 @@ from compiler.model import CompiledWorkflow
 def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     options = build_options(**common)
     result = pipeline.compile_all(options) if all_entries else pipeline.compile_selected(options)
+    if not result.workflows and not result.diagnostics and result.plan is not None:
+        echo(_nothing_selected(result.plan), err=True)
     if out is None:
         if result.workflows:
             echo("".join(f"---\n{_text(workflow)}" for workflow in result.workflows))
@@ -24,6 +26,18 @@ def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
         write_all(out, result.workflows)
         echo(render("compile", result.diagnostics, fmt, result.checked))
     return exit_code(result.diagnostics)
+
+
+def _nothing_selected(plan: pipeline.Plan) -> str:
+    """Say why the output is empty: an empty stream is otherwise indistinguishable from a bug."""
+    lines = [
+        f"kftest: no entry selected for job type {plan.job_type} and "
+        f"{len(plan.changed_files)} changed files (`kftest plan` says why; `--all` compiles "
+        "every entry for every job type it runs under):"
+    ]
+    lines += [f"  skip {d.entry.name}: {d.reason}" for d in plan.decisions]
+    lines += [f"  note: {note}" for note in plan.notes]
+    return "\n".join(lines)
 
 
 def _text(workflow: CompiledWorkflow) -> str:
