@@ -42,7 +42,12 @@ def dump(document: Any) -> str:
 
 
 def dump_all(documents: Iterable[Any]) -> str:
-    return "".join(f"---\n{dump(document)}" for document in documents)
+    return stream(dump(document) for document in documents)
+
+
+def stream(texts: Iterable[str]) -> str:
+    """Documents already dumped (``dump``) as one multi-document stream."""
+    return "".join(f"---\n{text}" for text in texts)
 
 
 def _node(value: Any, indent: int, lines: list[str], top: bool = False) -> None:

@@ -18,7 +18,7 @@ def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
         echo(_nothing_selected(result.plan), err=True)
     if out is None:
         if result.workflows:
-            echo("".join(f"---\n{_text(workflow)}" for workflow in result.workflows))
+            echo(emit.stream(_text(workflow) for workflow in result.workflows))
         # YAML owns stdout; the diagnostics go to stderr.
         if result.diagnostics or fmt != "text":
             echo(render("compile", result.diagnostics, fmt, result.checked), err=True)
