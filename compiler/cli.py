@@ -19,54 +19,81 @@ FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
 
 
-def _common(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every compiling command shares (the contract's "common options")."""
-    options = [
-        click.option(
-            "--config",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="prow_config.yaml to read (default: <repo-root>/prow_config.yaml).",
-        ),
-        click.option(
-            "--repo-root",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Repository root (default: git top-level of the current directory).",
-        ),
-        click.option("--job-type", type=click.Choice(JOB_TYPES), help="Overrides JOB_TYPE."),
-        click.option(
-            "--changed-files",
-            "changed_files",
-            metavar="FILE|-",
-            help="Changed files, one repo-relative path per line (- for stdin); "
-            "default: computed with git as the seed system did.",
-        ),
-        click.option("--salt", metavar="HEX4", help="Fixes the random workflow-name suffix."),
-        click.option(
-            "-J",
-            "--jpath",
-            multiple=True,
-            type=click.Path(file_okay=False, exists=True, path_type=Path),
-            help="Extra jsonnet library directory (repeatable).",
-        ),
-        click.option(
-            "--repos-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Where repositories are checked out as <owner>/<repo> (the seed's "
-            "--repos_dir); app_dir and python_paths may be relative to it.",
-        ),
-        click.option(
-            "--eval-timeout",
-            "eval_timeout",
-            type=float,
-            default=10.0,
-            show_default=True,
-            help="Seconds one component may take to evaluate.",
-        ),
-    ]
+def _options(function: Callable[..., Any], options: list[Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+_CONFIG_OPTIONS = [
+    click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="prow_config.yaml to read (default: <repo-root>/prow_config.yaml).",
+    ),
+    click.option(
+        "--repo-root",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Repository root (default: git top-level of the current directory).",
+    ),
+    click.option("--job-type", type=click.Choice(JOB_TYPES), help="Overrides JOB_TYPE."),
+]
+_CHANGED_FILES_OPTION = click.option(
+    "--changed-files",
+    "changed_files",
+    metavar="FILE|-",
+    help="Changed files, one repo-relative path per line (- for stdin); "
+    "default: computed with git as the seed system did.",
+)
+_SALT_OPTION = click.option(
+    "--salt",
+    metavar="HEX4",
+    help="Fixes the random 4-hex suffix of workflow names (default: a new one each run, so "
+    "that a retried job never collides with the workflow of an earlier try).",
+)
+_EVALUATE_OPTIONS = [
+    click.option(
+        "-J",
+        "--jpath",
+        multiple=True,
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Extra jsonnet library directory (repeatable).",
+    ),
+    click.option(
+        "--repos-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where repositories are checked out as <owner>/<repo> (the seed's "
+        "--repos_dir); app_dir and python_paths may be relative to it.",
+    ),
+    click.option(
+        "--eval-timeout",
+        "eval_timeout",
+        type=float,
+        default=10.0,
+        show_default=True,
+        help="Seconds one component may take to evaluate.",
+    ),
+]
+
+
+def _selecting(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that select entries by job type and changed files, without
+    evaluating anything (plan)."""
+    return _options(function, [*_CONFIG_OPTIONS, _CHANGED_FILES_OPTION])
+
+
+def _evaluating(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that evaluate every entry for its job types (lint, golden):
+    nothing about changed files or names, which they do not use."""
+    return _options(function, [*_CONFIG_OPTIONS, *_EVALUATE_OPTIONS])
+
+
+def _compiling(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that select, evaluate and name workflows (compile, run)."""
+    return _options(
+        function, [*_CONFIG_OPTIONS, _CHANGED_FILES_OPTION, _SALT_OPTION, *_EVALUATE_OPTIONS]
+    )
 
 
 def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
@@ -119,7 +146,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@_common
+@_evaluating
 @_format_option()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @_guarded
@@ -134,7 +161,7 @@ def lint(files: tuple[Path, ...], fmt: str, **common: Any) -> int:
 
 
 @cli.command()
-@_common
+@_selecting
 @_format_option()
 @_guarded
 def plan(fmt: str, **common: Any) -> int:
@@ -145,7 +172,7 @@ def plan(fmt: str, **common: Any) -> int:
 
 
 @cli.command(name="compile")
-@_common
+@_compiling
 @_format_option()
 @click.option(
     "--out",
@@ -167,7 +194,7 @@ def compile_(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> in
 
 
 @cli.command()
-@_common
+@_evaluating
 @_format_option()
 @click.option("--update", is_flag=True, help="Rewrite golden/ instead of comparing.")
 @click.option(
@@ -321,7 +348,7 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 
 
 @cli.command(name="run")
-@_common
+@_compiling
 @click.option(
     "--bucket",
     default="kubernetes-jenkins",

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler import emit, pipeline
-from compiler.commands.common import build_options, echo, render
+from compiler.commands.common import build_options, echo, nothing_checked, render, scope
 from compiler.diagnostics import UsageError, exit_code
 from compiler.model import CompiledWorkflow
 
@@ -21,10 +21,12 @@ def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
             echo(emit.stream(_text(workflow) for workflow in result.workflows))
         # YAML owns stdout; the diagnostics go to stderr.
         if result.diagnostics or fmt != "text":
-            echo(render("compile", result.diagnostics, fmt, result.checked), err=True)
+            echo(render("compile", result.diagnostics, fmt, result.checked, scope(result)), err=True)
     else:
         write_all(out, result.workflows)
-        echo(render("compile", result.diagnostics, fmt, result.checked))
+        summary = scope(result) or nothing_checked(result, options)
+        summary += f" written to {out}" if result.workflows else ""
+        echo(render("compile", result.diagnostics, fmt, result.checked, summary))
     return exit_code(result.diagnostics)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler import golden, pipeline
-from compiler.commands.common import build_options, echo, render
+from compiler.commands.common import build_options, echo, nothing_checked, render, scope
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, Diagnostic, exit_code
 from compiler.model import JOB_TYPES
 
@@ -19,6 +19,7 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
     workflows = []
     diagnostics: list[Diagnostic] = []
     checked: list[str] = []
+    merged = pipeline.BuildResult([], [], [])
     for job_type in (options.job_type,) if options.job_type else JOB_TYPES:
         run_options = dataclasses.replace(
             options, job_type=job_type, environ=golden.environment(job_type), placeholders=False
@@ -27,13 +28,17 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
         workflows += result.workflows
         diagnostics += result.diagnostics
         checked += result.checked
+        merged.pairs += result.pairs
+        merged.entries_in_config = result.entries_in_config
+    merged.workflows = workflows
     actual = golden.render(workflows)
     checked = list(dict.fromkeys(checked))
+    summary = scope(merged) or nothing_checked(merged, options)
     if update:
         changed = golden.update(golden_dir, actual)
         for name in changed:
             echo(f"updated golden/{name}", err=True)
-        echo(render("golden", _unique(diagnostics), fmt, checked))
+        echo(render("golden", _unique(diagnostics), fmt, checked, summary))
         return exit_code(diagnostics)
     mismatches = golden.compare(golden_dir, actual)
     for mismatch in mismatches:
@@ -41,13 +46,13 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
             Diagnostic(
                 rule="golden",
                 file=f"{golden_dir.name}/{mismatch.path}",
-                message="compiled output differs from the golden file; review the diff and run "
-                "`kftest golden --update` if the change is intended",
+                message=mismatch.message(),
             )
         )
-        if fmt == "text":
+        if fmt == "text" and mismatch.diff:
             echo(mismatch.diff, err=True)
-    echo(render("golden", _unique(diagnostics), fmt, checked))
+    summary += f" compared with {golden_dir.name}/" if merged.pairs else ""
+    echo(render("golden", _unique(diagnostics), fmt, checked, summary))
     if mismatches:
         return EXIT_PROBLEMS
     return exit_code(diagnostics) if diagnostics else EXIT_OK

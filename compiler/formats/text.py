@@ -37,5 +37,5 @@ def format_diagnostic(diagnostic: Diagnostic) -> str:
 
 def render(report: Report) -> str:
     lines = [format_diagnostic(diagnostic) for diagnostic in report.diagnostics]
-    lines.append(summary_line(report.diagnostics))
+    lines.append(summary_line(report.diagnostics, report.scope))
     return "\n".join(lines)
