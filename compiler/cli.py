@@ -107,6 +107,16 @@ def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
     )
 
 
+def _refuse(option: str, when: str, useless: bool) -> None:
+    """An option given on the command line that would do nothing is a usage error, not
+    silently ignored: ``--OPTION does nothing WHEN``."""
+    ctx = click.get_current_context()
+    param = next(p for p in ctx.command.params if p.name == option)
+    if useless and ctx.get_parameter_source(option) is click.core.ParameterSource.COMMANDLINE:
+        flag = max(param.opts, key=len)
+        raise click.UsageError(f"{flag} does nothing {when}", ctx)
+
+
 def _guarded(function: Callable[..., int]) -> Callable[..., None]:
     """Turn results and known errors into exit codes; no traceback unless --debug."""
 
@@ -188,6 +198,7 @@ def plan(fmt: str, **common: Any) -> int:
 @_guarded
 def compile_(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     """Compile the selected entries to Argo Workflow YAML."""
+    _refuse("changed_files", "with --all (every entry is compiled)", all_entries)
     from compiler.commands import compile as command
 
     return command.run(out, all_entries, fmt, **common)
@@ -313,6 +324,7 @@ def cleanup(fmt: str, **options: Any) -> int:
 
     A deletion that fails does not stop the others (exit code 1 at the end).
     """
+    _refuse("namespace", "with --all-namespaces", options["all_namespaces"])
     from compiler.commands import cleanup as command
 
     return command.run(fmt=fmt, **options)
@@ -342,6 +354,7 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 
     A workflow that already exists with the same spec (a repeated submit) is not an error.
     """
+    _refuse("wait_timeout", "without --wait", not options["wait"])
     from compiler.commands import submit as command
 
     return command.run(files, **options)
@@ -406,6 +419,8 @@ def run_(**options: Any) -> int:
     Exit code 0 when every workflow succeeded, 1 when one failed, errored, timed out or was
     invalid, 3 when the cluster or the bucket stayed unreachable.
     """
+    _refuse("bucket", "with --no-upload", options["no_upload"])
+    _refuse("gcs_layout", "with --no-upload", options["no_upload"])
     from compiler.commands import run as command
 
     return command.run(**options)

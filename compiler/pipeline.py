@@ -96,6 +96,7 @@ class BuildResult:
     plan: Plan | None = None
     pairs: list[tuple[str, str]] = field(default_factory=list)  # (entry name, job type) compiled
     entries_in_config: int = 0
+    config_loaded: bool = True  # False: prow_config.yaml did not parse, nothing was compiled
 
     def failed_entries(self) -> set[str]:
         return {d.workflow for d in self.diagnostics if d.is_error and d.workflow}
@@ -154,6 +155,7 @@ def compile_all(
     ]
     result = _build(options, loaded, pairs)
     result.entries_in_config = len(loaded.config.workflows) if loaded.config else 0
+    result.config_loaded = loaded.config is not None
     return result
 
 

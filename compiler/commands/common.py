@@ -137,6 +137,8 @@ def nothing_checked(result: pipeline.BuildResult, options: pipeline.Options) -> 
     """Why a compile checked nothing, for the summary line (empty when it checked something)."""
     if result.pairs:
         return ""
+    if not result.config_loaded:
+        return nothing_to_check(f"{options.config_file} does not load")
     if result.entries_in_config == 0:
         return nothing_to_check(f"{options.config_file} has no entries")
     if options.job_type:

@@ -21,7 +21,9 @@ def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
             echo(emit.stream(_text(workflow) for workflow in result.workflows))
         # YAML owns stdout; the diagnostics go to stderr.
         if result.diagnostics or fmt != "text":
-            echo(render("compile", result.diagnostics, fmt, result.checked, scope(result)), err=True)
+            echo(
+                render("compile", result.diagnostics, fmt, result.checked, scope(result)), err=True
+            )
     else:
         write_all(out, result.workflows)
         summary = scope(result) or nothing_checked(result, options)
