@@ -105,8 +105,8 @@ def echo(text: str, err: bool = False) -> None:
 
 
 def scope(result: pipeline.BuildResult) -> str:
-    """What a compile checked, for the summary line: ``3 entries × 3 job types, 9 workflows``,
-    or ``2 of 5 entries × their job types (presubmit 2, periodic 1), 3 workflows`` when the
+    """What a compile checked, for the summary line: ``3 entries x 3 job types, 9 workflows``,
+    or ``2 of 5 entries x their job types (presubmit 2, periodic 1), 3 workflows`` when the
     entries do not all run under the same job types. Empty when nothing was compiled (the
     command says why)."""
     from compiler.formats import plural
@@ -123,13 +123,13 @@ def scope(result: pipeline.BuildResult) -> str:
     else:
         entries_text = plural(len(entries), "entry", "entries")
     if len(result.pairs) == len(entries) * len(job_types):
-        shape = f"{entries_text} × {plural(len(job_types), 'job type')}"
+        shape = f"{entries_text} x {plural(len(job_types), 'job type')}"
     else:
         counts = {job_type: 0 for job_type in job_types}
         for _, job_type in result.pairs:
             counts[job_type] += 1
         per = ", ".join(f"{job_type} {n}" for job_type, n in counts.items())
-        shape = f"{entries_text} × their job types ({per})"
+        shape = f"{entries_text} x their job types ({per})"
     return f"{shape}, {plural(len(result.workflows), 'workflow')}"
 
 

@@ -32,7 +32,7 @@ class Report:
     ``checked`` names the entries that were checked, so that formats listing tests (JUnit)
     can show the passing ones too. ``rules`` gives rule metadata (SARIF): objects with
     ``id``/``summary``/``severity`` attributes, or plain ``(id, summary[, severity])`` tuples.
-    ``scope`` says what was checked ("3 entries × 3 job types, 9 workflows"), so that the
+    ``scope`` says what was checked ("3 entries x 3 job types, 9 workflows"), so that the
     summary line of a run that checked nothing does not look like a clean bill of health.
     """
 

@@ -52,19 +52,19 @@ def test_the_summary_counts_entries_job_types_and_workflows(repo: Path) -> None:
     result = run_kftest("lint", cwd=repo)
     assert result.code == 0, result.stdout + result.stderr
     assert last_line(result.stdout) == (
-        "3 entries × their job types (presubmit 3, postsubmit 2, periodic 2, batch 2), "
+        "3 entries x their job types (presubmit 3, postsubmit 2, periodic 2, batch 2), "
         "9 workflows: "
         "0 errors, 0 warnings"
     )
     result = run_kftest("lint", "--job-type", "presubmit", cwd=repo)
-    assert last_line(result.stdout) == "3 entries × 1 job type, 3 workflows: 0 errors, 0 warnings"
+    assert last_line(result.stdout) == "3 entries x 1 job type, 3 workflows: 0 errors, 0 warnings"
 
 
 def test_files_narrow_the_check_and_the_summary_says_so(repo: Path) -> None:
     result = run_kftest("lint", "ci/a.jsonnet", cwd=repo)
     assert result.code == 0, result.stdout + result.stderr
     assert last_line(result.stdout) == (
-        "1 of 3 entries × 4 job types, 4 workflows: 0 errors, 0 warnings"
+        "1 of 3 entries x 4 job types, 4 workflows: 0 errors, 0 warnings"
     )
 
 
@@ -102,7 +102,7 @@ def test_an_empty_config_checks_nothing_and_says_so(make_repo: Callable[..., Pat
 def test_a_job_type_no_entry_runs_under_checks_nothing(repo: Path) -> None:
     result = run_kftest("lint", "--job-type", "batch", cwd=repo)
     assert last_line(result.stdout) == (
-        "2 of 3 entries × 1 job type, 2 workflows: 0 errors, 0 warnings"
+        "2 of 3 entries x 1 job type, 2 workflows: 0 errors, 0 warnings"
     )
     config = repo / "prow_config.yaml"
     text = config.read_text().replace("    job_types: [presubmit]\n", "")
