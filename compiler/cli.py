@@ -403,6 +403,15 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     help="Where to write the report locally (default: a new temporary directory).",
 )
 @click.option(
+    "--progress-interval",
+    type=float,
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="While waiting: a progress line per running workflow at least this often (also at "
+    "every phase change and, at once, at every failed step).",
+)
+@click.option(
     "--grace-period",
     default="10s",
     show_default=True,

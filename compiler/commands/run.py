@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler import pipeline
 from compiler.commands.common import build_options
@@ -44,6 +44,9 @@ from compiler.submit.duration import parse_duration
 from compiler.submit.retry import RetryPolicy
 from compiler.submit.signals import Interrupts
 
+if TYPE_CHECKING:
+    from compiler.submit.progress import Line
+
 log = logging.getLogger("kftest.run")
 
 DEFAULT_UI_URL = "http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow"
@@ -62,6 +65,7 @@ class RunSettings:
     grace: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     resync: float = 60.0
+    progress_interval: float = 60.0  # a progress line per running workflow at least this often
 
 
 def run(
@@ -77,9 +81,12 @@ def run(
     output_dir: Path | None,
     grace_period: str,
     retry_timeout: float,
+    progress_interval: float,
     **common: Any,
 ) -> int:
     """The CLI entry: parse the options, then ``execute``."""
+    if not progress_interval > 0:
+        raise UsageError(f"--progress-interval {progress_interval:g}: must be more than 0 seconds")
     try:
         settings = RunSettings(
             bucket=None if no_upload else (bucket or DEFAULT_BUCKET),
@@ -92,6 +99,7 @@ def run(
             output_dir=output_dir,
             grace=parse_duration(grace_period),
             retry=RetryPolicy(timeout=retry_timeout),
+            progress_interval=progress_interval,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -275,6 +283,7 @@ def _submit_and_wait(
     from compiler.submit import create
     from compiler.submit.batch import MultiWaiter
     from compiler.submit.kube import KubeSession
+    from compiler.submit.progress import Progress
 
     result = pipeline.compile_selected(options)
     if result.plan is not None:
@@ -317,25 +326,43 @@ def _submit_and_wait(
     if state.stop.is_set():
         return
     reporter.started(outcomes)
+    started = time.monotonic()
+    progress = Progress(
+        {o.name: o.namespace for o in outcomes if o.submitted},
+        _log_line,
+        interval=settings.progress_interval,
+        ui_urls={o.name: o.ui_url for o in outcomes if o.submitted},
+        started=started,
+    )
     waiter = MultiWaiter(
         session,
         bodies,
         timeout=settings.timeout,
         policy=settings.retry,
-        on_change=lambda change: log.info("%s", change.line()),
+        on_change=progress.change,
+        on_update=progress.update,
         resync=settings.resync,
+        started=started,
     )
     with state.lock:
         state.waiter = waiter
     if state.stop.is_set():
         return
-    waited = waiter.run()
+    stop_progress = progress.start()
+    try:
+        waited = waiter.run()
+    finally:
+        stop_progress()
     with state.lock:
         state.waited = waited
     for name in waited.timed_out:
         log.error("workflow %s: timed out after %.0fs", name, settings.timeout)
     if not state.stop.is_set():
         _explain_failures(waited.objects.values(), session)
+
+
+def _log_line(line: Line) -> None:
+    (log.error if line.failure else log.info)("%s", line.text)
 
 
 def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:
