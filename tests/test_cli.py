@@ -255,7 +255,7 @@ def test_plan_json_and_text(make_repo: Callable[..., Path]) -> None:
     skipped = run_kftest(
         "plan", "--job-type", "presubmit", "--changed-files", "-", cwd=repo, stdin="README.md\n"
     )
-    assert "skip unittests" in skipped.stdout and "0 of 1 entries run" in skipped.stdout
+    assert "skip unittests" in skipped.stdout and "0 of 1 entry run" in skipped.stdout
 
 
 def test_compile_stream_and_out_dir(make_repo: Callable[..., Path], tmp_path: Path) -> None:
