@@ -19,6 +19,17 @@ SHARED = REPO_ROOT.parent / "shared"
 ARGO_DATA = SHARED / "argo"
 
 
+#: Modules that run kftest end to end in subprocesses (and pre-commit, which builds a virtualenv
+#: and pip-installs kftest): most of the suite's time. `pytest -m "not slow"` leaves them out.
+SLOW_MODULES = frozenset({"test_precommit.py", "test_cli.py", "test_readme.py"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _no_prow_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROW_VARS:

@@ -26,14 +26,10 @@ HOOK_ID = "kftest-lint"
 # What pip needs to install kftest; the rest of the tree only slows the copy down.
 NOT_INSTALLED = ("tests/", "bench/", "golden/")
 
-pytestmark = [
-    pytest.mark.skipif(
-        importlib.util.find_spec("pre_commit") is None or shutil.which("git") is None,
-        reason="needs pre-commit and git",
-    ),
-    # pre-commit builds a virtualenv and pip-installs kftest into it: a minute and more.
-    pytest.mark.slow,
-]
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("pre_commit") is None or shutil.which("git") is None,
+    reason="needs pre-commit and git",
+)
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "kftest tests",
