@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from compiler import __version__
+from compiler.cluster.ownership import DEFAULT_NAMESPACE, DEFAULT_SELECTOR
 from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
-from compiler.operate.ownership import DEFAULT_NAMESPACE, DEFAULT_SELECTOR
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from compiler.cluster.api import policy_for
 from compiler.commands.common import echo
 from compiler.diagnostics import UsageError
 from compiler.operate import cleanup
 from compiler.operate.cleanup_kinds import KINDS
-from compiler.operate.cluster import policy_for
 from compiler.operate.durations import parse_duration
 
 
@@ -46,7 +46,7 @@ def run(
 
     def connect() -> Any:
         if not connection:
-            from compiler.operate.cluster import Cluster
+            from compiler.cluster.api import Cluster
 
             connection.append(
                 Cluster.connect(os.environ, kubeconfig=kubeconfig, context=context, policy=policy)

@@ -11,10 +11,10 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from compiler.cluster.api import policy_for
 from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.operate import debug, sources
-from compiler.operate.cluster import policy_for
 
 
 def run(
@@ -59,7 +59,7 @@ class _Live:
     @property
     def cluster(self) -> Any:
         if self._cluster is None:
-            from compiler.operate.cluster import Cluster
+            from compiler.cluster.api import Cluster
 
             self._cluster = Cluster.connect(
                 os.environ, kubeconfig=self.kubeconfig, context=self.context, policy=self.policy
@@ -94,8 +94,8 @@ def _summaries(
             debug.summarize(wf, None, cluster=cluster_name, project=project, source=target.value)
             for wf in sources.parse(text, target.value)
         ]
+    from compiler.cluster.api import NotFound
     from compiler.operate import pods
-    from compiler.operate.cluster import NotFound
 
     cluster = live.cluster
     try:

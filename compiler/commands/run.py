@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler import pipeline
+from compiler.cluster.retry import RetryPolicy
 from compiler.commands.common import build_options
 from compiler.diagnostics import (
     EXIT_INFRA,
@@ -41,7 +42,6 @@ from compiler.report.outcome import WorkflowOutcome
 from compiler.report.reporter import Reporter
 from compiler.report.storage import GcsStorage
 from compiler.submit.duration import parse_duration
-from compiler.submit.retry import RetryPolicy
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.run")
@@ -271,10 +271,10 @@ def _submit_and_wait(
     reporter: Reporter,
     redactor: Redactor,
 ) -> None:
+    from compiler.cluster.kube import KubeSession
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
     from compiler.submit.batch import MultiWaiter
-    from compiler.submit.kube import KubeSession
 
     result = pipeline.compile_selected(options)
     if result.plan is not None:

@@ -18,12 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from compiler.cluster.retry import RetryPolicy
 from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.prow import DEFAULT_NAMESPACE
 from compiler.report.buildlog import BuildLog, Redactor
 from compiler.submit.duration import parse_duration
-from compiler.submit.retry import RetryPolicy
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.submit")
@@ -71,9 +71,9 @@ def execute(
     environ: Mapping[str, str] | None = None,
     resync: float = 60.0,
 ) -> int:
+    from compiler.cluster.kube import KubeSession
     from compiler.submit import create
     from compiler.submit.batch import MultiWaiter
-    from compiler.submit.kube import KubeSession
 
     if not files:
         raise UsageError("kftest submit: give at least one YAML file")

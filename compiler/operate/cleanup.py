@@ -65,7 +65,7 @@ class KindOptions:
     namespace: str | None  # None: every namespace
     selector: str | None  # a Kubernetes label selector; None or "": everything
     page_size: int
-    cluster: Callable[[], Any]  # connects lazily: compiler.operate.cluster.Cluster
+    cluster: Callable[[], Any]  # connects lazily: compiler.cluster.api.Cluster
 
 
 WOULD_DELETE, DELETED, GONE, FAILED, SKIPPED = (

@@ -17,9 +17,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.cluster import status
 from compiler.formats.text import format_diagnostic
 from compiler.report.outcome import WorkflowOutcome
-from compiler.submit import status
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from compiler.cluster import retry
 from compiler.diagnostics import InfraError
-from compiler.submit import retry
 
 log = logging.getLogger("kftest.storage")
 

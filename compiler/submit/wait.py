@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.submit import kube, retry, status
-from compiler.submit.kube import GROUP, PLURAL, VERSION, KubeSession
+from compiler.cluster import kube, retry, status
+from compiler.cluster.kube import GROUP, PLURAL, VERSION, KubeSession
 
 log = logging.getLogger("kftest.wait")
 

@@ -13,7 +13,7 @@ from standins import fixtures as standin
 from standins.fixtures import CANARY_TOKEN, KubeEnv
 from standins.gcs import free_port
 
-from compiler.operate.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from compiler.cluster.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 # The stand-in's fixture, made visible to this module's tests.
 kube = standin.kube

@@ -14,6 +14,8 @@ MODULES = [
     "compiler.submit.batch",
     "compiler.report.reporter",
     "compiler.report.storage",
+    "compiler.cluster.api",
+    "compiler.operate.cleanup",
 ]
 
 

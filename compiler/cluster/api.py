@@ -1,9 +1,10 @@
-"""The cluster calls ``debug`` and ``cleanup`` make, each retried like the submitter's.
+"""The cluster calls beyond create-and-watch: reads, paginated lists and deletes, each retried.
 
 Credentials, reloads on 401/403, the retry classification and secret-free error text come from
-``compiler.submit.kube``; this module adds the reads the submitter does not need (pods, pod
-logs, events, paginated workflow lists) and deletes. Responses are read as plain JSON
-(``_preload_content=False``) so that objects look exactly like the API's, as in a saved YAML.
+``compiler.cluster.kube``; this module adds the reads (workflows, paginated workflow lists,
+pods, pod logs, events) and deletes that ``debug``, ``cleanup`` and ``submit`` make. Responses
+are read as plain JSON (``_preload_content=False``) so that objects look exactly like the API's,
+as in a saved YAML.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from compiler.cluster import kube
+from compiler.cluster.retry import Action, Classifier, RetryPolicy, call
 from compiler.diagnostics import KftestError
-from compiler.submit import kube
-from compiler.submit.retry import Action, Classifier, RetryPolicy, call
 
 T = TypeVar("T")
 
