@@ -14,6 +14,7 @@ import click
 from compiler import __version__
 from compiler.cluster.ownership import DEFAULT_NAMESPACE, DEFAULT_SELECTOR
 from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
+from compiler.durations import Duration
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
@@ -58,10 +59,10 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--eval-timeout",
             "eval_timeout",
-            type=float,
-            default=10.0,
+            type=Duration(positive=True),
+            default="10s",
             show_default=True,
-            help="Seconds one component may take to evaluate.",
+            help="How long one component may take to evaluate (CPU time; 10, 10s, 1m).",
         ),
     ]
     for option in reversed(options):
@@ -204,10 +205,10 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--context", help="kubeconfig context (default: the current one)."),
         click.option(
             "--retry-timeout",
-            type=float,
-            default=300.0,
+            type=Duration(),
+            default="300s",
             show_default=True,
-            help="Seconds to keep retrying an unreachable cluster or bucket before exit code 3.",
+            help="How long to keep retrying an unreachable cluster or bucket before exit code 3.",
         ),
     ]
     for option in reversed(options):
@@ -252,7 +253,7 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 @click.option(
     "--older-than",
     required=True,
-    metavar="DURATION",
+    type=Duration(unit_required=True, positive=True),
     help="Age (by status.startedAt, else creation time) beyond which to clean up: 168h, 7d, 30m.",
 )
 @click.option(
@@ -303,9 +304,9 @@ def cleanup(fmt: str, **options: Any) -> int:
 @click.option(
     "--timeout",
     "wait_timeout",
+    type=Duration(),
     default="180m",
     show_default=True,
-    metavar="DURATION",
     help="With --wait: how long to wait (e.g. 180m, 1h30m) before counting it a failure.",
 )
 @_cluster_options
@@ -346,9 +347,9 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 @click.option(
     "--timeout",
     "wait_timeout",
+    type=Duration(),
     default="180m",
     show_default=True,
-    metavar="DURATION",
     help="How long to wait for the workflows before counting them failed.",
 )
 @click.option(
@@ -364,9 +365,9 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 )
 @click.option(
     "--grace-period",
+    type=Duration(),
     default="10s",
     show_default=True,
-    metavar="DURATION",
     help="After SIGTERM/SIGINT: how long reporting may take before exiting.",
 )
 @_cluster_options

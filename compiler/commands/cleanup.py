@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from compiler.cluster.api import policy_for
@@ -16,12 +16,11 @@ from compiler.commands.common import echo
 from compiler.diagnostics import UsageError
 from compiler.operate import cleanup
 from compiler.operate.cleanup_kinds import KINDS
-from compiler.operate.durations import parse_duration
 
 
 def run(
     *,
-    older_than: str,
+    older_than: float,
     namespace: str,
     all_namespaces: bool,
     selector: str,
@@ -33,10 +32,7 @@ def run(
     context: str | None,
     retry_timeout: float,
 ) -> int:
-    try:
-        age = parse_duration(older_than)
-    except ValueError as exc:
-        raise UsageError(f"--older-than: {exc}") from None
+    age = timedelta(seconds=older_than)
     if page_size < 1:
         raise UsageError(f"--page-size {page_size}: must be at least 1")
     if retry_timeout <= 0:

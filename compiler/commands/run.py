@@ -41,7 +41,6 @@ from compiler.report.layout import GcsLayout, gcs_layout
 from compiler.report.outcome import WorkflowOutcome
 from compiler.report.reporter import Reporter
 from compiler.report.storage import GcsStorage
-from compiler.submit.duration import parse_duration
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.run")
@@ -72,10 +71,10 @@ def run(
     namespace: str,
     kubeconfig: str | None,
     context: str | None,
-    wait_timeout: str,
+    wait_timeout: float,
     ui_url_template: str,
     output_dir: Path | None,
-    grace_period: str,
+    grace_period: float,
     retry_timeout: float,
     **common: Any,
 ) -> int:
@@ -87,10 +86,10 @@ def run(
             namespace=namespace,
             kubeconfig=Path(kubeconfig) if kubeconfig else None,
             context=context,
-            timeout=parse_duration(wait_timeout),
+            timeout=wait_timeout,
             ui_url_template=ui_url_template,
             output_dir=output_dir,
-            grace=parse_duration(grace_period),
+            grace=grace_period,
             retry=RetryPolicy(timeout=retry_timeout),
         )
     except ValueError as exc:

@@ -23,7 +23,6 @@ from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.prow import DEFAULT_NAMESPACE
 from compiler.report.buildlog import BuildLog, Redactor
-from compiler.submit.duration import parse_duration
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.submit")
@@ -37,13 +36,9 @@ def run(
     context: str | None,
     dry_run: bool,
     wait: bool,
-    wait_timeout: str,
+    wait_timeout: float,
     retry_timeout: float,
 ) -> int:
-    try:
-        timeout = parse_duration(wait_timeout)
-    except ValueError as exc:
-        raise UsageError(f"--timeout: {exc}") from None
     policy = RetryPolicy(timeout=retry_timeout)
     return execute(
         files,
@@ -52,7 +47,7 @@ def run(
         context=context,
         dry_run=dry_run,
         wait=wait,
-        timeout=timeout,
+        timeout=wait_timeout,
         policy=policy,
         environ=os.environ,
     )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from compiler.diagnostics import EXIT_INFRA, EXIT_OK, EXIT_PROBLEMS, InfraError
-from compiler.operate.durations import format_duration, format_time
+from compiler.durations import format_duration, format_time
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 from compiler.cluster.api import Cluster, NotFound, Refused
 from compiler.diagnostics import KftestError
+from compiler.durations import format_time, parse_time
 from compiler.operate import pod_names
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize
-from compiler.operate.durations import format_time, parse_time
 
 MAIN = "main"
 

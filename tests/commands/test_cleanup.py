@@ -118,7 +118,8 @@ def test_unreachable_cluster(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--older-than", "a week"), "--older-than: 'a week' is not a duration"),
+        (("--older-than", "a week"), "'--older-than': 'a week' is not a duration"),
+        (("--older-than", "168"), "'--older-than': '168' is not a duration here: give a unit"),
         (("--older-than", "1h", "--kind", "disks"), "--kind disks: unknown"),
         (("--older-than", "1h", "--page-size", "0"), "--page-size 0"),
     ],

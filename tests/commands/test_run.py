@@ -429,6 +429,28 @@ def test_sigterm_reports_and_exits(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_p
         assert gcs.read(f"{build_dir}/{name}") == (local / name).read_bytes()
 
 
+def test_a_timeout_in_days(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811
+    """``run --timeout 1d`` is the same duration ``cleanup --older-than 1d`` accepts."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in PROW["presubmit"]},
+        **PROW["postsubmit"],
+        **kube.env,
+        **gcs.env,
+        "HOME": str(tmp_path),
+    }
+    changed = tmp_path / "changed.txt"
+    changed.write_text("py/a.py\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "compiler", "run", "--repo-root", str(repo),
+         "--changed-files", str(changed), "--bucket", gcs.bucket, "--timeout", "1d",
+         "--output-dir", str(tmp_path / "out"), "--retry-timeout", "2"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    finished = json.loads(gcs.read(f"{BUILD_DIRS['postsubmit']}/finished.json"))
+    assert finished["result"] == "SUCCESS"
+
+
 def test_no_upload_reports_locally_and_to_artifacts(run: Run, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811
     artifacts = tmp_path / "prow-artifacts"
     artifacts.mkdir()

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler.cluster.api import NotFound, Refused
+from compiler.durations import parse_time
 from compiler.operate.cleanup import DeleteFailed, Gone, KindOptions, Resource
-from compiler.operate.durations import parse_time
 
 
 class Workflows:
