@@ -221,21 +221,6 @@ def _forbidden_is_final(exc: BaseException) -> tuple[Action, float | None]:
     return kube.classify(exc)
 
 
-def policy_for(timeout: float) -> RetryPolicy:
-    """The production retry policy, with every delay shortened when ``timeout`` (how long to
-    keep trying an unreachable cluster) is shorter than its default."""
-    default = RetryPolicy()
-    if timeout >= default.timeout:
-        return RetryPolicy(timeout=timeout)
-    return RetryPolicy(
-        timeout=timeout,
-        initial=min(default.initial, timeout / 10),
-        maximum=min(default.maximum, max(timeout / 4, 0.01)),
-        connect_timeout=min(default.connect_timeout, max(timeout, 0.5)),
-        read_timeout=min(default.read_timeout, max(timeout, 5.0)),
-    )
-
-
 def gke_cluster_and_project(name: str) -> tuple[str | None, str | None]:
     """``gke_kubeflow-ci_us-east1-d_kubeflow-testing`` -> ("kubeflow-testing", "kubeflow-ci")."""
     parts = name.split("_")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from compiler.cluster.api import policy_for
+from compiler.cluster.retry import policy_for
 from compiler.commands.common import echo
 from compiler.diagnostics import UsageError
 from compiler.operate import cleanup

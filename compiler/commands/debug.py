@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from compiler.cluster.api import policy_for
+from compiler.cluster.retry import policy_for
 from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.operate import debug, sources
@@ -86,9 +86,9 @@ def _summaries(
             for wf in workflows
         ]
     if target.kind == "gcs":
-        from compiler.operate import storage
+        from compiler.storage import read_url
 
-        data = storage.read(target.value, timeout=live.policy.timeout)
+        data = read_url(target.value, policy=live.policy)
         text = data.decode("utf-8", errors="replace")
         return [
             debug.summarize(wf, None, cluster=cluster_name, project=project, source=target.value)

@@ -40,7 +40,7 @@ from compiler.report.job import JobInfo
 from compiler.report.layout import GcsLayout, gcs_layout
 from compiler.report.outcome import WorkflowOutcome
 from compiler.report.reporter import Reporter
-from compiler.report.storage import GcsStorage
+from compiler.storage import GcsStorage
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.run")

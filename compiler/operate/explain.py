@@ -35,7 +35,8 @@ def failure_report(
         return ""
     live = None
     if session is not None:
-        from compiler.cluster.api import Cluster, policy_for
+        from compiler.cluster.api import Cluster
+        from compiler.cluster.retry import policy_for
 
         live = Cluster(session, policy or policy_for(60.0))
         if cluster is None or project is None:

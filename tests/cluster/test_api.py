@@ -7,8 +7,9 @@ import pytest
 from standins.fixtures import IMPATIENT, NAMESPACE, KubeEnv
 from standins.gcs import free_port
 
-from compiler.cluster.api import Cluster, NotFound, gke_cluster_and_project, policy_for
+from compiler.cluster.api import Cluster, NotFound, gke_cluster_and_project
 from compiler.cluster.kube import KubeSession
+from compiler.cluster.retry import policy_for
 from compiler.diagnostics import InfraError
 
 
