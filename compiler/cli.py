@@ -12,9 +12,10 @@ from typing import Any
 import click
 
 from compiler import __version__
-from compiler.cluster.ownership import DEFAULT_NAMESPACE, DEFAULT_SELECTOR
+from compiler.cluster.ownership import DEFAULT_SELECTOR
 from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
 from compiler.durations import Duration
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_UI_URL
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
@@ -325,7 +326,7 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 @_common
 @click.option(
     "--bucket",
-    default="kubernetes-jenkins",
+    default=DEFAULT_BUCKET,
     show_default=True,
     help="GCS bucket for the results, in Prow's layout.",
 )
@@ -354,7 +355,7 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 )
 @click.option(
     "--ui-url-template",
-    default="http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow",
+    default=DEFAULT_UI_URL,
     show_default=True,
     help="Link to a workflow in the Argo UI, from {namespace} and {name}.",
 )

@@ -236,7 +236,6 @@ def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
         path=file,
         workflows=entries,
         python_paths=list(python_paths) if isinstance(python_paths, list) else [],
-        python_paths_position=_position(located, file, ("python_paths",)),
     )
 
 

@@ -105,35 +105,25 @@ class Cluster:
     def list_workflows(
         self, namespace: str | None, selector: str | None, page_size: int = 100
     ) -> Iterator[dict[str, Any]]:
-        """Every matching workflow, one page (``limit``/``continue``) at a time."""
-        token: str | None = None
+        """Every matching workflow, one page (``limit``/``continue``) at a time, each page
+        retried."""
         where = f"namespace {namespace}" if namespace else "all namespaces"
-        while True:
-            kwargs: dict[str, Any] = {
-                "limit": page_size,
-                "_preload_content": False,
-                "_request_timeout": self._timeout,
-            }
-            if selector:
-                kwargs["label_selector"] = selector
-            if token:
-                kwargs["_continue"] = token
 
-            def page(kwargs: dict[str, Any] = kwargs) -> Any:
-                custom = self.session.custom
-                if namespace:
-                    return custom.list_namespaced_custom_object(
-                        kube.GROUP, kube.VERSION, namespace, kube.PLURAL, **kwargs
-                    )
-                return custom.list_cluster_custom_object(
-                    kube.GROUP, kube.VERSION, kube.PLURAL, **kwargs
-                )
+        def page(token: str | None) -> dict[str, Any]:
+            return self._call(
+                f"list workflows in {where}",
+                lambda: list_page(
+                    self.session,
+                    namespace,
+                    label_selector=selector,
+                    limit=page_size,
+                    token=token,
+                    timeout=self._timeout,
+                ),
+            )
 
-            body = self._json(f"list workflows in {where}", page) or {}
+        for body in pages(page):
             yield from (item for item in body.get("items") or [] if isinstance(item, dict))
-            token = (body.get("metadata") or {}).get("continue")
-            if not token:
-                return
 
     def delete_workflow(self, namespace: str, name: str) -> None:
         self._json(
@@ -211,6 +201,52 @@ class Cluster:
         return gke_cluster_and_project(
             str(((chosen or {}).get("context") or {}).get("cluster", ""))
         )
+
+
+def list_page(
+    session: kube.KubeSession,
+    namespace: str | None,
+    *,
+    limit: int,
+    token: str | None = None,
+    label_selector: str | None = None,
+    field_selector: str | None = None,
+    timeout: tuple[float, float],
+) -> dict[str, Any]:
+    """One page of workflows (all namespaces when ``namespace`` is None), as the API's JSON."""
+    kwargs: dict[str, Any] = {
+        "limit": limit,
+        "_preload_content": False,
+        "_request_timeout": timeout,
+    }
+    if label_selector:
+        kwargs["label_selector"] = label_selector
+    if field_selector:
+        kwargs["field_selector"] = field_selector
+    if token:
+        kwargs["_continue"] = token
+    custom = session.custom
+    if namespace:
+        response = custom.list_namespaced_custom_object(
+            kube.GROUP, kube.VERSION, namespace, kube.PLURAL, **kwargs
+        )
+    else:
+        response = custom.list_cluster_custom_object(
+            kube.GROUP, kube.VERSION, kube.PLURAL, **kwargs
+        )
+    body = json.loads(response.data or b"null")
+    return body if isinstance(body, dict) else {}
+
+
+def pages(fetch: Callable[[str | None], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every page of a list: ``fetch(None)``, then ``fetch(continue token)`` until none."""
+    token: str | None = None
+    while True:
+        body = fetch(token)
+        yield body
+        token = (body.get("metadata") or {}).get("continue") or None
+        if not token:
+            return
 
 
 def _forbidden_is_final(exc: BaseException) -> tuple[Action, float | None]:

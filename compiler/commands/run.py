@@ -34,7 +34,7 @@ from compiler.diagnostics import (
     KftestError,
     UsageError,
 )
-from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_UI_URL
 from compiler.report.buildlog import BuildLog, Redactor
 from compiler.report.job import JobInfo
 from compiler.report.layout import GcsLayout, gcs_layout
@@ -44,8 +44,6 @@ from compiler.storage import GcsStorage
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.run")
-
-DEFAULT_UI_URL = "http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow"
 
 
 @dataclass(frozen=True)

@@ -61,13 +61,14 @@ def _families(report: Report) -> list[str]:
     return families
 
 
-def _clean(text: str) -> str:
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot carry replaced by U+FFFD."""
     return _XML_INVALID.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 def _testcase(name: str, family: str, diagnostics: Sequence[Diagnostic]) -> ET.Element:
     testcase = ET.Element(
-        "testcase", {"classname": _clean(name), "name": _clean(f"{name} [{family}]")}
+        "testcase", {"classname": xml_text(name), "name": xml_text(f"{name} [{family}]")}
     )
     errors = [diagnostic for diagnostic in diagnostics if diagnostic.is_error]
     warnings = [diagnostic for diagnostic in diagnostics if not diagnostic.is_error]
@@ -77,11 +78,11 @@ def _testcase(name: str, family: str, diagnostics: Sequence[Diagnostic]) -> ET.E
         failure = ET.SubElement(
             testcase,
             "failure",
-            {"message": _clean(f"[{errors[0].rule}] {first}{more}"), "type": errors[0].rule},
+            {"message": xml_text(f"[{errors[0].rule}] {first}{more}"), "type": errors[0].rule},
         )
-        failure.text = _clean(_listing(errors))
+        failure.text = xml_text(_listing(errors))
     if warnings:
-        ET.SubElement(testcase, "system-out").text = _clean(_listing(warnings))
+        ET.SubElement(testcase, "system-out").text = xml_text(_listing(warnings))
     return testcase
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.lenient import as_dict, as_list, as_str, is_set
 from compiler.validate import docpath
-from compiler.validate.lenient import as_dict, as_list, as_str, is_set
 from compiler.validate.names import METRIC_NAME, param_name_problem, suggest
 
 RULE = "argo-semantic"
