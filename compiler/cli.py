@@ -93,7 +93,7 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
         except KftestError as exc:
             if debug:
                 raise
-            click.echo(f"kftest: {exc}", err=True)
+            click.echo(click.style(f"kftest: {exc}", fg="red"), err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit:
             raise
@@ -102,11 +102,11 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
         except Exception as exc:  # a bug: say so briefly, keep the traceback for --debug
             if debug:
                 raise
-            click.echo(
+            message = (
                 f"kftest: internal error: {type(exc).__name__}: {exc} "
-                "(run with --debug for the traceback)",
-                err=True,
+                "(run with --debug for the traceback)"
             )
+            click.echo(click.style(message, fg="red"), err=True)
             sys.exit(EXIT_PROBLEMS)
         sys.exit(code)
 
@@ -116,8 +116,18 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kftest")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, color: bool | None) -> None:
     """Compile, lint and run Prow + Argo end-to-end test workflows."""
+    # click.echo reads ctx.color: None strips colour unless the stream is a terminal.
+    if color is None and os.environ.get("NO_COLOR"):
+        color = False  # https://no-color.org: set and not empty
+    ctx.color = color
 
 
 @cli.command()

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import click
+
 from compiler.cluster.retry import policy_for
-from compiler.commands.common import echo
 from compiler.diagnostics import UsageError
 from compiler.operate import cleanup
 from compiler.operate.cleanup_kinds import KINDS
@@ -61,17 +62,19 @@ def run(
     chosen = [KINDS[name](options) for name in dict.fromkeys(kinds or KINDS)]
     text = fmt == "text"
     if text:
-        echo(cleanup.format_header(age, chosen))
+        click.echo(cleanup.format_header(age, chosen))
     try:
         report = cleanup.cleanup(
             chosen,
             age,
             now=datetime.now(timezone.utc),
             delete=yes,
-            progress=(lambda outcome: echo(cleanup.format_outcome(outcome))) if text else None,
+            progress=(lambda outcome: click.echo(cleanup.format_outcome(outcome)))
+            if text
+            else None,
         )
     finally:
         if connection:
             connection[0].close()
-    echo(cleanup.format_footer(report) if text else cleanup.render_json(report))
+    click.echo(cleanup.format_footer(report) if text else cleanup.render_json(report))
     return report.exit_code

@@ -85,10 +85,5 @@ def render(
     report = formats.Report(
         command=command, diagnostics=diagnostics, checked=checked, rules=rules.all_checks()
     )
-    return formats.render(report, fmt)
-
-
-def echo(text: str, err: bool = False) -> None:
-    stream = sys.stderr if err else sys.stdout
-    stream.write(text if text.endswith("\n") or not text else text + "\n")
-    stream.flush()
+    # Styled: click.echo drops the colour unless it is on (a terminal, --color, no NO_COLOR).
+    return formats.render(report, fmt, style=True)

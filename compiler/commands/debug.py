@@ -11,8 +11,9 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import click
+
 from compiler.cluster.retry import policy_for
-from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.operate import debug, sources
 
@@ -42,9 +43,9 @@ def run(
     finally:
         live.close()
     if fmt == "json":
-        echo(debug.render_json(summaries))
+        click.echo(debug.render_json(summaries))
     else:
-        echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
+        click.echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
     return EXIT_PROBLEMS if any(summary.is_failure for summary in summaries) else EXIT_OK
 
 

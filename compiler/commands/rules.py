@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 
+import click
+
 from compiler import rules
-from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, UsageError
 
 
@@ -23,7 +24,7 @@ def _suppression(rule_id: str) -> str:
 
 
 def run(rule_id: str | None) -> int:
-    echo(show(rule_id) if rule_id else listing())
+    click.echo(show(rule_id) if rule_id else listing())
     return EXIT_OK
 
 

@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import click
+
 from compiler.cluster.retry import RetryPolicy
-from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.prow import DEFAULT_NAMESPACE
 from compiler.report.buildlog import BuildLog, Redactor
@@ -77,7 +78,7 @@ def execute(
     policy = policy or RetryPolicy()
     documents, problems = load_documents(files)
     for problem in problems:
-        echo(problem, err=True)
+        click.echo(problem, err=True)
     redactor = Redactor()
     with BuildLog(redactor):
         session = KubeSession.from_environment(
@@ -92,13 +93,13 @@ def execute(
             try:
                 created = create.create_workflow(session, body, policy=policy, dry_run=dry_run)
             except create.SubmitError as exc:
-                echo(f"error: {redactor.text(str(exc))}", err=True)
+                click.echo(click.style(f"error: {redactor.text(str(exc))}", fg="red"), err=True)
                 failed = True
                 continue
             what = {"created": "created", "exists": "unchanged (already exists)"}.get(
                 created.state, "valid (server dry run)"
             )
-            echo(f"workflow.argoproj.io/{created.name} {what} in {created.namespace}")
+            click.echo(f"workflow.argoproj.io/{created.name} {what} in {created.namespace}")
             bodies.append(body)
         if not wait or not bodies:
             return EXIT_PROBLEMS if failed else EXIT_OK
@@ -107,16 +108,18 @@ def execute(
             bodies,
             timeout=timeout,
             policy=policy,
-            on_change=lambda change: echo(change.line()),
+            on_change=lambda change: click.echo(change.line()),
             resync=resync,
             started=time.monotonic(),
         )
         with Interrupts(grace=0, on_signal=waiter.interrupt) as interrupts:
             result = waiter.run()
         for name in result.timed_out:
-            echo(f"workflow {name}: timed out after {timeout:.0f}s", err=True)
+            click.echo(
+                click.style(f"workflow {name}: timed out after {timeout:.0f}s", fg="red"), err=True
+            )
         if interrupts.event.is_set():
-            echo("stopped before every workflow finished", err=True)
+            click.echo("stopped before every workflow finished", err=True)
             return EXIT_PROBLEMS
         succeeded = all(phase == "Succeeded" for phase in result.phases.values())
         return EXIT_OK if succeeded and not failed else EXIT_PROBLEMS
