@@ -80,10 +80,13 @@ def build_options(
 def render(
     command: str, diagnostics: Sequence[Diagnostic], fmt: str, checked: Sequence[str]
 ) -> str:
-    from compiler import formats, rules
+    from compiler import checks, formats
 
     report = formats.Report(
-        command=command, diagnostics=diagnostics, checked=checked, rules=rules.all_checks()
+        command=command,
+        diagnostics=diagnostics,
+        checked=checked,
+        rules=list(checks.catalogue().values()),
     )
     # Styled: click.echo drops the colour unless it is on (a terminal, --color, no NO_COLOR).
     return formats.render(report, fmt, style=True)
