@@ -98,9 +98,6 @@ class BuildResult:
     entries_in_config: int = 0
     config_loaded: bool = True  # False: prow_config.yaml did not parse, nothing was compiled
 
-    def failed_entries(self) -> set[str]:
-        return {d.workflow for d in self.diagnostics if d.is_error and d.workflow}
-
 
 def load(options: Options) -> Loaded:
     if not options.config_path.is_file():

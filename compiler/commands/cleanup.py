@@ -10,21 +10,21 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
-from compiler.commands.common import echo
+import click
+
+from compiler.cluster.retry import policy_for
 from compiler.diagnostics import UsageError
 from compiler.operate import cleanup
 from compiler.operate.cleanup import ResourceKind
 from compiler.operate.cleanup_kinds import KINDS
-from compiler.operate.cluster import policy_for
-from compiler.operate.durations import parse_duration
 
 
 def run(
     *,
-    older_than: str,
+    older_than: float,
     namespace: str,
     all_namespaces: bool,
     selector: str,
@@ -36,10 +36,7 @@ def run(
     context: str | None,
     retry_timeout: float,
 ) -> int:
-    try:
-        age = parse_duration(older_than)
-    except ValueError as exc:
-        raise UsageError(f"--older-than: {exc}") from None
+    age = timedelta(seconds=older_than)
     if page_size < 1:
         raise UsageError(f"--page-size {page_size}: must be at least 1")
     if retry_timeout <= 0:
@@ -49,7 +46,7 @@ def run(
 
     def connect() -> Any:
         if not connection:
-            from compiler.operate.cluster import Cluster
+            from compiler.cluster.api import Cluster
 
             connection.append(
                 Cluster.connect(os.environ, kubeconfig=kubeconfig, context=context, policy=policy)
@@ -68,7 +65,7 @@ def run(
     chosen = [KINDS[name](options) for name in dict.fromkeys(kinds or KINDS)]
     text = fmt == "text"
     if text:
-        echo(cleanup.format_header(age, chosen))
+        click.echo(cleanup.format_header(age, chosen))
     listing = Listing(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = cleanup.cleanup(
@@ -76,7 +73,9 @@ def run(
             age,
             now=datetime.now(timezone.utc),
             delete=yes,
-            progress=(lambda outcome: echo(cleanup.format_outcome(outcome))) if text else None,
+            progress=(lambda outcome: click.echo(cleanup.format_outcome(outcome)))
+            if text
+            else None,
             listing=listing,
         )
     finally:
@@ -84,7 +83,7 @@ def run(
             listing.clear()
         if connection:
             connection[0].close()
-    echo(cleanup.format_footer(report) if text else cleanup.render_json(report))
+    click.echo(cleanup.format_footer(report) if text else cleanup.render_json(report))
     return report.exit_code
 
 

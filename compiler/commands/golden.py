@@ -6,8 +6,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import click
+
 from compiler import golden, pipeline
-from compiler.commands.common import build_options, echo, nothing_checked, render, scope
+from compiler.commands.common import build_options, nothing_checked, render, scope
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, Diagnostic, exit_code
 from compiler.model import JOB_TYPES
 
@@ -37,8 +39,8 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
     if update:
         changed = golden.update(golden_dir, actual)
         for name in changed:
-            echo(f"updated golden/{name}", err=True)
-        echo(render("golden", _unique(diagnostics), fmt, checked, summary))
+            click.echo(f"updated golden/{name}", err=True)
+        click.echo(render("golden", _unique(diagnostics), fmt, checked, summary))
         return exit_code(diagnostics)
     mismatches = golden.compare(golden_dir, actual)
     for mismatch in mismatches:
@@ -50,9 +52,9 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
             )
         )
         if fmt == "text" and mismatch.diff:
-            echo(mismatch.diff, err=True)
+            click.echo(mismatch.diff.removesuffix("\n"), err=True)
     summary += f" compared with {golden_dir.name}/" if merged.pairs else ""
-    echo(render("golden", _unique(diagnostics), fmt, checked, summary))
+    click.echo(render("golden", _unique(diagnostics), fmt, checked, summary))
     if mismatches:
         return EXIT_PROBLEMS
     return exit_code(diagnostics) if diagnostics else EXIT_OK

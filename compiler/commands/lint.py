@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import click
+
 from compiler import affected, pipeline
 from compiler.commands.common import (
     build_options,
-    echo,
     nothing_checked,
     nothing_to_check,
     render,
@@ -33,7 +34,7 @@ def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
     if not summary:
         summary = _unaffected(files) if only == [] and result.entries_in_config else ""
         summary = summary or nothing_checked(result, options)
-    echo(render("lint", result.diagnostics, fmt, result.checked, summary))
+    click.echo(render("lint", result.diagnostics, fmt, result.checked, summary))
     return exit_code(result.diagnostics)
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from compiler.operate.durations import format_duration, parse_time
-from compiler.submit import status
+from compiler.cluster import status
+from compiler.durations import format_duration, parse_time
 from compiler.submit.wait import DELETED, WAIT_TERMINAL, Change
 
 DEFAULT_INTERVAL = 60.0
