@@ -20,13 +20,17 @@ ARGO_DATA = SHARED / "argo"
 
 
 #: Modules that run kftest end to end in subprocesses (and pre-commit, which builds a virtualenv
-#: and pip-installs kftest): most of the suite's time. `pytest -m "not slow"` leaves them out.
+#: and pip-installs kftest), and tests against the stand-in servers (tests/standins/, which
+#: wait for real watches and timeouts): most of the suite's time. `pytest -m "not slow"`
+#: leaves them out.
 SLOW_MODULES = frozenset({"test_precommit.py", "test_cli.py", "test_readme.py"})
+SLOW_FIXTURES = frozenset({"kube", "gcs", "gcs_emulator"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in SLOW_MODULES:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.path.name in SLOW_MODULES or fixtures & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
 
 
