@@ -82,8 +82,6 @@ def run(
     **common: Any,
 ) -> int:
     """The CLI entry: parse the options, then ``execute``."""
-    if not progress_interval > 0:
-        raise UsageError(f"--progress-interval {progress_interval:g}: must be more than 0 seconds")
     try:
         settings = RunSettings(
             bucket=None if no_upload else (bucket or DEFAULT_BUCKET),
