@@ -279,8 +279,18 @@ def run_module(
             finally:
                 free.append(sandbox)
 
+        outcomes: list[Outcome] = []
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(pool.map(attempt, chosen))
+            for outcome in pool.map(attempt, chosen):
+                outcomes.append(outcome)
+                mutant = outcome.mutant
+                verdict = "killed  " if outcome.killed else "SURVIVED"
+                print(
+                    f"  [{len(outcomes)}/{len(chosen)}] {verdict} {module}:{mutant.line}: "
+                    f"{mutant.description} ({outcome.seconds:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     survivors = [o.mutant for o in outcomes if not o.killed]
     killed = len(outcomes) - len(survivors)
     score = killed / len(outcomes) if outcomes else 1.0
