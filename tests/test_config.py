@@ -174,3 +174,119 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
 def test_bad_entry_name(tmp_path: Path) -> None:
     _, diagnostics = load(tmp_path, "workflows:\n  - {name: 'my test!', py_func: a.b}\n")
     assert "letters, digits" in only(diagnostics, "config-schema").message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a mapping where the list belongs (only the empty one means "no workflows")
+            "workflows: {a: 1}\n",
+            [(1, "workflows", None, "`workflows` must be a list of entries (`- name: ...`)")],
+        ),
+        (
+            "workflows:\n  - name: a\n    py_func: a.b\n    include_dirs: ['']\n",
+            [
+                (
+                    4,
+                    "workflows[0].include_dirs[0]",
+                    "a",
+                    "include_dirs[0] of entry 'a' must not be empty",
+                )
+            ],
+        ),
+        (
+            "workflows:\n  - name: a\n    py_func: a.b\n    params: 3\n    job_types: {x: 1}\n"
+            "    kwargs: 'x'\n    include_dirs: [null]\n    lint: [1]\n",
+            [
+                (4, "workflows[0].params", "a", "params of entry 'a' must be of type"),
+                (4, "workflows[0].params", "a", ", not int 3"),
+                (
+                    5,
+                    "workflows[0].job_types",
+                    "a",
+                    "job_types of entry 'a' must be a list, not a mapping",
+                ),
+                (6, "workflows[0].kwargs", "a", ", not the string 'x'"),
+                (7, "workflows[0].include_dirs[0]", "a", "must be of type string, not null"),
+                (
+                    8,
+                    "workflows[0].lint",
+                    "a",
+                    "lint of entry 'a' must be of type object, not a list",
+                ),
+            ],
+        ),
+        (  # no usable name: the entry is numbered, and no workflow is named in the diagnostic
+            "workflows:\n  - py_func: a.b\n    params: 3\n",
+            [
+                (2, "workflows[0]", None, "entry #1 is missing `name`"),
+                (3, "workflows[0].params", None, "params of entry #1 must be"),
+            ],
+        ),
+        (
+            "python_paths: 3\nworkflows: []\n",
+            [(1, "python_paths", None, "python_paths must be a list, not int 3")],
+        ),
+        (
+            "workflows:\n  - name: a\n    py_func: 'a b'\n",
+            [(3, "workflows[0].py_func", "a", "`py_func` 'a b' must be a dotted path")],
+        ),
+        (
+            "workflows:\n  - name: a\n    py_func: a.b\n    lint: {disable: [Bad_Rule]}\n",
+            [
+                (
+                    4,
+                    "workflows[0].lint.disable[0]",
+                    "a",
+                    "lint.disable[0] of entry 'a': 'Bad_Rule' does not match",
+                )
+            ],
+        ),
+        (
+            "workflows:\n  - name: a\n    component: c\n",
+            [(2, "workflows[0]", "a", "entry 'a': `component` needs an `app_dir`")],
+        ),
+        (
+            "workflows:\n  - name: a\n    py_func: a.b\n    lint: {disabl: []}\n",
+            [
+                (
+                    4,
+                    "workflows[0].lint.disabl",
+                    "a",
+                    "unknown key `disabl` in lint of entry 'a'; did you mean `disable`?",
+                )
+            ],
+        ),
+        (
+            "workflows: 'abc'\n",
+            [
+                (
+                    1,
+                    "workflows",
+                    None,
+                    "workflows must be a list, not the string 'abc'; write `[abc]`",
+                )
+            ],
+        ),
+    ],
+)
+def test_schema_errors_name_the_place_and_the_fix(
+    tmp_path: Path, text: str, expected: list[tuple[int, str, str | None, str]]
+) -> None:
+    config, diagnostics = load(tmp_path, text)
+    assert [d.rule for d in diagnostics] == ["config-schema"] * len({e[:2] for e in expected})
+    for line, path, workflow, fragment in expected:
+        assert any(
+            (d.line, d.path, d.workflow) == (line, path, workflow) and fragment in d.message
+            for d in diagnostics
+        ), (line, path, fragment, diagnostics)
+    assert config is not None and config.workflows == []  # the broken entries are not compiled
+
+
+def test_a_diagnostic_at_the_top_level_says_so(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "workflows: []\npython_path: [a]\n")
+    diagnostic = only(diagnostics, "config-schema")
+    assert (diagnostic.line, diagnostic.path, diagnostic.workflow) == (2, "python_path", None)
+    assert "unknown key `python_path` in the top level; did you mean `python_paths`?" in (
+        diagnostic.message
+    )

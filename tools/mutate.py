@@ -22,6 +22,8 @@ Usage (from the repository root):
     python3 tools/mutate.py compiler/emit.py -t tests/test_golden.py  # plus related tests
     python3 tools/mutate.py --all                               # every module in MODULE_TESTS
     python3 tools/mutate.py --list-excluded
+    python3 tools/mutate.py compiler/config.py --json before.json   # then, after adding tests:
+    python3 tools/mutate.py compiler/config.py --recheck before.json  # only before's survivors
 
 Not part of the default test command: a module takes minutes (one pytest run per mutant).
 """
@@ -52,7 +54,14 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/select.py": ["tests/test_select.py", "tests/test_cli.py"],
     "compiler/emit.py": ["tests/test_emit.py", "tests/test_golden.py"],
     "compiler/rules/labels.py": ["tests/rules"],
-    "compiler/config.py": ["tests/test_config.py", "tests/test_cli.py"],
+    "compiler/config.py": ["tests/test_config.py"],
+    "compiler/rules/step_image.py": ["tests/rules/test_step_image.py"],
+    "compiler/rules/immutable_image.py": ["tests/rules/test_immutable_image.py"],
+    "compiler/rules/checkout_first.py": ["tests/rules/test_checkout_first.py"],
+    "compiler/rules/exit_handler.py": ["tests/rules/test_exit_handler.py"],
+    "compiler/validate/semantic.py": ["tests/validate/test_semantic.py"],
+    "compiler/report/junit.py": ["tests/report/test_junit.py"],
+    "compiler/report/outcome.py": ["tests/report/test_junit.py"],
 }
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
@@ -258,13 +267,25 @@ def baseline_seconds(sandbox: Sandbox, module: str, tests: Sequence[str]) -> flo
 
 
 def run_module(
-    module: str, tests: Sequence[str], jobs: int, strings: bool = False
+    module: str,
+    tests: Sequence[str],
+    jobs: int,
+    strings: bool = False,
+    previous: dict[str, object] | None = None,
 ) -> dict[str, object]:
     source = (REPO / module).read_text(encoding="utf-8")
     lines = source.splitlines(keepends=True)
     candidates = list(mutants(source, strings))
     chosen = [m for m in candidates if not excluded(m, lines)]
     skipped = len(candidates) - len(chosen)
+    killed_before = 0
+    if previous is not None:
+        # Only the previous run's survivors run again; the mutants it killed stay killed as long
+        # as tests were only added. Valid while the module's source has not changed since.
+        survived = {(s["line"], s["col"], s["change"]) for s in previous["survivors"]}  # type: ignore[union-attr]
+        again = [m for m in chosen if (m.line, m.col, m.description) in survived]
+        killed_before = len(chosen) - len(again)
+        chosen = again
     with tempfile.TemporaryDirectory(prefix="kftest-mutants-") as tmp:
         sandboxes = [Sandbox(Path(tmp) / f"w{index}") for index in range(jobs)]
         budget = max(30.0, 5 * baseline_seconds(sandboxes[0], module, tests))
@@ -292,8 +313,8 @@ def run_module(
                     flush=True,
                 )
     survivors = [o.mutant for o in outcomes if not o.killed]
-    killed = len(outcomes) - len(survivors)
-    score = killed / len(outcomes) if outcomes else 1.0
+    killed = killed_before + len(outcomes) - len(survivors)
+    score = killed / (killed + len(survivors)) if killed + len(survivors) else 1.0
     return {
         "module": module,
         "tests": list(tests),
@@ -330,6 +351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--list-excluded", action="store_true")
     parser.add_argument(
+        "--recheck",
+        type=Path,
+        help="a --json file of an earlier run: run only its survivors again (after adding tests)",
+    )
+    parser.add_argument(
         "--strings", action="store_true", help="also mutate string literals (many more mutants)"
     )
     args = parser.parse_args(argv)
@@ -339,10 +365,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not modules:
         parser.error("name a module, or --all")
+    earlier = {r["module"]: r for r in json.loads(args.recheck.read_text())} if args.recheck else {}
     results = []
     for module in modules:
         tests = [*MODULE_TESTS.get(module, [_default_tests(module)]), *args.tests]
-        result = run_module(module, tests, args.jobs, args.strings)
+        result = run_module(module, tests, args.jobs, args.strings, earlier.get(module))
         results.append(result)
         print(
             f"{module}: {result['score']}% ({result['killed']}/"
