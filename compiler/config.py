@@ -45,7 +45,7 @@ UNSUPPORTED_KEYS = {
 }
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent — cache size only: one schema file
 def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text())
 
@@ -87,7 +87,7 @@ def _entry_index(diagnostic: Diagnostic, located: Located) -> int | None:
     return None
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent — cache size only: one validator
 def _validator() -> Validator:
     return Validator(schema())
 

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.config import load_config
+from compiler.config import _explain, load_config
+from compiler.rules import LintSettings
+from compiler.schemacheck import SchemaError
+from compiler.yamlpos import load as load_yaml
 
 
 def load(tmp_path: Path, text: str | bytes):
@@ -290,3 +293,39 @@ def test_a_diagnostic_at_the_top_level_says_so(tmp_path: Path) -> None:
     assert "unknown key `python_path` in the top level; did you mean `python_paths`?" in (
         diagnostic.message
     )
+
+
+def test_an_unreadable_file_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "prow_config.yaml").mkdir()
+    config, diagnostics = load_config(tmp_path / "prow_config.yaml", tmp_path)
+    diagnostic = only(diagnostics, "config-schema")
+    assert config is None
+    assert diagnostic.file == "prow_config.yaml" and diagnostic.message.startswith("cannot read: ")
+
+
+def test_config_problems_cannot_be_switched_off(tmp_path: Path) -> None:
+    _, diagnostics = load(
+        tmp_path,
+        "workflows:\n  - {name: e2e, py_func: a.b}\n  - {name: e2e, py_func: a.b}\n"
+        "  - {name: x, py_func: a.b, job_types: [nope]}\n",
+    )
+    assert sorted(d.rule for d in diagnostics) == ["config-schema", "duplicate-name"]
+    settings = LintSettings(disabled=frozenset({"config-schema", "duplicate-name"}))
+    assert settings.apply(diagnostics, ["config-schema", "duplicate-name"]) == diagnostics
+
+
+def test_a_schema_keyword_without_its_own_words_still_names_the_place() -> None:
+    # Every keyword the schema uses today has its own message; one added later falls back to
+    # the validator's message, still at the right line and entry.
+    located, _ = load_yaml(b"workflows:\n  - {name: a, py_func: a.b}\n", "prow_config.yaml")
+    error = SchemaError(
+        validator="uniqueItems",
+        validator_value=True,
+        instance="a.b",
+        schema={},
+        absolute_path=("workflows", 0, "py_func"),
+        message="is not unique",
+    )
+    [diagnostic] = _explain(error, located, "prow_config.yaml")
+    assert (diagnostic.line, diagnostic.workflow) == (2, "a")
+    assert diagnostic.message == "py_func of entry 'a': is not unique"
