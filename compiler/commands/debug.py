@@ -15,7 +15,7 @@ import click
 
 from compiler.cluster.retry import policy_for
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
-from compiler.operate import debug, sources
+from compiler.operate import debug, render, sources
 
 
 def run(
@@ -43,9 +43,9 @@ def run(
     finally:
         live.close()
     if fmt == "json":
-        click.echo(debug.render_json(summaries))
+        click.echo(render.render_json(summaries))
     else:
-        click.echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
+        click.echo(("\n\n" + "-" * 80 + "\n\n").join(render.render_text(s) for s in summaries))
     return EXIT_PROBLEMS if any(summary.is_failure for summary in summaries) else EXIT_OK
 
 

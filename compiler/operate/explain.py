@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from compiler.operate.debug import Summary, render_text, summarize
+from compiler.operate.debug import Summary, summarize
+from compiler.operate.render import render_text
 
 if TYPE_CHECKING:
     from compiler.cluster.kube import KubeSession

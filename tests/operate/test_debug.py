@@ -4,14 +4,8 @@ import copy
 import json
 from datetime import datetime, timezone
 
-from compiler.operate.debug import (
-    ContainerState,
-    EventInfo,
-    PodInfo,
-    render_json,
-    render_text,
-    summarize,
-)
+from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize
+from compiler.operate.render import render_json, render_text
 
 from .builders import NAMESPACE, WF, failed_dag, node
 
