@@ -58,8 +58,8 @@ class Duration(click.ParamType):
         self.unit_required = unit_required
         self.positive = positive
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
-        return "DURATION"
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "DURATION"  # click 8.2 passes ctx=, older versions do not
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
