@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import datetime, timezone
 
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize
-from compiler.operate.render import render_json, render_text
+from compiler.operate.render import render_text
 
 from .builders import NAMESPACE, WF, failed_dag, node
 
@@ -182,17 +181,6 @@ def test_running_workflow_duration_counts_until_now() -> None:
     assert summary.running and summary.duration == 600
     assert any("still running" in note for note in summary.notes)
     assert summary.is_failure is False
-
-
-def test_json_is_the_whole_summary() -> None:
-    summary = summarize(failed_dag(), {})
-    data = json.loads(render_json([summary]))
-    [item] = data["workflows"]
-    assert item["name"] == WF and item["phase"] == "Failed"
-    assert item["failed"][0]["pod_name"] == APPLY
-    assert item["failed"][0]["pod"]["found"] is False
-    assert item["failed"][0]["logging_filter"].startswith('resource.type="k8s_container"')
-    assert [n["display_name"] for n in item["nodes"]][:3] == [WF, "checkout", "kfctl-apply-gcp"]
 
 
 def test_summarize_does_not_change_its_input() -> None:
