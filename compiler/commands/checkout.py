@@ -1,0 +1,85 @@
+"""``kftest checkout SRC_DIR``: check out the repository under test and its extra repositories.
+
+Progress (and retries) go to stderr as a timestamped log, then one ``ORG/NAME DESCRIBE SHA
+DIR`` line per repository to stdout (``git describe --tags --always --dirty``, as checkout.sh
+printed it). Every line and every error message passes through the redactor, so no
+credential reaches the output. Exit codes: 0 done, 1 a batch's pull requests do not merge,
+2 a malformed spec or option, 3 git could not fetch a repository or ref after retries.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from compiler.checkout.git import mask_urls
+from compiler.checkout.repo import Result
+from compiler.checkout.tree import Request, check_out_all
+from compiler.commands.common import echo
+from compiler.diagnostics import EXIT_OK, KftestError, UsageError
+from compiler.report.buildlog import BuildLog, Redactor
+from compiler.submit.duration import parse_duration
+from compiler.submit.retry import RetryPolicy
+
+
+def run(
+    src_dir: Path,
+    *,
+    repos: tuple[str, ...],
+    links: tuple[str, ...],
+    depth: str | None,
+    base_url: str,
+    checkout_timeout: str,
+    retry_timeout: float,
+) -> int:
+    request = make_request(
+        src_dir, repos=repos, links=links, depth=depth, base_url=base_url, timeout=checkout_timeout,
+        retry_timeout=retry_timeout,
+    )  # fmt: skip
+    redactor = Redactor()
+    with BuildLog(redactor):
+        results = check_out(request, os.environ, redactor)
+    for result in results:
+        echo(redactor.text(line(result)))
+    return EXIT_OK
+
+
+def make_request(
+    src_dir: Path,
+    *,
+    repos: tuple[str, ...] = (),
+    links: tuple[str, ...] = (),
+    depth: str | None = None,
+    base_url: str,
+    timeout: str,
+    retry_timeout: float,
+    job_type: str | None = None,
+) -> Request:
+    try:
+        seconds = parse_duration(timeout)
+    except ValueError as exc:
+        raise UsageError(f"--checkout-timeout: {exc}") from None
+    return Request(
+        src_dir=src_dir,
+        repos=repos,
+        links=links,
+        depth=depth,
+        base_url=base_url,
+        job_type=job_type,
+        timeout=seconds,
+        retry=RetryPolicy(timeout=retry_timeout, maximum=30.0),
+    )
+
+
+def check_out(request: Request, environ: Mapping[str, str], redactor: Redactor) -> list[Result]:
+    """check_out_all, with the error message redacted (it keeps its exit code)."""
+    try:
+        return check_out_all(request, environ, redactor)
+    except KftestError as exc:
+        exc.args = (redactor.text(mask_urls(str(exc))),)
+        raise
+
+
+def line(result: Result) -> str:
+    return f"{result.spec.full_name} {result.describe} {result.sha} {result.path}"
