@@ -208,8 +208,10 @@ def _has(work: Path, git: Git, sha: str) -> bool:
 
 
 def _ensure(work: Path, git: Git, sha: str, depth: int | None, name: str, url: str) -> None:
-    """Make commit ``sha`` present: by SHA, else from every branch's full history."""
-    if _has(work, git, sha):
+    """Make commit ``sha`` present — with its ``depth`` ancestors, so that a postsubmit's
+    ``sha^`` exists even when the branch has moved on: by SHA, else from every branch's full
+    history."""
+    if _has(work, git, sha) and (depth is None or not _shallow(work, git)):
         return
     if is_full_sha(sha):
         try:
@@ -222,9 +224,8 @@ def _ensure(work: Path, git: Git, sha: str, depth: int | None, name: str, url: s
                 raise
         if _has(work, git, sha):
             return
-    shallow = git.run(work, "rev-parse", "--is-shallow-repository").strip() == "true"
     git.run(
-        work, "fetch", "-q", *(["--unshallow"] if shallow else []), "origin",
+        work, "fetch", "-q", *(["--unshallow"] if _shallow(work, git) else []), "origin",
         "+refs/heads/*:refs/remotes/origin/*",
         network=True, what=f"{name}: fetching every branch of {url} to find {sha}",
     )  # fmt: skip
@@ -234,6 +235,10 @@ def _ensure(work: Path, git: Git, sha: str, depth: int | None, name: str, url: s
             "branch or the pull request)",
             missing=True,
         )
+
+
+def _shallow(work: Path, git: Git) -> bool:
+    return git.run(work, "rev-parse", "--is-shallow-repository").strip() == "true"
 
 
 def _merge(work: Path, git: Git, spec: RepoSpec, number: int, sha: str) -> None:

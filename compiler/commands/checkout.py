@@ -83,3 +83,27 @@ def check_out(request: Request, environ: Mapping[str, str], redactor: Redactor) 
 
 def line(result: Result) -> str:
     return f"{result.spec.full_name} {result.describe} {result.sha} {result.path}"
+
+
+def for_run(
+    src_dir: Path,
+    *,
+    base_url: str,
+    checkout_timeout: str,
+    retry_timeout: float,
+    job_type: str | None,
+    environ: Mapping[str, str],
+) -> Path:
+    """``kftest run --checkout SRC_DIR``: check out the repository under test (and
+    EXTRA_REPOS) first; the directory of the repository under test."""
+    owner, name = environ.get("REPO_OWNER", ""), environ.get("REPO_NAME", "")
+    if not owner or not name:
+        raise UsageError("--checkout needs REPO_OWNER and REPO_NAME (Prow sets them)")
+    request = make_request(
+        src_dir, base_url=base_url, timeout=checkout_timeout, retry_timeout=retry_timeout,
+        job_type=job_type,
+    )  # fmt: skip
+    redactor = Redactor()
+    with BuildLog(redactor):
+        results = check_out(request, environ, redactor)
+    return results[0].path
