@@ -39,23 +39,17 @@ log = logging.getLogger("kftest.checkout")
 
 _SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|AUTH", re.I)
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-#: git's words for "that does not exist" / "you may not": retrying will not help.
-_FINAL = (
-    "couldn't find remote ref",
-    "no such remote ref",
-    "not our ref",
-    "unadvertised object",
-    "repository not found",
-    "does not appear to be a git repository",
-    "returned error: 404",
-    "returned error: 401",
-    "returned error: 403",
-    "authentication failed",
-    "could not read username",
-    "could not read password",
-    "terminal prompts disabled",
+#: git's words for "that does not exist": retrying will not help.
+_MISSING = re.compile(
+    r"couldn't find remote ref|no such remote ref|not our ref|unadvertised object"
+    r"|repository not found|repository '[^']*' not found|does not appear to be a git repository"
+    r"|returned error: 404"
 )
-_MISSING = _FINAL[:7]
+#: ... and for "you may not": neither.
+_REFUSED = re.compile(
+    r"returned error: 40[13]|authentication failed|could not read (username|password)"
+    r"|terminal prompts disabled"
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +66,8 @@ class Remote:
         if not parts.scheme or (parts.scheme != "file" and not parts.hostname):
             from compiler.diagnostics import UsageError
 
-            raise UsageError(
-                f"--base-url {mask_urls(base_url)!r}: not a URL such as https://github.com"
-            )
+            shown = f"{REDACTED}@{base_url.rpartition('@')[2]}" if "@" in base_url else base_url
+            raise UsageError(f"--base-url {shown!r}: not a URL such as https://github.com")
         netloc = parts.hostname or ""
         if parts.port:
             netloc += f":{parts.port}"
@@ -156,8 +149,9 @@ class Git:
                 return out
             problem = self._problem(err or out, code)
             lowered = problem.lower()
-            if not network or any(word in lowered for word in _FINAL):
-                raise GitFailed(f"{what}: {problem}", missing=_is_missing(lowered))
+            missing = bool(_MISSING.search(lowered))
+            if not network or missing or _REFUSED.search(lowered):
+                raise GitFailed(f"{what}: {problem}", missing=missing)
             try:
                 delay = streak.failed(Action.RETRY, problem)
             except InfraError as exc:
@@ -208,7 +202,3 @@ class GitFailed(InfraError):
     def __init__(self, message: str, *, missing: bool) -> None:
         super().__init__(message)
         self.missing = missing
-
-
-def _is_missing(lowered: str) -> bool:
-    return any(word in lowered for word in _MISSING)

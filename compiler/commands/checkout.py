@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from compiler.checkout.git import mask_urls
+from compiler.checkout.git import known_secrets, mask_urls
 from compiler.checkout.repo import Result
 from compiler.checkout.tree import Request, check_out_all
 from compiler.commands.common import echo
@@ -74,6 +74,7 @@ def make_request(
 
 def check_out(request: Request, environ: Mapping[str, str], redactor: Redactor) -> list[Result]:
     """check_out_all, with the error message redacted (it keeps its exit code)."""
+    redactor.add(known_secrets(environ))
     try:
         return check_out_all(request, environ, redactor)
     except KftestError as exc:
