@@ -344,9 +344,9 @@ def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--checkout-timeout",
             "checkout_timeout",
+            type=Duration(positive=True),
             default="30m",
             show_default=True,
-            metavar="DURATION",
             help="How long the whole checkout may take.",
         ),
     ]
@@ -378,10 +378,10 @@ def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @_checkout_options
 @click.option(
     "--retry-timeout",
-    type=float,
-    default=300.0,
+    type=Duration(),
+    default="300s",
     show_default=True,
-    help="Seconds to keep retrying a failing fetch before exit code 3.",
+    help="How long to keep retrying a failing fetch before exit code 3.",
 )
 @_guarded
 def checkout(src_dir: Path, **options: Any) -> int:

@@ -4,7 +4,7 @@ a credential.
 * Every command gets what is left of the checkout's deadline; when it runs out the whole
   process group (git and its ``git-remote-http`` helper) is killed.
 * Network commands (fetch, submodule update) are retried with exponential backoff
-  (``compiler.submit.retry``) unless git says the ref or repository does not exist or the
+  (``compiler.cluster.retry``) unless git says the ref or repository does not exist or the
   credentials are refused — retrying cannot fix those. Either way the failure is an
   ``InfraError`` (exit 3) naming the repository and the ref.
 * git never prompts (``GIT_TERMINAL_PROMPT=0``). Credentials in ``--base-url``
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from compiler.cluster.retry import Action, RetryPolicy, Streak
 from compiler.diagnostics import InfraError
 from compiler.report.buildlog import REDACTED, Redactor
-from compiler.submit.retry import Action, RetryPolicy, Streak
 
 log = logging.getLogger("kftest.checkout")
 

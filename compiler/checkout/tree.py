@@ -22,9 +22,9 @@ from compiler.checkout import spec as specs
 from compiler.checkout.git import Git, Remote
 from compiler.checkout.repo import Result, check_out
 from compiler.checkout.spec import RepoSpec
+from compiler.cluster.retry import RetryPolicy
 from compiler.diagnostics import UsageError
 from compiler.report.buildlog import Redactor
-from compiler.submit.retry import RetryPolicy
 
 log = logging.getLogger("kftest.checkout")
 

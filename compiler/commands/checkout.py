@@ -13,14 +13,14 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
+
 from compiler.checkout.git import known_secrets, mask_urls
 from compiler.checkout.repo import Result
 from compiler.checkout.tree import Request, check_out_all
-from compiler.commands.common import echo
+from compiler.cluster.retry import RetryPolicy
 from compiler.diagnostics import EXIT_OK, KftestError, UsageError
 from compiler.report.buildlog import BuildLog, Redactor
-from compiler.submit.duration import parse_duration
-from compiler.submit.retry import RetryPolicy
 
 
 def run(
@@ -30,7 +30,7 @@ def run(
     links: tuple[str, ...],
     depth: str | None,
     base_url: str,
-    checkout_timeout: str,
+    checkout_timeout: float,
     retry_timeout: float,
 ) -> int:
     request = make_request(
@@ -41,7 +41,7 @@ def run(
     with BuildLog(redactor):
         results = check_out(request, os.environ, redactor)
     for result in results:
-        echo(redactor.text(line(result)))
+        click.echo(redactor.text(line(result)))
     return EXIT_OK
 
 
@@ -52,14 +52,10 @@ def make_request(
     links: tuple[str, ...] = (),
     depth: str | None = None,
     base_url: str,
-    timeout: str,
+    timeout: float,
     retry_timeout: float,
     job_type: str | None = None,
 ) -> Request:
-    try:
-        seconds = parse_duration(timeout)
-    except ValueError as exc:
-        raise UsageError(f"--checkout-timeout: {exc}") from None
     return Request(
         src_dir=src_dir,
         repos=repos,
@@ -67,7 +63,7 @@ def make_request(
         depth=depth,
         base_url=base_url,
         job_type=job_type,
-        timeout=seconds,
+        timeout=timeout,
         retry=RetryPolicy(timeout=retry_timeout, maximum=30.0),
     )
 
@@ -90,7 +86,7 @@ def for_run(
     src_dir: Path,
     *,
     base_url: str,
-    checkout_timeout: str,
+    checkout_timeout: float,
     retry_timeout: float,
     job_type: str | None,
     environ: Mapping[str, str],

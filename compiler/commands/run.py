@@ -77,7 +77,7 @@ def run(
     retry_timeout: float,
     checkout_dir: Path | None = None,
     base_url: str = "https://github.com",
-    checkout_timeout: str = "30m",
+    checkout_timeout: float = 1800.0,
     **common: Any,
 ) -> int:
     """The CLI entry: parse the options, check out (--checkout), then ``execute``."""
