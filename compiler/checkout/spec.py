@@ -11,12 +11,15 @@ separates items with ``;``, ``--repos`` (checkout_repos.sh) with ``,``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from compiler.diagnostics import UsageError
+
+log = logging.getLogger("kftest.checkout")
 
 _ORG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,99})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -165,6 +168,15 @@ def from_prow(environ: Mapping[str, str], job_type: str | None = None) -> RepoSp
         return RepoSpec(owner, name, sha=sha, pr=int(number), base_ref=base_ref, source=kind)
     if kind == "postsubmit":
         sha = _sha(_required(environ, "PULL_BASE_SHA", kind), "PULL_BASE_SHA")
+        return RepoSpec(owner, name, sha=sha, base_ref=base_ref, source=kind)
+    if kind == "batch" and not environ.get("PULL_REFS") and environ.get("PULL_BASE_SHA"):
+        # A workflow's checkout step sees only the seed's prow_env, which has no PULL_REFS:
+        # the base, as checkout.sh checked it out.
+        log.warning(
+            "batch job without PULL_REFS: checking out the base PULL_BASE_SHA only, without "
+            "the batch's pull requests (as checkout.sh did)"
+        )
+        sha = _sha(environ["PULL_BASE_SHA"], "PULL_BASE_SHA")
         return RepoSpec(owner, name, sha=sha, base_ref=base_ref, source=kind)
     if kind == "batch":
         base, merges = _pull_refs(_required(environ, "PULL_REFS", kind))

@@ -93,6 +93,8 @@ def test_the_repository_under_test_for_each_job_type():
         SHA,
         ((1, "abcdef1"), (22, "abcdef2")),
     )
+    # A workflow's checkout step has no PULL_REFS (prow_env does not carry it): the base.
+    assert from_prow({**PR, "JOB_TYPE": "batch", "PULL_BASE_SHA": SHA}).sha == SHA
     # No JOB_TYPE: checkout.sh's order (PULL_NUMBER, BRANCH_NAME, PULL_BASE_SHA).
     assert from_prow({**PR, "PULL_NUMBER": "3"}).pr == 3
     assert from_prow({**PR, "BRANCH_NAME": "b", "PULL_BASE_SHA": SHA}).branch == "b"
