@@ -58,7 +58,8 @@ class Duration(click.ParamType):
         self.unit_required = unit_required
         self.positive = positive
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        # click 8.2+ passes ctx (click 8.5: as a keyword); older ones do not.
         return "DURATION"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
