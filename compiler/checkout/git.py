@@ -37,7 +37,7 @@ from compiler.report.buildlog import REDACTED, Redactor
 
 log = logging.getLogger("kftest.checkout")
 
-_SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|AUTH", re.I)
+_SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|AUTH(?!OR)", re.I)
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 #: git's words for "that does not exist": retrying will not help.
 _MISSING = re.compile(

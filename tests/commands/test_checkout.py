@@ -122,3 +122,23 @@ def test_run_checks_out_first(remote: Remote, kube: KubeEnv, tmp_path: Path):  #
     )  # fmt: skip
     assert result.code == 3 and "not found" in result.stderr
     assert len(kube.api.workflows()) == 1
+
+
+def test_the_lint_path_never_loads_checkout(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT
+
+    code = (
+        "import sys\n"
+        "from compiler.cli import cli\n"
+        "try: cli(['lint'], prog_name='kftest')\n"
+        "except SystemExit as exit: assert exit.code == 0, exit.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith('compiler.checkout')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO_ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
