@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, write_files
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO_ROOT / "images" / "Dockerfile"
 OFFLINE = re.compile(
     r"NewConnectionError|Temporary failure in name resolution|Network is unreachable"
@@ -112,23 +112,16 @@ def test_the_install_step_in_a_fresh_venv(tmp_path: Path) -> None:
     shutil.rmtree(context)
     kftest = venv / "bin" / "kftest"
     repo = tmp_path / "repo"
-    write_files(
-        repo,
-        {
-            "prow_config.yaml": """
-                workflows:
-                  - name: unittests
-                    app_dir: ci
-                    component: unittests
-                    params: {stepImage: "gcr.io/kubeflow-ci/kftest:v20261201-212e42f"}
-            """,
-            "ci/unittests.jsonnet": """
-                local kftest = import 'kftest.libsonnet';
-                function(params)
-                  local wf = kftest.workflow(params, 'unittests');
-                  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])])
-            """,
-        },
+    (repo / "ci").mkdir(parents=True)
+    (repo / "prow_config.yaml").write_text(
+        "workflows:\n  - {name: unittests, app_dir: ci, component: unittests,\n"
+        '     params: {stepImage: "gcr.io/kubeflow-ci/kftest:v20261201-212e42f"}}\n'
+    )
+    (repo / "ci" / "unittests.jsonnet").write_text(
+        "local kftest = import 'kftest.libsonnet';\n"
+        "function(params)\n"
+        "  local wf = kftest.workflow(params, 'unittests');\n"
+        "  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])])\n"
     )
     env = {"PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": str(tmp_path)}
     lint = subprocess.run(

@@ -86,8 +86,8 @@ def test_credentials_never_reach_the_output(checkout, remote: Remote, tmp_path: 
     assert "[REDACTED]" in bad.stderr
 
 
-def test_run_checks_out_first(remote: Remote, kube: KubeEnv, tmp_path: Path):  # noqa: F811
-    from conftest import run_kftest
+def test_run_checks_out_first(remote: Remote, kube: KubeEnv, tmp_path: Path, kftest):  # noqa: F811
+    run_kftest = kftest
 
     sha = remote.repo.commit(
         {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT}, "add a test"
@@ -128,8 +128,6 @@ def test_the_lint_path_never_loads_checkout(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from conftest import REPO_ROOT
-
     code = (
         "import sys\n"
         "from compiler.cli import cli\n"
@@ -138,7 +136,11 @@ def test_the_lint_path_never_loads_checkout(tmp_path: Path) -> None:
         "print(sorted(m for m in sys.modules if m.startswith('compiler.checkout')))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO_ROOT
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parents[2],
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -4,7 +4,8 @@ or a conftest.py::
     from standins.git_fixtures import PROW, Remote, checkout, head, remote  # noqa: F401
 
 ``remote``: the server with the repositories a Prow job sees; ``checkout``: ``kftest
-checkout`` run against it as a separate process, as a user runs it.
+checkout`` run against it as a separate process, as a user runs it (with tests/conftest.py's
+``kftest`` fixture).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_kftest
 
 from standins.git_http import GitHttpServer, GitHubLikeRepo, git
 
@@ -67,7 +67,7 @@ PROW = {
 
 
 @pytest.fixture
-def checkout(tmp_path: Path, remote: Remote) -> Callable[..., Any]:
+def checkout(tmp_path: Path, remote: Remote, kftest: Callable[..., Any]) -> Callable[..., Any]:
     """``checkout(*args, env={...})``: kftest checkout <tmp>/src --base-url <server> ..."""
     home = tmp_path / "home"
     home.mkdir()
@@ -84,7 +84,7 @@ def checkout(tmp_path: Path, remote: Remote) -> Callable[..., Any]:
         }
         target = str(src or tmp_path / "src")
         base = [] if "--base-url" in args else ["--base-url", remote.url]
-        return run_kftest("checkout", target, *base, *args, env=full)
+        return kftest("checkout", target, *base, *args, env=full)
 
     return run
 
