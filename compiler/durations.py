@@ -59,7 +59,6 @@ class Duration(click.ParamType):
         self.positive = positive
 
     def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
-        # click 8.2+ passes ctx (click 8.5: as a keyword); older ones do not.
         return "DURATION"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
