@@ -23,7 +23,7 @@ from compiler.checkout.git import Git, Remote
 from compiler.checkout.repo import Result, check_out
 from compiler.checkout.spec import RepoSpec
 from compiler.cluster.retry import RetryPolicy
-from compiler.diagnostics import UsageError
+from compiler.diagnostics import InfraError, UsageError
 from compiler.report.buildlog import Redactor
 
 log = logging.getLogger("kftest.checkout")
@@ -105,17 +105,25 @@ def check_out_all(
     results = []
     for spec, depth in work:
         target = _inside(root, spec.path, f"{spec.full_name}'s directory")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _inside(root, spec.path, f"{spec.full_name}'s directory")  # a symlinked org dir
         log.info(
             "checking out %s (%s, %s) into %s",
             spec.describe(), spec.source,
             "full history" if depth is None or spec.merges else f"depth {depth}", target,
         )  # fmt: skip
-        result = check_out(spec, target, git, depth)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _inside(root, spec.path, f"{spec.full_name}'s directory")  # a symlinked org dir
+            result = check_out(spec, target, git, depth)
+        except OSError as exc:  # the volume: full, read-only, not ours
+            raise InfraError(
+                f"{spec.describe()}: cannot write {exc.filename or target}: {exc.strerror or exc}"
+            ) from None
         log.info("%s: %s at %s (%s)", spec.full_name, result.describe, result.sha, target)
         results.append(result)
-    make_links(root, links)
+    try:
+        make_links(root, links)
+    except OSError as exc:
+        raise InfraError(f"--links: {exc.filename or root}: {exc.strerror or exc}") from None
     return results
 
 
