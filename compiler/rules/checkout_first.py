@@ -16,8 +16,8 @@ What is checked on the entrypoint template:
 
 A step is the checkout when its container runs `kftest checkout`, checkout.sh or
 checkout_repos.sh. A step that calls a `templateRef` named like `*checkout*` is trusted, since
-its template is elsewhere. The onExit handler is not concerned. `kftest.workflow(...).dag()` and `.steps()` in
-lib/kftest.libsonnet add the checkout for you.
+its template is elsewhere. The onExit handler is not concerned. `kftest.workflow(...).dag()`
+and `.steps()` in lib/kftest.libsonnet add the checkout for you.
 
 Compliant (DAG style):
 
