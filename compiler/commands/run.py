@@ -13,6 +13,7 @@ unreachable after retries.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -79,9 +80,12 @@ def run(
     grace_period: float,
     retry_timeout: float,
     progress_interval: float,
+    checkout_dir: Path | None = None,
+    base_url: str = "https://github.com",
+    checkout_timeout: float = 1800.0,
     **common: Any,
 ) -> int:
-    """The CLI entry: parse the options, then ``execute``."""
+    """The CLI entry: parse the options, check out (--checkout), then ``execute``."""
     try:
         settings = RunSettings(
             bucket=None if no_upload else (bucket or DEFAULT_BUCKET),
@@ -98,6 +102,19 @@ def run(
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if checkout_dir is not None:
+        from compiler.commands.checkout import for_run
+
+        repo = for_run(
+            checkout_dir,
+            base_url=base_url,
+            checkout_timeout=checkout_timeout,
+            retry_timeout=retry_timeout,
+            job_type=common.get("job_type"),
+            environ=os.environ,
+        )
+        common["repo_root"] = common.get("repo_root") or repo
+        common["repos_dir"] = common.get("repos_dir") or checkout_dir
     options = build_options(
         **common,
         placeholders=False,
