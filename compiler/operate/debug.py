@@ -74,6 +74,10 @@ class NodeLine:
     failed: bool
     retried: bool = False  # failed, but a later attempt succeeded
     message: str = ""
+    # The graph's edges and the step's times, for drawings of the run (compiler/report/html).
+    children: tuple[str, ...] = ()
+    started_at: str | None = None
+    finished_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,9 @@ def _tree(
                 failed=phase in FAILED_PHASES and node_id not in retried,
                 retried=node_id in retried,
                 message=str(node.get("message") or ""),
+                children=tuple(child for child in _children(node) if child in nodes),
+                started_at=format_time(parse_time(node.get("startedAt"))),
+                finished_at=format_time(parse_time(node.get("finishedAt"))),
             )
         )
         for child in _children(node):

@@ -219,6 +219,7 @@ def test_presubmit(run: Run, kube: KubeEnv, gcs: GcsEnv) -> None:  # noqa: F811
             "artifacts/junit_unittests.xml",
             "artifacts/junit_e2e.xml",
             "artifacts/junit_broken.xml",
+            "artifacts/kftest-report.html",
             *(f"{name}.yaml" for name in names),
         ]
     )
@@ -249,6 +250,13 @@ def test_presubmit(run: Run, kube: KubeEnv, gcs: GcsEnv) -> None:  # noqa: F811
     assert "Cloud Logging" in log or "resource.type=" in log
     final = run.stored(f"{names[0]}.yaml").decode()
     assert "phase: Failed" in final and "nodes:" in final
+    # The page a person opens: which step failed, and the tail of its log read from the pod.
+    page = run.stored("artifacts/kftest-report.html").decode()
+    e2e_name = next(name for name in names if "-e2e-" in name)
+    assert f"step {e2e_name}" not in page
+    assert "<b>run-tests</b></a> failed" in page
+    assert f"step run-tests of {e2e_name}\nError (exit code 1)" in page  # the log tail
+    assert f"kftest debug gs://{gcs.bucket}/{build_dir}/{e2e_name}.yaml" in page
 
 
 def test_postsubmit_all_pass(run: Run) -> None:
