@@ -19,12 +19,14 @@ import html
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 
 from compiler.operate.durations import format_duration
 from compiler.report.html.model import Graph, GraphNode
 
 TIMEOUT = 30.0
+WIDE = 1200  # pixels: a drawing wider than this is tried left to right too
 MAX_NODES = 1500  # beyond this a drawing is no longer something a person reads
 LABEL_CHARS = 40
 TOOLTIP_CHARS = 300
@@ -81,10 +83,9 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def dot_source(graph: Graph, prefix: str = "g") -> str:
+def dot_source(graph: Graph, prefix: str = "g", rankdir: str = "TB") -> str:
     """The DOT text: boxes for steps, ellipses for DAG/Steps nodes, dots for step groups."""
     index = {node.id: i for i, node in enumerate(graph.nodes)}
-    rankdir = "LR" if _wider_than_deep(graph) else "TB"
     out = [
         "digraph workflow {",
         f"  graph [rankdir={rankdir} nodesep=0.25 ranksep=0.45 bgcolor=transparent "
@@ -140,30 +141,6 @@ def _attrs(attrs: dict[str, str]) -> str:
     return " ".join(f"{key}={_quote(value)}" for key, value in attrs.items())
 
 
-def _wider_than_deep(graph: Graph) -> bool:
-    """Lay out left to right when the graph fans out more than it is deep, so that wide
-    fan-outs stack down the page (which scrolls) instead of running off to the side."""
-    children: dict[str, list[str]] = {}
-    has_parent: set[str] = set()
-    for parent, child in graph.edges:
-        children.setdefault(parent, []).append(child)
-        has_parent.add(child)
-    level: dict[str, int] = {}
-    frontier = [node.id for node in graph.nodes if node.id not in has_parent]
-    depth = 0
-    while frontier and depth <= len(graph.nodes):
-        next_frontier = []
-        for node_id in frontier:
-            if node_id not in level:
-                level[node_id] = depth
-                next_frontier += children.get(node_id, [])
-        frontier, depth = next_frontier, depth + 1
-    widths: dict[int, int] = {}
-    for value in level.values():
-        widths[value] = widths.get(value, 0) + 1
-    return max(widths.values(), default=0) > max(len(widths), 1) * 1.5
-
-
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TITLE = re.compile(r"<title>([^<]*)</title>")
@@ -185,10 +162,26 @@ def draw(
     program = dot or find_dot()
     if program is None:
         return None, "Graphviz is not installed (apt-get install graphviz draws the graph)"
+    deadline = time.monotonic() + timeout
+    svg, why = _dot(program, dot_source(graph, prefix, "TB"), timeout)
+    if svg is not None and _width(svg) > WIDE:
+        # Too wide for a page: left to right may fit (wide fan-outs then run down the page,
+        # which scrolls); keep whichever drawing is narrower.
+        other, _ = _dot(program, dot_source(graph, prefix, "LR"), deadline - time.monotonic())
+        if other is not None and _width(other) < _width(svg):
+            svg = other
+    if svg is None:
+        return None, why
+    return _clean(svg, graph, prefix), None
+
+
+def _dot(program: str, source: str, timeout: float) -> tuple[str | None, str | None]:
+    if timeout <= 0:
+        return None, "no time was left to lay the graph out"
     try:
         done = subprocess.run(
             [program, "-Tsvg"],
-            input=dot_source(graph, prefix).encode(),
+            input=source.encode(),
             capture_output=True,
             timeout=timeout,
             check=False,
@@ -201,7 +194,12 @@ def draw(
     if done.returncode != 0 or "<svg" not in text:
         why = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
         return None, f"Graphviz failed: {why[-1] if why else f'exit code {done.returncode}'}"
-    return _clean(text, graph, prefix), None
+    return text, None
+
+
+def _width(svg: str) -> float:
+    found = _SIZE.search(svg)
+    return float(found[1]) * 4 / 3 if found else 0.0
 
 
 def _clean(svg: str, graph: Graph, prefix: str) -> str:
@@ -209,6 +207,8 @@ def _clean(svg: str, graph: Graph, prefix: str) -> str:
     ``<title>`` (its tooltip) saying what it is rather than its DOT name, and the size in CSS
     pixels so the text is drawn at its font size."""
     svg = _COMMENT.sub("", _PROLOG.sub("", svg, count=1))
+    # Graphviz writes every hyphen as &#45; (for comments, gone now): plain ids and classes.
+    svg = svg.replace("&#45;", "-")
     svg = svg.replace('id="graph0"', f'id="{prefix}-graph"', 1)
     titles = {f"n{i}": html.escape(tooltip(node)) for i, node in enumerate(graph.nodes)}
 

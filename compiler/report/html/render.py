@@ -33,6 +33,7 @@ LOG_STEP_MAX = 24_000  # ... and for one failed step
 LOG_LINE_CHARS = 400
 MAX_EVENTS = 20
 MAX_FAILED_STEPS = 50  # shown in full per workflow; the rest are listed
+GLANCE_STEPS = 8  # failed steps per workflow in "What failed" at the top
 
 Redact = Callable[[str], str]
 
@@ -229,7 +230,7 @@ def _glance(out: _Html, page: Page) -> None:
                 + "</li>\n"
             )
             continue
-        for number, step in enumerate(summary.failed[:MAX_FAILED_STEPS], 1):
+        for number, step in enumerate(summary.failed[:GLANCE_STEPS], 1):
             exit_code = f"exit code {step.exit_code}" if step.exit_code is not None else step.phase
             anchor = _anchor(prefix, "f", number)
             text = f'step <a href="#{anchor}"><b>{out.e(step.display_name)}</b></a>'
@@ -238,6 +239,9 @@ def _glance(out: _Html, page: Page) -> None:
             if step.hints:
                 out.raw(f'<br><span class="why">{out.e(_clip(step.hints[0], 300))}</span>')
             out.raw("</li>\n")
+        if len(summary.failed) > GLANCE_STEPS:
+            more = len(summary.failed) - GLANCE_STEPS
+            out.raw(f"<li>{where}: and {more} more failed steps, listed below</li>\n")
     for junit_file in junit_bad:
         names = ", ".join(case.name for case in junit_file.cases[:5])
         more = "…" if len(junit_file.cases) > 5 else ""
