@@ -373,7 +373,8 @@ def _timeline(out: _Html, timeline: Timeline, prefix: str) -> None:
     critical = len(timeline.critical_path)
     out.raw(
         f'<h3>Timeline <small class="meta">from {out.e(timeline.origin or "-")}, '
-        f"{len(rows)} steps; outlined in black: the critical path ({critical} steps)</small></h3>\n"
+        f"{len(rows)} steps; outlined in black: the critical path ({critical} "
+        f"step{'s' if critical != 1 else ''})</small></h3>\n"
     )
     out.raw(f'<div class="scroll timeline" id="{prefix}-timeline">')
     out.raw(
