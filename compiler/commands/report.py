@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from compiler.commands.common import echo
 from compiler.diagnostics import EXIT_OK, UsageError
-from compiler.operate.debug import summarize
+from compiler.operate.debug import Summary, summarize
 from compiler.report.html import page, render, saved
 
 
@@ -28,11 +29,16 @@ def run(
     if retry_timeout <= 0:
         raise UsageError(f"--retry-timeout {retry_timeout}: must be positive")
     found = saved.load(source, env=os.environ, timeout=retry_timeout)
+    pods = found.pods()
+
+    def summary_of(workflow: dict[str, Any]) -> Summary:
+        name = str((workflow.get("metadata") or {}).get("name") or "")
+        return summarize(
+            workflow, pods.get(name), cluster=cluster_name, project=project, source=source
+        )
+
     model = page.for_workflows(
-        [
-            (wf, summarize(wf, None, cluster=cluster_name, project=project, source=source))
-            for wf in found.workflows
-        ],
+        [(wf, summary_of(wf)) for wf in found.workflows],
         job=found.job,
         verdicts=found.verdicts(),
         ui_urls=found.ui_urls(),

@@ -199,12 +199,12 @@ class Reporter:
         junit_files: list[tuple[str, bytes]],
         aborted: bool,
     ) -> None:
-        """artifacts/kftest-report.html (compiler/report/html). A page that cannot be made
-        is logged, never fatal: the rest of the report matters more."""
+        """artifacts/kftest-report.html and kftest-debug.json (compiler/report/html). A page
+        that cannot be made is logged, never fatal: the rest of the report matters more."""
         from compiler.report import html
 
         try:
-            data = html.run_report(
+            files = html.run_files(
                 self.job,
                 outcomes,
                 summaries=summaries,
@@ -219,7 +219,8 @@ class Reporter:
         except Exception as exc:  # a bug in the page must not cost the junit and finished.json
             log.error("could not make %s: %s: %s", html.ARTIFACT, type(exc).__name__, exc)
             return
-        self.write(html.ARTIFACT, data)
+        for relative, data in files:
+            self.write(relative, data)
 
     # -- reading the workflows' own junit ------------------------------------------------------
 

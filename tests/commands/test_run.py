@@ -220,6 +220,7 @@ def test_presubmit(run: Run, kube: KubeEnv, gcs: GcsEnv) -> None:  # noqa: F811
             "artifacts/junit_e2e.xml",
             "artifacts/junit_broken.xml",
             "artifacts/kftest-report.html",
+            "artifacts/kftest-debug.json",
             *(f"{name}.yaml" for name in names),
         ]
     )

@@ -159,6 +159,8 @@ def test_secrets_never_reach_a_file(gcs: GcsEnv, tmp_path: Path) -> None:
     assert b"[REDACTED]" in (tmp_path / "out/artifacts/junit_e2e.xml").read_bytes()
     page = gcs.read(f"{BUILD_DIR}/artifacts/kftest-report.html").decode()
     assert "curl -H &#x27;Bearer [REDACTED]&#x27;" in page and "pw=[REDACTED]" in page
+    saved = json.loads(gcs.read(f"{BUILD_DIR}/artifacts/kftest-debug.json"))
+    assert saved["workflows"][0]["failed"][0]["pod"]["log_tail"][1] == "pw=[REDACTED]"
 
 
 def test_the_page_is_written_before_finished_json(gcs: GcsEnv, tmp_path: Path) -> None:
@@ -176,7 +178,7 @@ def test_a_broken_page_costs_nothing_else(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("a bug in the page")
 
-    monkeypatch.setattr("compiler.report.html.run_report", broken)
+    monkeypatch.setattr("compiler.report.html.run_files", broken)
     verdict = reporter(gcs, tmp_path).finish(outcomes())
     assert "artifacts/kftest-report.html" not in verdict.written
     assert "finished.json" in verdict.written and verdict.result == "FAILURE"

@@ -14,9 +14,10 @@ re-makes it from saved artifacts, and ``kftest debug --format html`` prints it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from compiler.operate.debug import Summary
@@ -25,9 +26,12 @@ if TYPE_CHECKING:
     from compiler.report.outcome import WorkflowOutcome
 
 ARTIFACT = "artifacts/kftest-report.html"
+#: The failed workflows as ``kftest debug --format json`` prints them, with the pods' log tails
+#: and events read at the end of the run: what ``kftest report`` needs to make the page again.
+DEBUG_JSON = "artifacts/kftest-debug.json"
 
 
-def run_report(
+def run_files(
     job: JobInfo,
     outcomes: Sequence[WorkflowOutcome],
     *,
@@ -38,8 +42,10 @@ def run_report(
     output_dir: Path,
     redact: Callable[[str], str],
     dot_timeout: float = 20.0,
-) -> bytes:
-    """The page of a run that just ended, as ``kftest run`` uploads it."""
+) -> list[tuple[str, bytes]]:
+    """What ``kftest run`` adds to the artifacts: the page, and (when a workflow failed) the
+    failed workflows as ``kftest debug --format json`` shows them, pods' log tails included,
+    so that ``kftest report`` can make the same page again once the pods are gone."""
     from compiler.report.html import page, render
 
     def saved_copy(name: str) -> str | None:
@@ -54,4 +60,21 @@ def run_report(
         results=layout.gs() if layout is not None else str(output_dir),
         saved_copy=saved_copy,
     )
-    return render.render(model, redact=redact, dot_timeout=dot_timeout).encode("utf-8")
+    html = render.render(model, redact=redact, dot_timeout=dot_timeout).encode("utf-8")
+    files = [(ARTIFACT, html)]
+    if summaries:
+        data = {"workflows": [_redacted(s.to_dict(), redact) for s in summaries.values()]}
+        files.append((DEBUG_JSON, (json.dumps(data, indent=1) + "\n").encode()))
+    return files
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """Every string redacted before JSON escaping could hide a secret from the byte-level
+    redaction of the reporter (a password with a quote in it)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item, redact) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(item, redact) for item in value]
+    return value

@@ -3,7 +3,8 @@
 ``gs://`` build directory (or one object in it).
 
 What is read: ``<workflow>.yaml`` (the final objects), ``started.json`` and ``finished.json``
-(the verdict, each workflow's phase and UI link, the commit) and every junit file. The job and
+(the verdict, each workflow's phase and UI link, the commit), ``kftest-debug.json`` (the
+failed pods' log tails and events, read while the pods existed) and every junit file. The job and
 build come from the build directory's path in Prow's layout (``pr-logs/pull/<org>_<repo>/<pr>/
 <job>/<build>``, ``logs/<job>/<build>``) or Prow's ``prowjob.json``, the commit and PR from
 started.json. Reading is
@@ -22,9 +23,12 @@ from typing import Any
 
 from compiler.diagnostics import KftestError, UsageError
 from compiler.operate import sources
+from compiler.operate.debug import ContainerState, EventInfo, PodInfo
 from compiler.report import junit
+from compiler.report.html import DEBUG_JSON
 from compiler.report.job import JobInfo
 
+DEBUG_NAME = DEBUG_JSON.rsplit("/", 1)[-1]
 MAX_FILES = 500
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 4
@@ -79,6 +83,29 @@ class SavedRun:
     def junit_files(self) -> list[tuple[str, bytes]]:
         return [(path, data) for path, data in self.files.items() if junit.is_junit(path)]
 
+    def pods(self) -> dict[str, dict[str, PodInfo]]:
+        """By workflow name, what the run read from the failed steps' pods (kftest-debug.json):
+        log tails and events that are gone from the cluster since."""
+        data = next(
+            (data for path, data in self.files.items() if path.split("/")[-1] == DEBUG_NAME), None
+        )
+        try:
+            workflows = json.loads(data or b"{}").get("workflows")
+        except (ValueError, AttributeError):
+            return {}
+        found: dict[str, dict[str, PodInfo]] = {}
+        for workflow in workflows if isinstance(workflows, list) else []:
+            if not isinstance(workflow, dict):
+                continue
+            pods = {
+                str(step.get("node_id")): _pod(step["pod"])
+                for step in workflow.get("failed") or []
+                if isinstance(step, dict) and isinstance(step.get("pod"), dict)
+            }
+            if pods:
+                found[str(workflow.get("name"))] = pods
+        return found
+
     def missing(self) -> dict[str, str]:
         """Entries finished.json names that have no workflow (invalid, not submitted)."""
         names = {str((wf.get("metadata") or {}).get("name")) for wf in self.workflows}
@@ -106,6 +133,45 @@ def load(source: str, *, env: Mapping[str, str], timeout: float = 120.0) -> Save
     return run
 
 
+def _pod(data: dict[str, Any]) -> PodInfo:
+    """A PodInfo from its JSON form (``kftest debug --format json``)."""
+
+    def text(value: Any) -> str | None:
+        return str(value) if value is not None else None
+
+    container = data.get("container")
+    state = None
+    if isinstance(container, dict):
+        code = container.get("exit_code")
+        state = ContainerState(
+            exit_code=code if isinstance(code, int) else None,
+            reason=text(container.get("reason")),
+            message=text(container.get("message")),
+            restarts=int(container.get("restarts") or 0),
+        )
+    events = tuple(
+        EventInfo(
+            time=text(event.get("time")),
+            type=str(event.get("type") or ""),
+            reason=str(event.get("reason") or ""),
+            message=str(event.get("message") or ""),
+            count=int(event.get("count") or 1),
+        )
+        for event in data.get("events") or []
+        if isinstance(event, dict)
+    )
+    return PodInfo(
+        name=str(data.get("name") or ""),
+        found=bool(data.get("found")),
+        phase=text(data.get("phase")),
+        container=state,
+        log_tail=tuple(str(line) for line in data.get("log_tail") or []),
+        log_error=text(data.get("log_error")),
+        events=events,
+        events_error=text(data.get("events_error")),
+    )
+
+
 def _name(workflow: Mapping[str, Any]) -> str:
     return str((workflow.get("metadata") or {}).get("name") or "")
 
@@ -115,6 +181,7 @@ def _wanted(relative: str) -> bool:
     return (
         (top and relative.endswith((".yaml", ".yml")))
         or relative in ("started.json", "finished.json", "prowjob.json")
+        or relative.split("/")[-1] == DEBUG_NAME
         or junit.is_junit(relative)
     )
 

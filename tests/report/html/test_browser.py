@@ -12,41 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standins.fixtures import FAST, GcsEnv, KubeEnv, gcs, gcs_emulator, kube  # noqa: F401
+from standins.fixtures import GcsEnv, KubeEnv, gcs, gcs_emulator, kube  # noqa: F401
 
-from compiler import pipeline
-from compiler.commands.run import RunSettings, execute
 from compiler.report.html import graph_layout
 
-IMAGE = "gcr.io/kubeflow-ci/test-worker:v20181017-bfeaaf5-dirty-4adcd0"
-FILES = {
-    "prow_config.yaml": f"""
-        workflows:
-          - name: e2e
-            app_dir: ci
-            component: e2e
-            params: {{stepImage: "{IMAGE}"}}
-        """,
-    "ci/e2e.jsonnet": """
-        local kftest = import 'kftest.libsonnet';
-        function(params)
-          local wf = kftest.workflow(params, 'e2e');
-          wf.dag([wf.step('run-tests', ['python', '-m', 'pytest'])])
-        """,
-}
-PROW = {
-    "JOB_TYPE": "presubmit",
-    "JOB_NAME": "kftest-presubmit",
-    "REPO_OWNER": "kubeflow",
-    "REPO_NAME": "testing",
-    "PULL_NUMBER": "7",
-    "PULL_BASE_REF": "main",
-    "PULL_BASE_SHA": "0123456789abcdef",
-    "PULL_PULL_SHA": "abcdef1234567890",
-    "PULL_REFS": "main:0123456789abcdef,7:abcdef1234567890",
-    "BUILD_ID": "1500",
-}
-BUILD_DIR = "pr-logs/pull/kubeflow_testing/7/kftest-presubmit/1500"
+from .runs import BUILD_DIR, failing_presubmit
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -91,28 +62,6 @@ def chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         driver.quit()
 
 
-def _failing_presubmit(
-    make_repo: Callable[..., Path],
-    kube: KubeEnv,  # noqa: F811
-    gcs: GcsEnv,  # noqa: F811
-    tmp_path: Path,
-) -> int:
-    repo = make_repo(FILES)
-    kube.api.controller.set_outcome("-e2e-", "Failed", failed_nodes=2)
-    env = {**PROW, **kube.env, **gcs.env, "HOME": str(tmp_path)}
-    options = pipeline.Options(
-        repo_root=repo,
-        config_path=repo / "prow_config.yaml",
-        changed_files=["ci/e2e.jsonnet"],
-        environ=env,
-        placeholders=False,
-        salt="abcd",
-    )
-    settings = RunSettings(bucket=gcs.bucket, output_dir=tmp_path / "out", retry=FAST,
-                           timeout=20.0, grace=3.0)  # fmt: skip
-    return execute(options, settings)
-
-
 def _requests(driver: Any) -> list[str]:
     urls = []
     for entry in driver.get_log("performance"):
@@ -131,7 +80,7 @@ def test_a_failed_run_report_in_a_real_browser(
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    assert _failing_presubmit(make_repo, kube, gcs, tmp_path) == 1
+    assert failing_presubmit(make_repo, kube, gcs, tmp_path) == 1
     # Done means: the page is in the bucket beside junit and finished.json.
     stored = gcs.list(BUILD_DIR)
     for name in ("finished.json", "artifacts/junit_e2e.xml", "artifacts/kftest-report.html"):
