@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from commands.test_run import PROW as PROW_BY_JOB_TYPE
 from standins.fixtures import FAST, GcsEnv, KubeEnv
 
 from compiler import pipeline
@@ -26,18 +27,7 @@ FILES = {
           wf.dag([wf.step('run-tests', ['python', '-m', 'pytest'])])
         """,
 }
-PROW = {
-    "JOB_TYPE": "presubmit",
-    "JOB_NAME": "kftest-presubmit",
-    "REPO_OWNER": "kubeflow",
-    "REPO_NAME": "testing",
-    "PULL_NUMBER": "7",
-    "PULL_BASE_REF": "main",
-    "PULL_BASE_SHA": "0123456789abcdef",
-    "PULL_PULL_SHA": "abcdef1234567890",
-    "PULL_REFS": "main:0123456789abcdef,7:abcdef1234567890",
-    "BUILD_ID": "1500",
-}
+PROW = PROW_BY_JOB_TYPE["presubmit"]
 BUILD_DIR = "pr-logs/pull/kubeflow_testing/7/kftest-presubmit/1500"
 
 
