@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from compiler import __version__
+from compiler.operate import cloud_logging
 from compiler.operate.debug import FAILED_PHASES, FailedStep, PodInfo, Summary
 from compiler.operate.durations import format_duration
 from compiler.report.html import graph_layout
@@ -455,7 +456,8 @@ def _failed_steps(
     count = len(summary.failed)
     out.raw(f"<h3>Failed steps ({count})</h3>\n")
     for number, step in enumerate(summary.failed[:MAX_FAILED_STEPS], 1):
-        _failed_step(out, step, _anchor(prefix, "f", number), budget.per_step)
+        command = view.debug_commands[-1] if view.debug_commands else None
+        _failed_step(out, step, _anchor(prefix, "f", number), budget.per_step, command)
     if count > MAX_FAILED_STEPS:
         rest = ", ".join(step.display_name for step in summary.failed[MAX_FAILED_STEPS:])
         out.raw(
@@ -463,7 +465,9 @@ def _failed_steps(
         )
 
 
-def _failed_step(out: _Html, step: FailedStep, anchor: str, log_chars: int) -> None:
+def _failed_step(
+    out: _Html, step: FailedStep, anchor: str, log_chars: int, debug_command: str | None
+) -> None:
     out.raw(f'<article class="step" id="{anchor}">\n<h4>✗ {out.e(step.display_name)}</h4>\n')
     rows: list[tuple[str, str]] = [
         ("phase", out.e(step.phase)),
@@ -495,10 +499,13 @@ def _failed_step(out: _Html, step: FailedStep, anchor: str, log_chars: int) -> N
             "come from a live run or <code>kftest debug NAME</code>).</p>\n"
         )
     if step.logging_filter:
-        out.raw("<b>Cloud Logging</b> (the main container's log, also after the pod is gone)")
-        if step.logging_url:
-            out.raw(f": {out.link('open the query in the Logs Explorer', step.logging_url)}")
+        out.raw("<b>Cloud Logging</b> (the main container's log, also after the pod is gone): ")
+        url = step.logging_url or cloud_logging.explorer_url(step.logging_filter)
+        where = "" if step.logging_url else " (in the project you last used)"
+        out.raw(f"{out.link('open the query in the Logs Explorer', url)}{where}")
         out.raw(f'\n<pre class="query">{out.e(step.logging_filter)}</pre>\n')
+    if debug_command:
+        out.raw(f'<b>Debug it</b>\n<pre class="query">{out.e(debug_command)}</pre>\n')
     out.raw("</article>\n")
 
 

@@ -132,3 +132,17 @@ def test_the_header_links_the_pull_request_and_commit() -> None:
     assert '<a href="https://github.com/kubeflow/testing/pull/7">#7</a>' in text
     assert '<a href="https://github.com/kubeflow/testing/commit/abcdef1234567890">' in text
     assert "<title>FAILURE · kftest-presubmit #1500</title>" in text
+
+
+def test_each_failed_step_links_its_log_query_and_says_how_to_debug_it() -> None:
+    wf = workflow(node("root", "DAG", "Failed", children=("a",)), node("a", phase="Failed"))
+    view = view_of(summarize(wf), label="e2e", saved_copy=f"gs://b/logs/j/1/{WF}.yaml")
+    text = render.render(Page(Header(), (view,)))
+    step = text[text.index('<article class="step" id="w1-f1">') :]
+    step = step[: step.index("</article>")]
+    link = re.search(r'<a href="(https://console.cloud.google.com/logs/query;[^"]+)">', step)
+    assert link is not None and "?project=" not in link[1]  # none known: the last one used
+    assert "resource.labels.pod_name%3D%22" in link[1]
+    assert f"kftest debug gs://b/logs/j/1/{WF}.yaml" in step
+    with_project = view_of(summarize(wf, project="kubeflow-ci"), label="e2e")
+    assert "?project=kubeflow-ci" in render.render(Page(Header(), (with_project,)))
