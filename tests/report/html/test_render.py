@@ -142,7 +142,7 @@ def test_each_failed_step_links_its_log_query_and_says_how_to_debug_it() -> None
     step = step[: step.index("</article>")]
     link = re.search(r'<a href="(https://console.cloud.google.com/logs/query;[^"]+)">', step)
     assert link is not None and "?project=" not in link[1]  # none known: the last one used
-    assert "resource.labels.pod_name%3D%22" in link[1]
+    assert "resource.labels.pod_name%3D" in link[1]
     assert f"kftest debug gs://b/logs/j/1/{WF}.yaml" in step
     with_project = view_of(summarize(wf, project="kubeflow-ci"), label="e2e")
     assert "?project=kubeflow-ci" in render.render(Page(Header(), (with_project,)))
