@@ -406,12 +406,11 @@ def _timeline(out: _Html, timeline: Timeline, prefix: str) -> None:
             style = graph_layout.style_of(bar.phase, retried)
             x = _LABEL_W + bar.start * scale
             w = max(2.0, (bar.end - bar.start) * scale)
-            stroke = ' stroke="#1f2328" stroke-width="2.5"' if bar.critical else (
-                f' stroke="{style.stroke}"'
-            )  # fmt: skip
-            classes = "bar" + (" critical" if bar.critical else "") + (
-                " failed" if bar.failed else ""
-            )  # fmt: skip
+            if bar.critical:
+                stroke = ' stroke="#1f2328" stroke-width="2.5"'
+            else:
+                stroke = f' stroke="{style.stroke}"'
+            classes = " ".join(["bar"] + ["critical"] * bar.critical + ["failed"] * bar.failed)
             attempt = f" attempt {bar.attempt}" if bar.attempt is not None else ""
             tip = (
                 f"{bar.label}{attempt}: {bar.phase}, +{format_duration(bar.start)}, "
@@ -511,8 +510,10 @@ def _failed_step(
 
 def _events(out: _Html, pod: PodInfo) -> None:
     if pod.events:
-        out.raw("<b>Events</b>\n<table><tr><th>time</th><th>type</th><th>reason</th>"
-                "<th>message</th></tr>\n")  # fmt: skip
+        out.raw(
+            "<b>Events</b>\n<table><tr><th>time</th><th>type</th><th>reason</th>"
+            "<th>message</th></tr>\n"
+        )
         for event in pod.events[-MAX_EVENTS:]:
             count = f" (x{event.count})" if event.count > 1 else ""
             message = out.e(_clip(event.message, 500))
