@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from compiler.operate.debug import NodeLine, Summary
+from compiler.operate.debug import NodeLine, Summary, attempt_number
 from compiler.operate.durations import parse_time
 
 #: Node types that organise other nodes and run nothing themselves (Argo's; a Tekton
@@ -179,14 +179,14 @@ def timeline_of(summary: Summary) -> Timeline:
             not_run.append((line.display_name, line.phase))
             continue
         start, end = times[line.id]
-        retry = next((p for p in parents.get(line.id, []) if lines[p].type == "Retry"), None)
+        retry = _retry_of(line, parents, lines)
         bar = Bar(
             node_id=line.id,
             label=line.display_name,
             phase=line.phase,
             start=offset(start),
             end=offset(end),
-            attempt=lines[retry].children.index(line.id) if retry else None,
+            attempt=attempt_number(lines[retry].display_name, line.display_name) if retry else None,
             critical=line.id in on_critical,
             failed=line.failed,
         )
@@ -243,9 +243,10 @@ def _critical_path(
                 found.add(parent)
             else:
                 found |= work_before(parent, seen | {parent})
-            if lines[parent].type == "Retry":  # an attempt follows the attempt before it
-                attempts = lines[parent].children
-                index = attempts.index(node_id) if node_id in attempts else 0
+            if _retry_of(lines[node_id], {node_id: [parent]}, lines) is not None:
+                # An attempt follows the attempt before it.
+                attempts = _attempts(lines[parent], lines)
+                index = attempts.index(node_id)
                 if index > 0 and attempts[index - 1] in work:
                     found = {attempts[index - 1]}
         memo[node_id] = frozenset(found)
@@ -261,6 +262,31 @@ def _critical_path(
         before = [p for p in predecessors(current) if p in times and p not in path]
         current = max(before, key=lambda n: (times[n][1], times[n][0], n)) if before else None
     return path[::-1]
+
+
+def _retry_of(
+    line: NodeLine, parents: Mapping[str, list[str]], lines: Mapping[str, NodeLine]
+) -> str | None:
+    """The Retry node of which ``line`` is an attempt (not a task depending on it)."""
+    for parent in parents.get(line.id, []):
+        retry = lines[parent]
+        if (
+            retry.type == "Retry"
+            and attempt_number(retry.display_name, line.display_name) is not None
+        ):
+            return parent
+    return None
+
+
+def _attempts(retry: NodeLine, lines: Mapping[str, NodeLine]) -> list[str]:
+    """The attempts of ``retry``, first to last."""
+    numbered = [
+        (number, child)
+        for child in retry.children
+        if child in lines
+        and (number := attempt_number(retry.display_name, lines[child].display_name)) is not None
+    ]
+    return [child for _, child in sorted(numbered)]
 
 
 def _reachable(roots: Sequence[str], lines: Mapping[str, NodeLine]) -> set[str]:

@@ -182,3 +182,20 @@ def test_a_view_says_how_to_debug_it() -> None:
     assert overall_verdict([view], []) == "FAILURE"
     nothing = view_of(None, label="broken", verdict="Invalid", problems=["x.yaml:1:1: error"])
     assert (nothing.graph, nothing.timeline, nothing.debug_commands) == (None, None, ())
+
+
+def test_a_task_after_a_retried_one_has_its_own_row() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("flaky",), start=0, end=90),
+            node("flaky", "Retry", children=("flaky-0", "flaky-1", "e2e"), start=0, end=50),
+            node("flaky-0", phase="Failed", start=0, end=20, display="flaky(0)"),
+            node("flaky-1", children=("e2e",), start=25, end=50, display="flaky(1)"),
+            node("e2e", phase="Failed", start=50, end=90),
+        )
+    )
+    assert [step.display_name for step in summary.failed] == ["e2e"]
+    timeline = timeline_of(summary)
+    assert [(row.label, row.retries) for row in timeline.rows] == [("flaky", 1), ("e2e", 0)]
+    assert timeline.critical_path == ("flaky-0", "flaky-1", "e2e")
+    assert graph_of(summary).failed_path == {WF, "flaky", "flaky-1", "e2e"}
