@@ -84,7 +84,8 @@ dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;overflow-wrap:anywhere}
 pre{background:#161b22;color:#e6edf3;padding:8px 10px;border-radius:6px;overflow:auto;
 font:12px/1.4 "DejaVu Sans Mono",Menlo,Consolas,monospace;white-space:pre-wrap;
 overflow-wrap:anywhere;margin:4px 0}
-.logbox{max-height:32em;overflow:auto;display:flex;flex-direction:column-reverse}
+.logbox{max-height:32em;overflow:auto;display:flex;flex-direction:column-reverse;margin:4px 0}
+.logbox pre{flex-shrink:0;overflow:visible;margin:0}
 pre.query{background:var(--soft);color:var(--fg);border:1px solid var(--line)}
 table{border-collapse:collapse;font-size:13px;margin:4px 0}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
@@ -488,7 +489,7 @@ def _failed_step(
     out.raw("".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows))
     out.raw("</dl>\n")
     for hint in step.hints:
-        out.raw(f'<div class="hint">💡 {out.e(hint)}</div>\n')
+        out.raw(f'<div class="hint"><b>why:</b> {out.e(hint)}</div>\n')
     if step.pod is not None and step.pod.found:
         _events(out, step.pod)
         _log(out, step.pod, log_chars)
