@@ -11,10 +11,11 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from compiler.commands.common import echo
+import click
+
+from compiler.cluster.retry import policy_for
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.operate import debug, sources
-from compiler.operate.cluster import policy_for
 
 
 def run(
@@ -43,13 +44,13 @@ def run(
         live.close()
     summaries = [summary for _, summary in found]
     if fmt == "json":
-        echo(debug.render_json(summaries))
+        click.echo(debug.render_json(summaries))
     elif fmt == "html":
         from compiler.report.html import page, render
 
-        echo(render.render(page.for_workflows(found)).rstrip("\n"))
+        click.echo(render.render(page.for_workflows(found)).rstrip("\n"))
     else:
-        echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
+        click.echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
     return EXIT_PROBLEMS if any(summary.is_failure for summary in summaries) else EXIT_OK
 
 
@@ -64,7 +65,7 @@ class _Live:
     @property
     def cluster(self) -> Any:
         if self._cluster is None:
-            from compiler.operate.cluster import Cluster
+            from compiler.cluster.api import Cluster
 
             self._cluster = Cluster.connect(
                 os.environ, kubeconfig=self.kubeconfig, context=self.context, policy=self.policy
@@ -94,13 +95,13 @@ def _summaries(
     if target.kind == "file":
         return [(wf, saved(wf)) for wf in sources.read_file(target.value)]
     if target.kind == "gcs":
-        from compiler.operate import storage
+        from compiler.storage import read_url
 
-        data = storage.read(target.value, timeout=live.policy.timeout)
+        data = read_url(target.value, policy=live.policy)
         text = data.decode("utf-8", errors="replace")
         return [(wf, saved(wf)) for wf in sources.parse(text, target.value)]
+    from compiler.cluster.api import NotFound
     from compiler.operate import pods
-    from compiler.operate.cluster import NotFound
 
     cluster = live.cluster
     try:

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from compiler.commands.common import echo
+import click
+
 from compiler.diagnostics import EXIT_OK, UsageError
 from compiler.operate.debug import Summary, summarize
 from compiler.report.html import page, render, saved
@@ -50,12 +51,12 @@ def run(
     )
     text = render.render(model)
     if output is None:
-        echo(text.rstrip("\n"))
+        click.echo(text.rstrip("\n"))
         return EXIT_OK
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
-    echo(f"wrote {output} ({len(text.encode()) // 1024 + 1} KiB)", err=True)
+    click.echo(f"wrote {output} ({len(text.encode()) // 1024 + 1} KiB)", err=True)
     return EXIT_OK

@@ -25,7 +25,7 @@ from compiler.report.buildlog import Redactor
 from compiler.report.job import JobInfo
 from compiler.report.layout import GcsLayout
 from compiler.report.outcome import WorkflowOutcome
-from compiler.report.storage import Storage
+from compiler.storage import Storage
 
 if TYPE_CHECKING:
     from compiler.operate.debug import Summary

@@ -22,7 +22,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from compiler.operate.durations import format_duration
+from compiler.durations import format_duration
 from compiler.report.html.model import Graph, GraphNode
 
 TIMEOUT = 30.0

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from compiler.durations import parse_time
 from compiler.operate.debug import NodeLine, Summary, attempt_number
-from compiler.operate.durations import parse_time
 
 #: Node types that organise other nodes and run nothing themselves (Argo's; a Tekton
 #: summary's PipelineRun root is recognised as a root with children).

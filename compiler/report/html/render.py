@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from compiler import __version__
+from compiler.durations import format_duration
 from compiler.operate import cloud_logging
 from compiler.operate.debug import FAILED_PHASES, FailedStep, PodInfo, Summary
-from compiler.operate.durations import format_duration
 from compiler.report.html import graph_layout
 from compiler.report.html.model import (
     ABORTED,

@@ -227,29 +227,34 @@ def _add(run: SavedRun, relative: str, data: bytes, where: str) -> None:
 
 
 def _load_gcs(url: str, env: Mapping[str, str], timeout: float) -> SavedRun:
-    from compiler.operate import storage as gcs_object
+    from compiler.cluster.retry import policy_for
+    from compiler.storage import GcsStorage, Refused, read_url
 
+    policy = policy_for(timeout)
     if url.endswith((".yaml", ".yml", ".json")):
-        text = gcs_object.read(url, timeout=timeout).decode("utf-8", errors="replace")
+        text = read_url(url, policy=policy, env=env).decode("utf-8", errors="replace")
         run = SavedRun(sources.parse(text, url), location=url.rsplit("/", 1)[0])
         run.copies = {_name(wf): url for wf in run.workflows}
         return run
-    from compiler.report.storage import GcsStorage
-    from compiler.submit.retry import RetryPolicy
-
     bucket, _, prefix = url.removeprefix("gs://").partition("/")
     prefix = prefix.strip("/")
     if not bucket or not prefix:
         raise UsageError(f"{url}: expected gs://BUCKET/PATH/TO/BUILD_DIR")
-    store = GcsStorage(bucket, env=env, policy=RetryPolicy(timeout=timeout))
+    # Prow's buckets are public: without credentials, read anonymously.
+    store = GcsStorage(bucket, env=env, policy=policy, anonymous_fallback=True)
     run = SavedRun([], location=f"gs://{bucket}/{prefix}")
-    names = [name for name in store.list(prefix + "/") if _wanted(name[len(prefix) + 1 :])]
-    if len(names) > MAX_FILES:
-        raise KftestError(f"{url}: more than {MAX_FILES} report files; is this a build dir?")
-    for name in names:
-        data = store.read(name)
-        if data is not None and len(data) <= MAX_BYTES:
-            _add(run, name[len(prefix) + 1 :], data, f"gs://{bucket}/{name}")
+    try:
+        names = [name for name in store.list(prefix + "/") if _wanted(name[len(prefix) + 1 :])]
+        if len(names) > MAX_FILES:
+            raise UsageError(f"{url}: more than {MAX_FILES} report files; a build dir?")
+        for name in names:
+            data = store.read(name)
+            if data is not None and len(data) <= MAX_BYTES:
+                _add(run, name[len(prefix) + 1 :], data, f"gs://{bucket}/{name}")
+    except Refused as exc:
+        if exc.code in (401, 403):
+            raise UsageError(f"{url}: access denied: {exc}") from None
+        raise
     if not names:
         raise UsageError(f"{url}: nothing there (no <workflow>.yaml, finished.json or junit)")
     return run
