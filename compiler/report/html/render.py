@@ -12,6 +12,7 @@ import html
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from compiler import __version__
@@ -329,10 +330,17 @@ def _legend(out: _Html) -> None:
 def _graph(out: _Html, graph: Graph, summary: Summary, prefix: str, draw: _Drawer) -> None:
     out.raw(f'<h3>Graph <small class="meta">{len(graph.nodes)} nodes</small></h3>\n')
     _legend(out)
-    svg, why = draw(graph, prefix)
+    # Redacted before Graphviz escapes them (an escaped secret would pass the redactor).
+    shown = replace(
+        graph,
+        nodes=tuple(
+            replace(node, label=out.redact(node.label), message=out.redact(node.message))
+            for node in graph.nodes
+        ),
+    )
+    svg, why = draw(shown, prefix)
     if svg is not None:
-        # Graphviz escaped every label; the redactor still gets to see them.
-        out.raw(f'<div class="scroll graph" id="{prefix}-graph-box">{out.redact(svg)}</div>\n')
+        out.raw(f'<div class="scroll graph" id="{prefix}-graph-box">{svg}</div>\n')
         return
     out.raw(f'<p class="note">No drawing: {out.e(why)}. The steps as a tree:</p>\n')
     out.raw(f'<div class="scroll graph" id="{prefix}-graph-box"><ul class="tree">\n')

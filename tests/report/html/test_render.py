@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -146,3 +147,18 @@ def test_each_failed_step_links_its_log_query_and_says_how_to_debug_it() -> None
     assert f"kftest debug gs://b/logs/j/1/{WF}.yaml" in step
     with_project = view_of(summarize(wf, project="kubeflow-ci"), label="e2e")
     assert "?project=kubeflow-ci" in render.render(Page(Header(), (with_project,)))
+
+
+@needs_dot
+def test_a_secret_in_a_step_name_is_redacted_in_the_drawing_too() -> None:
+    secret = 'pa"ss<&>'
+    wf = workflow(
+        node("root", "DAG", "Failed", children=("a",)),
+        node("a", phase="Failed", display=f"login-{secret}", message=f"bad {secret}"),
+    )
+    text = render.render(
+        page.for_workflows([(wf, None)]), redact=lambda s: s.replace(secret, "[REDACTED]")
+    )
+    assert "login-[REDACTED]" in text[text.index("<svg ") :]
+    for form in (secret, html.escape(secret), html.escape(secret, quote=False)):
+        assert form not in text
