@@ -10,7 +10,8 @@ the page shows the step tree instead (``render``): still every step, coloured by
 
 The drawing stays at its natural size (the page scrolls it), so labels are as readable at 300
 nodes as at 3. Node and edge ids are ``<prefix>-n<i>``/``<prefix>-e<i>``; class ``failed``
-marks failed nodes, ``failed-path`` the nodes and edges on the way to a failure.
+marks failed nodes, ``failed-path`` the nodes and edges on the way to a failure. The SVG holds
+no character reference (``escape`` says why).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 from compiler.durations import format_duration
+from compiler.report.html import escape
 from compiler.report.html.model import Graph, GraphNode
 
 TIMEOUT = 30.0
@@ -143,6 +145,7 @@ def _attrs(attrs: dict[str, str]) -> str:
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
@@ -207,10 +210,11 @@ def _clean(svg: str, graph: Graph, prefix: str) -> str:
     ``<title>`` (its tooltip) saying what it is rather than its DOT name, and the size in CSS
     pixels so the text is drawn at its font size."""
     svg = _COMMENT.sub("", _PROLOG.sub("", svg, count=1))
-    # Graphviz writes every hyphen as &#45; (for comments, gone now): plain ids and classes.
-    svg = svg.replace("&#45;", "-")
+    # Graphviz writes labels with character references (and every hyphen as &#45;): the page
+    # has none (see ``escape``). Only labels can hold a quote, and they are text, not attributes.
+    svg = _REFERENCE.sub(lambda found: escape.text(html.unescape(found[0])), svg)
     svg = svg.replace('id="graph0"', f'id="{prefix}-graph"', 1)
-    titles = {f"n{i}": html.escape(tooltip(node)) for i, node in enumerate(graph.nodes)}
+    titles = {f"n{i}": escape.text(tooltip(node)) for i, node in enumerate(graph.nodes)}
 
     def title(match: re.Match[str]) -> str:
         name = match[1]

@@ -1,14 +1,19 @@
 """The run report as one self-contained HTML page.
 
 Inline CSS and SVG only: nothing is fetched when the page is opened (a Content-Security-Policy
-forbids it besides), no script runs, and ``<details>`` does the folding. Every text that came
+forbids it besides), no script runs, and ``<details>`` does the folding.
+
+Spyglass's HTML lens shows the page in a sandboxed ``<iframe srcdoc>``, wrapped in a ``<div>``
+followed by a script of its own that reports the page's height to Deck. There the page's
+``<meta>`` lands in the body, where browsers ignore a Content-Security-Policy, so the lens's
+script runs; heights are in pixels, never in ``vh`` (the iframe is as tall as its content), and
+links open a new tab. Every text that came
 from a workflow, a pod or a junit file passes through ``redact`` and is HTML-escaped; log tails
 are clipped so that the page stays small (well under 1 MB for a 100-step workflow).
 """
 
 from __future__ import annotations
 
-import html
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +24,7 @@ from compiler import __version__
 from compiler.durations import format_duration
 from compiler.operate import cloud_logging
 from compiler.operate.debug import FAILED_PHASES, FailedStep, PodInfo, Summary
-from compiler.report.html import graph_layout
+from compiler.report.html import escape, graph_layout
 from compiler.report.html.model import (
     ABORTED,
     SUCCESS,
@@ -68,7 +73,7 @@ border:1px solid var(--line);vertical-align:middle}
 .b-failed,.b-error,.b-invalid,.b-timedout{background:#d1242f;color:#fff;border-color:#82071e}
 .b-running,.b-pending{background:#ddf4ff;color:#0969da}
 .meta{color:var(--muted);margin:2px 0}
-.scroll{overflow:auto;max-height:85vh;border:1px solid var(--line);border-radius:6px;
+.scroll{overflow:auto;max-height:900px;border:1px solid var(--line);border-radius:6px;
 padding:8px;background:#fff}
 .scroll svg{max-width:none;display:block}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:var(--muted);margin:4px 0}
@@ -144,17 +149,19 @@ class _Html:
         self.redact = redact
 
     def e(self, value: object) -> str:
-        """Redacted, then escaped (so a secret cannot hide behind an entity)."""
-        return html.escape(self.redact(str(value)), quote=True)
+        """Redacted, then made text (``escape``: no markup, no character references)."""
+        return escape.text(self.redact(str(value)))
 
     def url(self, value: str | None) -> str | None:
-        if not value or not value.startswith(("https://", "http://")):
-            return None
-        return self.e(value)
+        return escape.url(self.redact(value)) if value else None
 
     def link(self, text: str, url: str | None) -> str:
+        """A link out of the page, in a new tab: Spyglass shows the page in a sandboxed
+        iframe that may open pop-ups but not navigate the window it is in."""
         href = self.url(url)
-        return f'<a href="{href}">{self.e(text)}</a>' if href else self.e(text)
+        if not href:
+            return self.e(text)
+        return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{self.e(text)}</a>'
 
     def raw(self, text: str) -> None:
         self.parts.append(text)

@@ -36,11 +36,13 @@ def failing_presubmit(
     kube: KubeEnv,
     gcs: GcsEnv,
     tmp_path: Path,
+    message: str | None = None,
 ) -> int:
-    """``kftest run`` of one entry whose workflow fails in two steps; its exit code. The
-    results land in ``gcs`` under BUILD_DIR and locally in ``tmp_path / "out"``."""
+    """``kftest run`` of one entry whose workflow fails in two steps (each saying ``message``
+    and printing it as the last line of its log); its exit code. The results land in ``gcs``
+    under BUILD_DIR and locally in ``tmp_path / "out"``."""
     repo = make_repo(FILES)
-    kube.api.controller.set_outcome("-e2e-", "Failed", failed_nodes=2)
+    kube.api.controller.set_outcome("-e2e-", "Failed", failed_nodes=2, message=message)
     env = {**PROW, **kube.env, **gcs.env, "HOME": str(tmp_path)}
     options = pipeline.Options(
         repo_root=repo,

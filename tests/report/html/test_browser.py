@@ -127,3 +127,60 @@ def test_a_failed_run_report_in_a_real_browser(
     screenshot = tmp_path / "kftest-report.png"
     assert chromium.save_screenshot(str(screenshot))
     assert screenshot.read_bytes().startswith(b"\x89PNG")
+
+
+def spyglass(page: str) -> str:
+    """Deck showing ``page`` the way Spyglass's HTML lens does (Prow's
+    pkg/spyglass/lenses/html): in a sandboxed iframe's srcdoc with only the double quotes
+    escaped, wrapped in a div and followed by a script that posts the div's height to Deck,
+    which makes the iframe (scrolling="no") that tall."""
+    notifier = (
+        '<script>window.addEventListener("load", function () {'
+        ' parent.postMessage({height: document.getElementById("wrapper").offsetHeight}, "*");'
+        " });</script>"
+    )
+    srcdoc = f'<div id="wrapper">{page}</div>{notifier}'.replace('"', "&quot;")
+    return (
+        "<!DOCTYPE html><html><body>"
+        f'<iframe id="lens" srcdoc="{srcdoc}" width="100%" scrolling="no" '
+        'sandbox="allow-scripts allow-popups allow-same-origin allow-forms"></iframe>'
+        '<script>window.addEventListener("message", function (event) {'
+        ' document.getElementById("lens").height = event.data.height; });</script>'
+        "</body></html>"
+    )
+
+
+def test_the_page_inside_spyglass(
+    chromium: Any,
+    make_repo: Callable[..., Path],
+    kube: KubeEnv,  # noqa: F811
+    gcs: GcsEnv,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # What a pull request's test could print, to turn the report into markup in Deck.
+    hostile = "<img src=x onerror=\"document.title='pwned'\"> &lt;b&gt;"
+    assert failing_presubmit(make_repo, kube, gcs, tmp_path, message=hostile) == 1
+    page = gcs.read(f"{BUILD_DIR}/artifacts/kftest-report.html").decode()
+    deck = tmp_path / "deck.html"
+    deck.write_text(spyglass(page))
+    chromium.get(deck.as_uri())
+    # The lens's script ran (the page's Content-Security-Policy does not stop it there) and
+    # Deck made the iframe as tall as the page.
+    frame = chromium.find_element(By.ID, "lens")
+    WebDriverWait(chromium, 20).until(lambda _: int(frame.get_attribute("height") or 0) > 1000)
+    chromium.switch_to.frame(frame)
+    assert chromium.find_elements(By.TAG_NAME, "img") == []
+    assert chromium.execute_script("return document.title") != "pwned"
+    log = chromium.find_element(By.CSS_SELECTOR, "#w1-f1 pre.log")
+    assert log.text.splitlines()[-1] == hostile  # shown as the step printed it
+    glance = chromium.find_element(By.CSS_SELECTOR, "section.glance")
+    assert "run-tests failed — Failed: " + hostile in glance.text
+    if graph_layout.find_dot() is not None:
+        shape = chromium.find_element(By.CSS_SELECTOR, "svg g.node.cause path")
+        colour = chromium.execute_script("return getComputedStyle(arguments[0]).fill", shape)
+        assert colour == "rgb(209, 36, 47)"
+    chromium.switch_to.default_content()
+    assert chromium.save_screenshot(str(tmp_path / "spyglass.png"))
