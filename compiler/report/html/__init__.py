@@ -8,7 +8,7 @@ re-makes it from saved artifacts, and ``kftest debug --format html`` prints it.
   path, failed steps, junit), computed from ``kftest debug``'s summaries;
 - ``page``: the model for a finished run, a saved run, or workflows;
 - ``graph_layout``: the graph drawn by Graphviz ``dot`` (the step tree when it is missing);
-- ``render``: the HTML;
+- ``render``: the HTML; ``escape``: its text, safe also inside Spyglass's HTML lens;
 - ``saved``: reading a saved run (a local directory, a workflow YAML, a gs:// build dir).
 """
 
