@@ -15,20 +15,10 @@ if TYPE_CHECKING:
 RULE = "-" * 80
 
 
-def failure_report(
-    workflows: Iterable[Mapping[str, Any]],
-    *,
-    session: KubeSession | None = None,
-    policy: RetryPolicy | None = None,
-    tail: int = 50,
-    cluster: str | None = None,
-    project: str | None = None,
-) -> str:
-    """The text summary of each failed or errored workflow, separated by rules; "" if none."""
-    summaries = explain(
-        workflows, session=session, policy=policy, tail=tail, cluster=cluster, project=project
-    )
-    return render(summaries)
+def failure_report(workflows: Iterable[Mapping[str, Any]], **options: Any) -> str:
+    """The text summary of each failed or errored workflow, separated by rules; "" if none.
+    ``options`` are ``explain``'s."""
+    return render(explain(workflows, **options))
 
 
 def render(summaries: Iterable[Summary]) -> str:
