@@ -452,6 +452,10 @@ def test_sigterm_reports_and_exits(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_p
     local = tmp_path / "out"
     for name in ("started.json", "finished.json", "build-log.txt", "artifacts/junit_e2e.xml"):
         assert gcs.read(f"{build_dir}/{name}") == (local / name).read_bytes()
+    # The page too, within the grace period: the running workflows as they were.
+    page = gcs.read(f"{build_dir}/artifacts/kftest-report.html").decode()
+    assert "<title>ABORTED · kftest-postsubmit #1600</title>" in page
+    assert '<span class="badge b-aborted">Aborted</span>' in page
 
 
 def test_a_timeout_in_days(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811

@@ -70,7 +70,9 @@ h4{font-size:14px;margin:0 0 6px}
 .badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;font-weight:600;
 border:1px solid var(--line);vertical-align:middle}
 .b-succeeded{background:#d2f4dc;color:#1a7f37;border-color:#1a7f37}
-.b-failed,.b-error,.b-invalid,.b-timedout{background:#d1242f;color:#fff;border-color:#82071e}
+.b-failed,.b-error,.b-invalid,.b-timedout,.b-notsubmitted,.b-deleted,.b-unknown{
+background:#d1242f;color:#fff;border-color:#82071e}
+.b-aborted{background:#6e7781;color:#fff}
 .b-running,.b-pending{background:#ddf4ff;color:#0969da}
 .meta{color:var(--muted);margin:2px 0}
 .scroll{overflow:auto;max-height:900px;border:1px solid var(--line);border-radius:6px;
