@@ -26,6 +26,7 @@ from compiler.durations import format_time, parse_time
 from compiler.operate import cloud_logging, hints, pod_names
 
 _EXIT_CODE = re.compile(r"exit code (\d+)", re.IGNORECASE)
+_ATTEMPT = re.compile(r"\((\d+)\)")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ class NodeLine:
     failed: bool
     retried: bool = False  # failed, but a later attempt succeeded
     message: str = ""
+    # The graph's edges and the step's times, for drawings of the run (compiler/report/html).
+    children: tuple[str, ...] = ()
+    started_at: str | None = None
+    finished_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,21 +205,44 @@ def _parents(nodes: Mapping[str, dict[str, Any]]) -> dict[str, str]:
     return parents
 
 
+def attempt_number(retry_name: str, child_name: str) -> int | None:
+    """``k`` when ``child_name`` is ``<retry_name>(k)``: Argo's name (and display name) for
+    the k-th attempt of a Retry node. Other children of a Retry node are the tasks that depend
+    on it (in a DAG a task's dependents are its children), not attempts."""
+    if not retry_name or not child_name.startswith(retry_name + "("):
+        return None
+    found = _ATTEMPT.fullmatch(child_name[len(retry_name) :])
+    return int(found[1]) if found else None
+
+
+def _is_attempt(retry: Mapping[str, Any], child: Mapping[str, Any]) -> bool:
+    return any(
+        attempt_number(str(retry.get(key) or ""), str(child.get(key) or "")) is not None
+        for key in ("name", "displayName")
+    )
+
+
 def _retried(nodes: Mapping[str, dict[str, Any]], parents: Mapping[str, str]) -> set[str]:
-    """Failed nodes below a Retry node that eventually succeeded."""
+    """Failed nodes inside a failed attempt of a Retry node that eventually succeeded."""
     retried: set[str] = set()
     for node_id, node in nodes.items():
         if node.get("phase") not in FAILED_PHASES:
             continue
-        seen = {node_id}
+        current, seen = node_id, {node_id}
         parent = parents.get(node_id)
         while parent is not None and parent not in seen:
             seen.add(parent)
             ancestor = nodes.get(parent, {})
-            if ancestor.get("type") == "Retry" and ancestor.get("phase") == "Succeeded":
+            attempt = nodes.get(current, {})
+            if (
+                ancestor.get("type") == "Retry"
+                and ancestor.get("phase") == "Succeeded"
+                and attempt.get("phase") in FAILED_PHASES
+                and _is_attempt(ancestor, attempt)
+            ):
                 retried.add(node_id)
                 break
-            parent = parents.get(parent)
+            current, parent = parent, parents.get(parent)
     return retried
 
 
@@ -264,6 +292,9 @@ def _tree(
                 failed=phase in FAILED_PHASES and node_id not in retried,
                 retried=node_id in retried,
                 message=str(node.get("message") or ""),
+                children=tuple(child for child in _children(node) if child in nodes),
+                started_at=format_time(parse_time(node.get("startedAt"))),
+                finished_at=format_time(parse_time(node.get("finishedAt"))),
             )
         )
         for child in _children(node):

@@ -200,3 +200,22 @@ def test_broken_status_does_not_crash() -> None:
     assert {line.id for line in summary.nodes} == {n for n in nodes if n != "junk"}
     assert render_text(summary)
     assert summarize({"metadata": {"name": "x"}}).phase == "Pending"
+
+
+def test_a_task_after_a_retried_one_still_fails() -> None:
+    """In a DAG the tasks that depend on a retried task are its children too (of the Retry
+    node, or of its last attempt): their failure is not a retried attempt."""
+    workflow = failed_dag()
+    nodes = workflow["status"]["nodes"]
+    retry = node(WF, "deploy", "Succeeded", node_id=f"{WF}-20", type_="Retry",
+                 children=[f"{WF}-21", f"{WF}-22", f"{WF}-23"])  # fmt: skip
+    first = node(WF, "deploy(0)", "Failed", node_id=f"{WF}-21", template="deploy")
+    second = node(WF, "deploy(1)", "Succeeded", node_id=f"{WF}-22", template="deploy",
+                  children=[f"{WF}-23"])  # fmt: skip
+    after = node(WF, "e2e", "Failed", node_id=f"{WF}-23", message="Error (exit code 1)")
+    nodes[f"{WF}-1"]["children"].append(retry["id"])
+    nodes.update({n["id"]: n for n in (retry, first, second, after)})
+    summary = summarize(workflow)
+    assert sorted(step.display_name for step in summary.failed) == ["e2e", "kfctl-apply-gcp"]
+    lines = {line.display_name: line for line in summary.nodes}
+    assert lines["deploy(0)"].retried and not lines["e2e"].retried
