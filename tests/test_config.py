@@ -287,12 +287,12 @@ def test_schema_errors_name_the_place_and_the_fix(
     assert config is not None and config.workflows == []  # the broken entries are not compiled
 
 
-def test_a_diagnostic_at_the_top_level_says_so(tmp_path: Path) -> None:
+def test_an_unknown_top_level_key_is_named_with_the_fix(tmp_path: Path) -> None:
     _, diagnostics = load(tmp_path, "workflows: []\npython_path: [a]\n")
     diagnostic = only(diagnostics, "config-schema")
     assert (diagnostic.line, diagnostic.path, diagnostic.workflow) == (2, "python_path", None)
-    assert "unknown key `python_path` in the top level; did you mean `python_paths`?" in (
-        diagnostic.message
+    assert diagnostic.message == (
+        "unknown key `python_path`; did you mean `python_paths`? (allowed: python_paths, workflows)"
     )
 
 
