@@ -334,3 +334,23 @@ def test_a_schema_keyword_without_its_own_words_still_names_the_place() -> None:
     [diagnostic] = _explain(error, located, "prow_config.yaml")
     assert (diagnostic.line, diagnostic.workflow) == (2, "a")
     assert diagnostic.message == "py_func of entry 'a': is not unique"
+
+
+def test_a_schema_node_may_word_its_own_message() -> None:
+    located, _ = load_yaml(b"workflows:\n  - {name: a, py_func: a.b}\n", "prow_config.yaml")
+
+    def explain(validator: str) -> list[str]:
+        error = SchemaError(
+            validator=validator,
+            validator_value=1,
+            instance={"x": 1},
+            schema={"x-message": "`{key}` must be a word, not {value}", "properties": {}},
+            absolute_path=("workflows", 0, "py_func"),
+            message="'x' is a required property",
+        )
+        return [d.message for d in _explain(error, located, "prow_config.yaml")]
+
+    assert explain("type") == ["`py_func` must be a word, not {'x': 1}"]
+    # Unknown and missing keys keep their own words (the node's message is about its value).
+    assert explain("additionalProperties")[0].startswith("unknown key `x`")
+    assert explain("required") == ["py_func of entry 'a' is missing `x`"]
