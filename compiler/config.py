@@ -86,7 +86,7 @@ def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Di
 
 def _entry_index(diagnostic: Diagnostic, located: Located) -> int | None:
     if diagnostic.path and diagnostic.path.startswith("workflows["):
-        return int(diagnostic.path[len("workflows[") :].split("]", 1)[0])
+        return int(diagnostic.path[len("workflows[") :].partition("]")[0])
     return None
 
 
@@ -134,8 +134,7 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
             if key in UNSUPPORTED_KEYS:
                 out.append(at(f"`{key}`: {UNSUPPORTED_KEYS[key]}", (*path, key), key=True))
                 continue
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+            suggestion = _did_you_mean(key, allowed)
             inside = f" in {name}" if path else ""
             out.append(
                 at(
@@ -181,8 +180,7 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
         return [at(f"{name} must be {kind}, not {_kind(instance)}")]
     if validator == "enum":
         options = ", ".join(str(v) for v in error.validator_value)
-        hint = difflib.get_close_matches(str(instance), [str(v) for v in error.validator_value], 1)
-        suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+        suggestion = _did_you_mean(str(instance), [str(v) for v in error.validator_value])
         return [at(f"{name}: {instance!r} is not one of {options}{suggestion}")]
     if validator == "pattern":
         if path and path[-1] == "name":
@@ -201,6 +199,11 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
     if validator == "minLength":
         return [at(f"{name} must not be empty")]
     return [at(f"{name}: {error.message}")]
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    hint = difflib.get_close_matches(word, options, n=1)  # mutation: equivalent — hint[0] only
+    return f"; did you mean `{hint[0]}`?" if hint else ""
 
 
 def _entry_name(path: tuple[Any, ...], located: Located) -> str | None:
@@ -240,8 +243,9 @@ def _kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _position(located: Located, file: str, path: tuple[Any, ...], key: bool = False) -> Position:
-    point = (located.keys.get(path) if key else None) or located.where(path)
+def _position(located: Located, file: str, path: tuple[Any, ...]) -> Position:
+    """Where a key stands (a list item, which has none, where its value starts)."""
+    point = located.keys.get(path) or located.where(path)
     return Position(file, *point) if point else Position(file)
 
 
@@ -267,9 +271,9 @@ def _positions_by_entry(located: Located, file: str) -> dict[int, dict[str, Posi
     """Entry index -> {dotted key inside the entry: where it stands}, in one pass."""
     by_entry: dict[int, dict[str, Position]] = {}
     for path in {*located.values, *located.keys}:
-        if len(path) > 2 and path[0] == "workflows" and isinstance(path[1], int):
-            key = format_path(path[2:])
-            by_entry.setdefault(path[1], {})[key] = _position(located, file, path, key=True)
+        key = format_path(path[2:])  # "" for the entry itself, which is Entry.position
+        if key and path[0] == "workflows" and isinstance(path[1], int):
+            by_entry.setdefault(path[1], {})[key] = _position(located, file, path)
     return by_entry
 
 

@@ -142,6 +142,7 @@ def test_bad_job_type_value(tmp_path: Path) -> None:
 def test_tekton_entries_are_explained(tmp_path: Path) -> None:
     _, diagnostics = load(tmp_path, "workflows:\n  - name: a\n    tekton_run: x.yaml\n")
     [diagnostic] = [d for d in diagnostics if d.line == 3]  # not also "unknown key"
+    assert diagnostic.column == 5  # at the key, not its value
     assert diagnostic.message.startswith("`tekton_run`: Tekton PipelineRuns are not supported")
 
 
@@ -154,7 +155,9 @@ def test_non_utf8(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
 def test_empty_file(tmp_path: Path, text: str) -> None:
     config, diagnostics = load(tmp_path, text)
-    assert config is None and "empty" in only(diagnostics, "config-schema").message
+    diagnostic = only(diagnostics, "config-schema")
+    assert config is None and "empty" in diagnostic.message
+    assert (diagnostic.line, diagnostic.column) == (1, 1)
 
 
 def test_duplicate_names_only_for_overlapping_job_types(tmp_path: Path) -> None:
