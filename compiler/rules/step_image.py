@@ -113,7 +113,8 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         more = f" and {len(containers) - 5} more" if len(containers) > 5 else ""
         yield Problem(
             f"{containers[0].path}.image",
-            f"{'steps' if len(containers) > 1 else 'step'} {steps}{more} run {image!r}, not the "
+            f"{'steps' if len(containers) > 1 else 'step'} {steps}{more} "
+            f"{'run' if len(containers) > 1 else 'runs'} {image!r}, not the "
             f"`{key}` set in prow_config.yaml ({configured}); use params.{STEP_IMAGE_PARAM} as "
             "the container image in the component",
         )

@@ -55,3 +55,55 @@ def test_a_dangling_handler_is_left_to_argo_semantic() -> None:
         document["spec"]["onExit"] = "nowhere"
 
     assert found(variant(lib_document(), change), "exit-handler") == []
+
+
+def test_no_exit_handler_at_all() -> None:
+    def change(document: dict[str, Any]) -> None:
+        del document["spec"]["onExit"]
+
+    [diagnostic] = found(variant(lib_document(), change), "exit-handler")
+    assert diagnostic.path == "spec.onExit"
+    assert "has no onExit handler, so nothing uploads its results" in diagnostic.message
+
+
+def test_a_handler_that_uploads_nothing() -> None:
+    compiled = variant(lib_document(), _command(["echo", "done"]))
+    [diagnostic] = found(compiled, "exit-handler")
+    assert diagnostic.path == "spec.templates[1]"
+    assert "the onExit handler `exit-handler` does not upload anything to GCS" in (
+        diagnostic.message
+    )
+
+
+def test_another_workflows_outputs_dir_is_not_this_ones() -> None:
+    words = ["gsutil", "rsync", "-r", "/mnt/test-data-volume/other-run/outputs", "gs://b"]
+    [diagnostic] = found(variant(lib_document(), _command(words)), "exit-handler")
+    name = lib_document().workflow.name
+    assert f"not this workflow's outputs dir /mnt/test-data-volume/{name}/outputs" in (
+        diagnostic.message
+    )
+
+
+def test_without_the_nfs_volume_there_is_no_outputs_dir_to_ask_for() -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["spec"]["volumes"] = [
+            v for v in document["spec"]["volumes"] if v["name"] != "kubeflow-test-volume"
+        ]
+        _command(["gsutil", "cp", "/tmp/log", "gs://b/"])(document)
+
+    assert found(variant(lib_document(), change), "exit-handler") == []
+
+
+def test_a_workflow_template_ref_is_not_checked_here() -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["spec"] = {"workflowTemplateRef": {"name": "shared"}}
+
+    assert found(variant(lib_document(), change), "exit-handler") == []
+    # With templates of its own, the workflow is still checked.
+
+    def with_templates(document: dict[str, Any]) -> None:
+        document["spec"]["workflowTemplateRef"] = {"name": "shared"}
+        del document["spec"]["onExit"]
+
+    [diagnostic] = found(variant(lib_document(), with_templates), "exit-handler")
+    assert diagnostic.path == "spec.onExit"

@@ -61,3 +61,40 @@ def test_py_func_entries_use_kwargs() -> None:
     entry.kwargs = {}
     [diagnostic] = found(compiled, "step-image")
     assert "`kwargs.stepImage`" in diagnostic.message
+
+
+def test_one_wrong_step_and_many_wrong_steps() -> None:
+    def one(document: dict[str, Any]) -> None:
+        template(document, "build")["container"]["image"] = "gcr.io/other:v1"
+
+    [diagnostic] = found(variant(lib_document(), one), "step-image")
+    assert diagnostic.path == "spec.templates[3].container.image"
+    assert diagnostic.message.startswith("step `build` runs 'gcr.io/other:v1', not the")
+    assert f"({STEP_IMAGE})" in diagnostic.message
+
+    def many(document: dict[str, Any], count: int = 7) -> None:
+        steps = document["spec"]["templates"][0]["dag"]["tasks"]
+        for index in range(count):
+            name = f"extra{index}"
+            document["spec"]["templates"].append(
+                {"name": name, "container": {"image": "gcr.io/other:v1", "command": ["true"]}}
+            )
+            steps.append({"name": name, "template": name, "dependencies": ["checkout"]})
+
+    [diagnostic] = found(variant(lib_document(), many), "step-image")
+    assert "steps `extra0`, `extra1`, `extra2`, `extra3`, `extra4` and 2 more run" in (
+        diagnostic.message
+    )
+    [diagnostic] = found(variant(lib_document(), lambda d: many(d, 5)), "step-image")
+    assert "steps `extra0`, `extra1`, `extra2`, `extra3`, `extra4` run 'gcr.io/other:v1'" in (
+        diagnostic.message
+    )
+
+
+def test_an_empty_step_image_is_not_an_image() -> None:
+    base = lib_document()
+    entry = base.workflow.entry
+    entry.params["stepImage"] = ""
+    [diagnostic] = found(base, "step-image")
+    assert "`params.stepImage` must be an image reference" in diagnostic.message
+    assert "not ''" in diagnostic.message
