@@ -61,7 +61,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/exit_handler.py": ["tests/rules/test_exit_handler.py"],
     "compiler/validate/semantic.py": ["tests/validate/test_semantic.py"],
     "compiler/report/junit.py": ["tests/report/test_junit.py"],
-    "compiler/report/outcome.py": ["tests/report/test_junit.py"],
+    "compiler/report/outcome.py": ["tests/report/test_outcome.py", "tests/report/test_junit.py"],
 }
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
