@@ -133,3 +133,68 @@ def test_names() -> None:
     assert junit.is_junit("deep/junit-x.xml")
     assert not junit.is_junit("results.xml")
     assert not junit.is_junit("junit_foo.txt")
+
+
+def test_one_diagnostic_and_the_times_of_a_suite_that_never_ran() -> None:
+    diagnostic = Diagnostic("labels", "no org label", file="c.jsonnet", workflow="x")
+    suite = parse(junit.render(WorkflowOutcome("x", "", diagnostics=[diagnostic])))
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("1", "1", "0")
+    assert suite.get("time") == "0"
+    [case] = suite.findall("testcase")
+    assert (case.get("classname"), case.get("name"), case.get("time")) == ("x", "x", "0")
+    failure = case.find("failure")
+    assert failure.get("message") == "not submitted: 1 error in the configuration"
+    assert failure.text == "c.jsonnet: error [labels] no org label (workflow: x)"
+
+
+def test_the_suite_time_is_the_workflows() -> None:
+    suite = parse(junit.render(failed_outcome()))
+    assert (suite.get("time"), suite.get("errors")) == ("60.000", "0")
+
+
+def test_a_multi_line_reason_keeps_its_first_line_as_the_message() -> None:
+    outcome = failed_outcome()
+    outcome.object["status"]["message"] = "step failed\nsecond line"
+    failure = parse(junit.render(outcome)).find("testcase/failure")
+    assert failure.get("message") == "phase Failed: step failed"
+    assert failure.text == "phase Failed: step failed\nsecond line"
+
+
+def test_nodes_without_a_display_name_message_or_times() -> None:
+    outcome = failed_outcome()
+    nodes = outcome.object["status"]["nodes"]
+    nodes["wf-111"] = {"id": "wf-111", "name": "wf.build", "type": "Pod", "phase": "Error"}
+    nodes["wf-333"] = {"id": "wf-333", "type": "Pod", "phase": "Failed"}
+    cases = parse(junit.render(outcome)).findall("testcase")[1:]
+    by_name = {case.get("name"): case for case in cases}
+    assert set(by_name) == {"wf.build", "?"}
+    failure = by_name["wf.build"].find("failure")
+    assert failure.get("message") == "Error: no message (pod wf-111)"
+    assert failure.text == "name: wf.build\nid: wf-111\nphase: Error"
+    assert by_name["wf.build"].get("time") == "0"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "message"),
+    [
+        (WorkflowOutcome("a", "wf", submitted=True, timed_out=True), "timed out in phase unknown"),
+        (WorkflowOutcome("a", "wf", submitted=True, aborted=True), "aborted in phase unknown"),
+        (WorkflowOutcome("a", "wf", submitted=True),
+         "final state unknown, last seen in phase unknown"),
+        (WorkflowOutcome("a", "wf"), "not submitted"),
+        (WorkflowOutcome("a", "wf", submitted=True, phase="Error"), "phase Error"),
+    ],
+)  # fmt: skip
+def test_why_a_workflow_failed_without_a_phase(outcome: WorkflowOutcome, message: str) -> None:
+    failure = parse(junit.render(outcome)).find("testcase/failure")
+    assert (failure.get("message"), failure.text) == (message, message)
+
+
+def test_count_without_counts_on_the_root() -> None:
+    xml = (
+        b'<testsuites><testsuite failures="0"><testcase><error/></testcase></testsuite>'
+        b"</testsuites>"
+    )
+    assert junit.count(xml) == junit.Count(1)
+    assert junit.count(b'<testsuite errors="2"/>') == junit.Count(2)
+    assert junit.count(b"<testsuite/>") == junit.Count(0)
