@@ -112,7 +112,7 @@ def _node_detail(node: dict[str, Any]) -> str:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to a Count's fields
 class Count:
     problems: int  # failures + errors
     note: str | None = None  # why a file counted as an error, if it did not parse

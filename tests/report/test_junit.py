@@ -198,3 +198,9 @@ def test_count_without_counts_on_the_root() -> None:
     assert junit.count(xml) == junit.Count(1)
     assert junit.count(b'<testsuite errors="2"/>') == junit.Count(2)
     assert junit.count(b"<testsuite/>") == junit.Count(0)
+    assert junit.count(b"<testsuites><testsuite/></testsuites>") == junit.Count(0)
+
+
+def test_the_file_is_indented_for_people() -> None:
+    data = junit.render(failed_outcome())
+    assert b'\n  <testcase classname="e2e" name="wf" time="60.000">\n    <failure' in data

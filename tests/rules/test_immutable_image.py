@@ -58,3 +58,49 @@ def test_the_repository_tag_pattern() -> None:
     assert "does not match this repository's lint.image_tag_pattern" in diagnostic.message
     assert "(.kftest.yaml)" in diagnostic.message
     assert found(lib_document(), "immutable-image", settings) == []
+
+
+def test_a_moving_step_image_is_fixed_in_prow_config() -> None:
+    moving = "gcr.io/kubeflow-ci/test-worker:latest"
+
+    def change(document: dict[str, Any]) -> None:
+        for item in document["spec"]["templates"]:
+            if "container" in item:
+                item["container"]["image"] = moving
+
+    base = lib_document()
+    compiled = variant(base, change)
+    compiled.workflow.entry.params["stepImage"] = moving
+    [diagnostic] = found(compiled, "immutable-image")
+    assert (diagnostic.file, diagnostic.line) == ("prow_config.yaml", 6)
+    assert "moving tag `latest`" in diagnostic.message
+    assert "(used by 5 containers); set `params.stepImage` in prow_config.yaml to" in (
+        diagnostic.message
+    )
+    # The same image hard-coded in the component (not the param) is pinned there instead.
+    compiled.workflow.entry.params["stepImage"] = "gcr.io/x:v1"
+    [diagnostic] = found(compiled, "immutable-image")
+    assert diagnostic.file == "ci/workflows/example.jsonnet"
+    assert "; pin it in the component to" in diagnostic.message
+
+
+def test_one_container_is_not_counted() -> None:
+    [diagnostic] = found(variant(lib_document(), _sidecar("docker:latest")), "immutable-image")
+    assert "used by" not in diagnostic.message
+    assert "`latest`, which changes on every push; pin it in the component" in (
+        diagnostic.message
+    )
+
+
+def test_the_tag_pattern_names_where_it_was_set() -> None:
+    pattern = re.compile(r"v\d{8}-[0-9a-f]{7}")
+    compiled = variant(lib_document(), _sidecar("docker:v20.10.1"))
+    [diagnostic] = found(compiled, "immutable-image", LintSettings(image_tag_pattern=pattern))
+    assert "lint.image_tag_pattern `v\\d{8}-[0-9a-f]{7}` (.kftest.yaml)" in diagnostic.message
+    settings = LintSettings(image_tag_pattern=pattern, file="pyproject.toml")
+    [diagnostic] = found(compiled, "immutable-image", settings)
+    assert "(pyproject.toml)" in diagnostic.message
+    # A full match is needed: a tag that only starts like the pattern does not pass.
+    compiled = variant(lib_document(), _sidecar("docker:v20240101-0123abc-dirty"))
+    [diagnostic] = found(compiled, "immutable-image", settings)
+    assert "tag `v20240101-0123abc-dirty`" in diagnostic.message
