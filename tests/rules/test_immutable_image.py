@@ -87,9 +87,7 @@ def test_a_moving_step_image_is_fixed_in_prow_config() -> None:
 def test_one_container_is_not_counted() -> None:
     [diagnostic] = found(variant(lib_document(), _sidecar("docker:latest")), "immutable-image")
     assert "used by" not in diagnostic.message
-    assert "`latest`, which changes on every push; pin it in the component" in (
-        diagnostic.message
-    )
+    assert "`latest`, which changes on every push; pin it in the component" in (diagnostic.message)
 
 
 def test_the_tag_pattern_names_where_it_was_set() -> None:
