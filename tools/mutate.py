@@ -56,7 +56,10 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/labels.py": ["tests/rules"],
     "compiler/config.py": ["tests/test_config.py"],
     "compiler/rules/step_image.py": ["tests/rules/test_step_image.py"],
-    "compiler/rules/immutable_image.py": ["tests/rules/test_immutable_image.py"],
+    "compiler/rules/immutable_image.py": [
+        "tests/rules/test_immutable_image.py",
+        "tests/rules/test_settings.py",
+    ],
     "compiler/rules/checkout_first.py": ["tests/rules/test_checkout_first.py"],
     "compiler/rules/exit_handler.py": ["tests/rules/test_exit_handler.py"],
     "compiler/validate/semantic.py": ["tests/validate/test_semantic.py"],

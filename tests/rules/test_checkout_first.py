@@ -137,3 +137,97 @@ def test_nothing_to_say_without_an_entrypoint_here() -> None:
         document["spec"]["entrypoint"] = "elsewhere"
 
     assert found(variant(lib_document(), change), "checkout-first") == []
+
+
+def test_steps_that_run_beside_the_checkout_or_nothing_first() -> None:
+    base = lib_document(style="steps")
+
+    def beside(document: dict[str, Any]) -> None:
+        steps = template(document, "e2e")["steps"]
+        steps[0].append(steps[1].pop(0))
+
+    [diagnostic] = found(variant(base, beside), "checkout-first")
+    assert "the first step group of `e2e` runs `build` in parallel with the checkout" in (
+        diagnostic.message
+    )
+    assert diagnostic.path == "spec.templates[0].steps[0]"
+
+    def empty_first(document: dict[str, Any]) -> None:
+        template(document, "e2e")["steps"].insert(0, [])
+
+    [diagnostic] = found(variant(base, empty_first), "checkout-first")
+    assert "the first step group of `e2e` runs nothing, not the checkout" in diagnostic.message
+
+
+def test_an_entrypoint_that_runs_no_code_needs_no_checkout() -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["spec"]["templates"].append({"name": "wait", "suspend": {}})
+        document["spec"]["entrypoint"] = "wait"
+
+    assert found(variant(lib_document(), change), "checkout-first") == []
+
+
+def test_an_external_template_not_named_checkout_is_not_one() -> None:
+    def change(document: dict[str, Any]) -> None:
+        _tasks(document)[0] = {"name": "fetch", "templateRef": {"name": "lib", "template": "co"}}
+        for task in _tasks(document)[1:]:
+            task["dependencies"] = ["fetch"]
+
+    [diagnostic] = found(variant(lib_document(), change), "checkout-first")
+    assert "no task of the DAG `e2e` checks the code out" in diagnostic.message
+    assert diagnostic.path == "spec.templates[0].dag.tasks"
+
+
+@pytest.mark.parametrize(
+    ("directory", "fragment"),
+    [
+        ("/work/NAME/src/", None),
+        ("/work/{{workflow.name}}/src", None),
+        ("/work/NAME/src/extra", "writes to /work/NAME/src/extra, not to this workflow's source"),
+        ("/work/other/src", "source dir <mount>/NAME/src on the NFS volume"),
+    ],
+)
+def test_a_checkout_without_the_nfs_mount(directory: str, fragment: str | None) -> None:
+    name = lib_document().workflow.name
+
+    def change(document: dict[str, Any]) -> None:
+        container = template(document, "checkout")["container"]
+        container["volumeMounts"] = [
+            m for m in container["volumeMounts"] if m["name"] != "kubeflow-test-volume"
+        ]
+        container["command"] = ["checkout.sh", directory.replace("NAME", name)]
+
+    diagnostics = found(variant(lib_document(), change), "checkout-first")
+    if fragment is None:
+        assert diagnostics == []
+    else:
+        [diagnostic] = diagnostics
+        assert fragment.replace("NAME", name) in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("script", "fragment"),
+    [
+        ("checkout_repos.sh --repos=a/b --src_dir /mnt/test-data-volume/NAME/src && make", None),
+        ("checkout_repos.sh --src_dir '/mnt/test-data-volume/NAME/src'; make", None),
+        ('/usr/local/bin/checkout.sh "/mnt/test-data-volume/NAME/src"|| exit 1', None),
+        (
+            "checkout_repos.sh --src_dir /mnt/test-data-volume/x/src",
+            "writes to /mnt/test-data-volume/x/src",
+        ),
+        ("checkout.sh", "does not say where"),
+    ],
+)
+def test_the_directory_in_a_shell_script(script: str, fragment: str | None) -> None:
+    name = lib_document().workflow.name
+
+    def change(document: dict[str, Any]) -> None:
+        command = ["/bin/sh", "-c", script.replace("NAME", name)]
+        template(document, "checkout")["container"]["command"] = command
+
+    diagnostics = found(variant(lib_document(), change), "checkout-first")
+    if fragment is None:
+        assert diagnostics == []
+    else:
+        [diagnostic] = diagnostics
+        assert fragment in diagnostic.message

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from compiler.rules import LintSettings
+from compiler.rules import LintSettings, load_settings
 
 from .helpers import found, lib_document, template, variant
 
@@ -102,3 +103,29 @@ def test_the_tag_pattern_names_where_it_was_set() -> None:
     compiled = variant(lib_document(), _sidecar("docker:v20240101-0123abc-dirty"))
     [diagnostic] = found(compiled, "immutable-image", settings)
     assert "tag `v20240101-0123abc-dirty`" in diagnostic.message
+
+
+def test_two_containers_of_one_image_are_one_finding() -> None:
+    def change(document: dict[str, Any]) -> None:
+        template(document, "test")["sidecars"] = [
+            {"name": "a", "image": "docker:latest"},
+            {"name": "b", "image": "docker:latest"},
+        ]
+
+    [diagnostic] = found(variant(lib_document(), change), "immutable-image")
+    assert "(used by 2 containers)" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [(".", None), ("", "`lint.image_tag_pattern` must be a regular expression")],
+)
+def test_the_tag_pattern_option_in_kftest_yaml(
+    tmp_path: Path, pattern: str, problem: str | None
+) -> None:
+    (tmp_path / ".kftest.yaml").write_text(f"lint:\n  image_tag_pattern: '{pattern}'\n")
+    settings, diagnostics = load_settings(tmp_path)
+    assert [d.message for d in diagnostics] == ([problem] if problem else [])
+    if problem is None:
+        assert settings.image_tag_pattern is not None
+        assert settings.image_tag_pattern.pattern == pattern
