@@ -209,7 +209,7 @@ def _kftest_target(rest: str) -> str | None:
         if skip:
             skip = False
         elif word.startswith("-"):
-            skip = "=" not in word and word in _VALUE_OPTIONS
+            skip = word in _VALUE_OPTIONS  # none of them holds "=": --depth=1 carries its value
         else:
             return re.split(r"['\";&|)]", word)[0] or None
     return None

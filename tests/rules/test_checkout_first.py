@@ -231,3 +231,31 @@ def test_the_directory_in_a_shell_script(script: str, fragment: str | None) -> N
     else:
         [diagnostic] = diagnostics
         assert fragment in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        # Exec form: the word after the script, whole (spaces and all), not the last word.
+        (
+            ["/usr/local/bin/checkout.sh", "/mnt/test data/x/src", "--depth=1"],
+            "/mnt/test data/x/src",
+        ),
+        (["checkout_repos.sh", "--src_dir=/mnt/a=b/src"], "/mnt/a=b/src"),
+        # A value option left without its value does not take the next command as the dir.
+        (["sh", "-c", "kftest checkout --depth && make"], None),
+    ],
+)
+def test_the_exact_directory_is_named(command: list[str], target: str | None) -> None:
+    def change(document: dict[str, Any]) -> None:
+        template(document, "checkout")["container"]["command"] = command
+
+    [diagnostic] = found(variant(lib_document(), change), "checkout-first")
+    name = lib_document().workflow.name
+    if target is None:
+        assert "does not say where to check out" in diagnostic.message
+    else:
+        assert diagnostic.message.startswith(
+            f"the checkout writes to {target}, not to this workflow's source dir "
+            f"/mnt/test-data-volume/{name}/src;"
+        )
