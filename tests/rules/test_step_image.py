@@ -85,6 +85,8 @@ def test_one_wrong_step_and_many_wrong_steps() -> None:
     assert "steps `extra0`, `extra1`, `extra2`, `extra3`, `extra4` and 2 more run" in (
         diagnostic.message
     )
+    [diagnostic] = found(variant(lib_document(), lambda d: many(d, 6)), "step-image")
+    assert "`extra4` and 1 more run" in diagnostic.message
     [diagnostic] = found(variant(lib_document(), lambda d: many(d, 5)), "step-image")
     assert "steps `extra0`, `extra1`, `extra2`, `extra3`, `extra4` run 'gcr.io/other:v1'" in (
         diagnostic.message
