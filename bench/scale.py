@@ -45,8 +45,8 @@ sys.path[:0] = [str(BENCH_DIR), str(PROJECT)]
 
 import seedstyle  # noqa: E402
 import synthetic  # noqa: E402
-from bench import SALT, run_params  # noqa: E402
 
+from bench import SALT, run_params  # noqa: E402
 from compiler import emit  # noqa: E402
 from compiler.evaluate.layout import KSONNET_SHIM_DIR  # noqa: E402
 from compiler.paths import LIB_DIR  # noqa: E402
@@ -201,7 +201,8 @@ def scaling(
                 measured = kftest(command_args(command, root, workdir), root, env)
                 if measured.code not in (0,):
                     tail = (measured.stdout + measured.stderr).strip()[-300:]
-                    say(f"| {style} | {size} | `{command}` failed (exit {measured.code}) | {tail} |")
+                    failed = f"`{command}` failed (exit {measured.code})"
+                    say(f"| {style} | {size} | {failed} | {tail} |")
                     continue
                 rows.append((f"`kftest {command}`", measured.cpu, measured.rss, measured.code))
             for what, cpu, rss, _ in rows:

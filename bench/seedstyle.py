@@ -5,10 +5,11 @@ As the seed era's repositories were laid out (seed-system.md): one ksonnet app
 and N components, each a 10-step DAG (build, 7 test shards, deploy, e2e, after the checkout)
 that reads its params the ksonnet way, ``std.extVar('__ksonnet/params').components.<name>``,
 imports the shared helper ``lib/helpers.libsonnet`` (bench/synthetic.py's ``inline`` helpers)
-and wraps the Workflow in ``k.core.v1.list.new`` (without the ``std.prune`` some seed components
-added: rjsonnet takes ~100 ms per prune of a 10-step Workflow, which would hide everything else). Each entry overrides one default in
-prow_config.yaml (``verbose``; ``stepImage`` is set there too, as the
-``step-image`` guideline asks), so the precedence of the two is exercised too.
+and wraps the Workflow in ``k.core.v1.list.new`` (without the ``std.prune`` some seed
+components added: rjsonnet takes ~100 ms to prune a 10-step Workflow, which would hide
+everything else). Each entry overrides one default in prow_config.yaml (``verbose``;
+``stepImage`` is set there too, as the ``step-image`` guideline asks), so the precedence of the
+two is exercised too.
 
 This is the shape that made kftest's cost per entry grow with N (issue 11): params.libsonnet is
 O(N) and every component used to evaluate and receive all of it.
@@ -39,7 +40,6 @@ SEED_COMPONENT = INLINE_COMPONENT.replace(
     "local h = import 'helpers.libsonnet';\n\n"
     "k.core.v1.list.new([\n",
 ).rstrip("\n")
-assert SEED_COMPONENT != INLINE_COMPONENT.rstrip("\n")
 SEED_COMPONENT += "])\n"
 
 PARAMS_ENTRY = """\

@@ -180,6 +180,14 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
             )
         )
     finish = functools.partial(_finish, lint=options.lint, emit=options.emit)
+    if options.lint and requests:
+        # Workers are forked: what the parent imports and loads here, each worker has for free
+        # (the validator's schemas, every rule module, the repository's lint settings).
+        from compiler import emit, rules, validate  # noqa: F401
+
+        _settings(options.repo_root)
+        validate.schema.compiled_schema()
+        rules.all_rules()
     finished = evaluate.evaluate_many(requests, finish=finish)
     diagnostics = list(loaded.diagnostics)
     if options.lint and config is not None:
