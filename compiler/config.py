@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compiler import paths
+from compiler import cache, paths
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import Entry, Position, ProwConfig
 from compiler.schemacheck import SchemaError, Validator
@@ -35,14 +35,33 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text())
 
 
-def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Diagnostic]]:
-    """Read and validate prow_config.yaml. Returns None when no entry can be trusted."""
+def load_config(
+    path: Path, repo_root: Path, *, cached: bool = False
+) -> tuple[ProwConfig | None, list[Diagnostic]]:
+    """Read and validate prow_config.yaml. Returns None when no entry can be trusted.
+
+    ``cached``: reuse (and keep) the result in kftest's on-disk cache, keyed by the file's
+    content: a 500-entry file takes ~0.2 s to parse and check, ~10 ms to unpickle.
+    """
     file = paths.relative_to_repo(path, repo_root)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [Diagnostic(rule="config-schema", file=file, message=f"cannot read: {reason}")]
+    if not cached:
+        return _load_bytes(raw, file)
+    name = cache.name_for("config", path.resolve(), repo_root)
+    key = cache.digest(cache.code_version(), file, raw)
+    hit = cache.load(name, key)
+    if isinstance(hit, tuple) and len(hit) == 2:
+        return hit
+    result = _load_bytes(raw, file)
+    cache.store(name, key, result)
+    return result
+
+
+def _load_bytes(raw: bytes, file: str) -> tuple[ProwConfig | None, list[Diagnostic]]:
     located, diagnostics = load(raw, file)
     if located is None:
         return None, diagnostics

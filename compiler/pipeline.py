@@ -51,6 +51,7 @@ class Options:
     timeout: float = 10.0
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
+    cache: bool = False  # reuse what an earlier run learnt (compiler.cache): lint's fast path
 
     @property
     def config_file(self) -> str:
@@ -102,7 +103,9 @@ class BuildResult:
 def load(options: Options) -> Loaded:
     if not options.config_path.is_file():
         raise UsageError(f"{options.config_path}: no such file (give --config or --repo-root)")
-    config, diagnostics = config_stage.load_config(options.config_path, options.repo_root)
+    config, diagnostics = config_stage.load_config(
+        options.config_path, options.repo_root, cached=options.cache
+    )
     return Loaded(config, diagnostics)
 
 
