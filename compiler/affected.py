@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,8 +108,20 @@ class _Facts:
 
     def saw(self, directory: str) -> None:
         if directory not in self.dirs:
-            self.dirs[directory] = _mtime(directory)
+            mtime = _mtime(directory)
+            self.dirs[directory] = _RACY if mtime is not None and _racy(mtime) else mtime
             self.dirty = True
+
+
+#: The mtime recorded for what changed too recently to vouch for itself: a file system stamps
+#: mtimes with a coarse clock, so a change in the same tick as the one seen would go unnoticed
+#: (git's "racy" entries). It matches no real mtime: the next run looks again.
+_RACY = -1
+_RACY_NS = 2_000_000_000
+
+
+def _racy(mtime_ns: int) -> bool:
+    return mtime_ns >= time.time_ns() - _RACY_NS
 
 
 def _mtime(path: str) -> int | None:
@@ -228,7 +241,8 @@ class _Finder:
             text = content.decode("utf-8", errors="replace")
             matches = _IMPORT.finditer(text)
             targets = [m.group(1) if m.group(1) is not None else m.group(2) for m in matches]
-        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (-1, -1)
+        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (-1, _RACY)
+        mtime = _RACY if _racy(mtime) else mtime
         self.facts.files[path] = (size, mtime, sha, targets)
         self.facts.dirty = True
         return targets
