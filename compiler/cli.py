@@ -63,6 +63,12 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Seconds one component may take to evaluate.",
         ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="No progress display (shown on stderr only when it is a terminal).",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

@@ -21,6 +21,7 @@ from compiler import config as config_stage
 from compiler import select as select_stage
 from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
+from compiler.progress import Progress
 from compiler.prow import (
     DEFAULT_BUCKET,
     DEFAULT_NAMESPACE,
@@ -52,6 +53,10 @@ class Options:
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
     cache: bool = False  # reuse what an earlier run learnt (compiler.cache): lint's fast path
+    progress: bool = False  # show entries done / total on stderr (a terminal, not --quiet)
+    #: keep each workflow's document in the result; compile and golden need only the emitted
+    #: text and lint only the diagnostics, so 10,000 documents need not all sit in memory
+    documents: bool = True
 
     @property
     def config_file(self) -> str:
@@ -182,7 +187,9 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 timeout=options.timeout,
             )
         )
-    finish = functools.partial(_finish, lint=options.lint, emit=options.emit)
+    finish = functools.partial(
+        _finish, lint=options.lint, emit=options.emit, documents=options.documents
+    )
     if options.lint and requests:
         # Workers are forked: what the parent imports and loads here, each worker has for free
         # (the validator's schemas, every rule module, the repository's lint settings).
@@ -191,7 +198,12 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
         _settings(options.repo_root)
         validate.schema.compiled_schema()
         rules.all_rules()
-    finished = evaluate.evaluate_many(requests, finish=finish)
+    shown = Progress("evaluated") if options.progress else None
+    try:
+        finished = evaluate.evaluate_many(requests, finish=finish, progress=shown)
+    finally:
+        if shown is not None:
+            shown.close()
     diagnostics = list(loaded.diagnostics)
     if options.lint and config is not None:
         from compiler import rules
@@ -219,7 +231,9 @@ class _Finished:
     lint: list[Diagnostic]
 
 
-def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool) -> _Finished:
+def _finish(
+    request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool, documents: bool = True
+) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
     from compiler import emit as emit_stage
 
@@ -242,6 +256,10 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
         workflows.append(compiled)
         if lint:
             found += _lint(compiled, request.prow_env, request.repo_root, request.config_file)
+    if not documents:
+        # Only what the parent uses travels back to it (and stays in its memory).
+        workflows = [replace(compiled, document={}) for compiled in workflows]
+        result = replace(result, documents=[])
     return _Finished(result, workflows, found)
 
 

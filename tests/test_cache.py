@@ -33,9 +33,7 @@ def test_a_broken_entry_is_no_entry(_private_cache: Path, content: bytes) -> Non
     assert cache.load("thing", "key") == "again"
 
 
-def test_an_unusable_directory_is_no_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_unusable_directory_is_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv(cache.ENV_VAR, str(blocker / "kftest"))

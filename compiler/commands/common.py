@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler import pipeline
+from compiler import pipeline, progress
 from compiler.diagnostics import Diagnostic, UsageError
 from compiler.prow import check_salt
 
@@ -41,6 +41,7 @@ def build_options(
     jpath: Sequence[Path],
     repos_dir: Path | None,
     eval_timeout: float,
+    quiet: bool = False,
     **overrides: Any,
 ) -> pipeline.Options:
     root = (repo_root or repo_root_of(Path.cwd())).resolve()
@@ -73,6 +74,7 @@ def build_options(
         repos_dir=repos_dir.resolve() if repos_dir else None,
         environ=dict(os.environ),
         timeout=eval_timeout,
+        progress=progress.wanted(quiet),
         **overrides,
     )
 

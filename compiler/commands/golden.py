@@ -14,7 +14,7 @@ from compiler.model import JOB_TYPES
 
 def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
     common["salt"] = golden.SALT
-    options = build_options(**common)
+    options = build_options(documents=False, **common)
     golden_dir = golden_dir or options.repo_root / "golden"
     workflows = []
     diagnostics: list[Diagnostic] = []

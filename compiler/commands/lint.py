@@ -12,7 +12,7 @@ from compiler.diagnostics import exit_code
 
 
 def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
-    options = build_options(emit=False, cache=True, **common)
+    options = build_options(emit=False, cache=True, documents=False, **common)
     loaded = pipeline.load(options)
     only = None
     if files and loaded.config is not None:

@@ -87,7 +87,11 @@ def evaluate(request: EvalRequest) -> EvalResult:
 
 @overload
 def evaluate_many(
-    requests: Sequence[EvalRequest], jobs: int | None = None, *, finish: None = None
+    requests: Sequence[EvalRequest],
+    jobs: int | None = None,
+    *,
+    finish: None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[EvalResult]: ...
 
 
@@ -97,6 +101,7 @@ def evaluate_many(
     jobs: int | None = None,
     *,
     finish: Callable[[EvalRequest, EvalResult], R],
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[R]: ...
 
 
@@ -105,6 +110,7 @@ def evaluate_many(
     jobs: int | None = None,
     *,
     finish: Callable[[EvalRequest, EvalResult], Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Any]:
     """Evaluate every request in worker processes; results in request order.
 
@@ -113,11 +119,13 @@ def evaluate_many(
     too). It must be a module-level function and return something picklable. For a request whose
     worker timed out or crashed it runs in this process, on the diagnostic result.
 
+    ``progress(done, total)``, when given, is called here as each request finishes.
+
     Raises ``UsageError`` when ``KFTEST_JSONNET`` names an unknown or missing binding.
     """
     chosen = backend_mod.choose()
     tasks = [worker.Task(_plain(request), chosen, finish) for request in requests]
-    outcomes = pool.run(tasks, worker.work, worker.budget, jobs)
+    outcomes = pool.run(tasks, worker.work, worker.budget, jobs, progress)
     # A crash of the fast binding gets a second chance with the reference one.
     reference = chosen.reference()
     retry = [

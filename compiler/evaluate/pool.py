@@ -71,10 +71,12 @@ def run(
     work: Callable[[T, Notify], R],
     budget: Callable[[T], float],
     jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[R | Failure]:
     """``work(task, notify)`` for every task, in worker processes; results in task order.
 
     ``work`` must be a module-level function when the start method is "spawn".
+    ``progress(done, total)`` is called in this process as each task finishes.
     """
     if not tasks:
         return []
@@ -104,6 +106,8 @@ def run(
                 if outcome is _Worker.PENDING:
                     continue
                 results[index] = outcome
+                if progress is not None:
+                    progress(len(results), len(tasks))
                 if not worker.alive:
                     workers.remove(worker)
                     if pending:
