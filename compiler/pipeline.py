@@ -108,10 +108,32 @@ class BuildResult:
 def load(options: Options) -> Loaded:
     if not options.config_path.is_file():
         raise UsageError(f"{options.config_path}: no such file (give --config or --repo-root)")
-    config, diagnostics = config_stage.load_config(
-        options.config_path, options.repo_root, cached=options.cache
-    )
+    shown = None
+    if options.progress and _size(options.config_path) >= LARGE_CONFIG:
+        shown = Progress("")
+        shown.status(
+            f"kftest: loading {options.config_path.name} "
+            f"({_size(options.config_path) / 2**20:.0f} MB)"
+        )
+    try:
+        config, diagnostics = config_stage.load_config(
+            options.config_path, options.repo_root, cached=options.cache
+        )
+    finally:
+        if shown is not None:
+            shown.close()
     return Loaded(config, diagnostics)
+
+
+#: A prow_config.yaml this large takes seconds to load: a terminal is told what is going on.
+LARGE_CONFIG = 2 * 2**20
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def plan(options: Options, loaded: Loaded | None = None) -> Plan:
@@ -160,8 +182,17 @@ def compile_all(
     return _build(options, loaded, pairs)
 
 
+#: Evaluations (entry x job type) one run may ask for: 10,000 entries under 4 job types fit;
+#: beyond, a run would take hours and its results gigabytes, so it is refused up front with a
+#: diagnostic rather than left to look hung.
+MAX_EVALUATIONS = 50_000
+
+
 def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
     from compiler import evaluate
+
+    if len(pairs) > MAX_EVALUATIONS:
+        return _too_many(options, loaded, pairs)
 
     base_env = options.prow_env()
     salt = options.salt or new_salt()
@@ -220,6 +251,20 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
             workflows.append(replace(compiled, entry=entry))  # the parent's Entry, not a copy
     checked = list(dict.fromkeys(entry.name for entry, _ in pairs))
     return BuildResult(workflows, dedupe_sorted(diagnostics), checked)
+
+
+def _too_many(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
+    entries = len({id(entry) for entry, _ in pairs})
+    first = pairs[0][0].position
+    message = (
+        f"{len(pairs):,} evaluations asked for ({entries:,} entries, each under every job type "
+        f"it runs under); kftest evaluates at most {MAX_EVALUATIONS:,} in one run: select "
+        "fewer (--job-type, `job_types:` on the entries, or changed files)"
+    )
+    limit = Diagnostic(
+        "config-schema", message, file=first.file or options.config_file, line=first.line
+    )
+    return BuildResult([], dedupe_sorted([*loaded.diagnostics, limit]), [])
 
 
 @dataclass

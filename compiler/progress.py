@@ -34,6 +34,12 @@ class Progress:
         self.shown = True
         self._write(f"\r\x1b[Kkftest: {done}/{total} {self.what}")
 
+    def status(self, text: str) -> None:
+        """One line that stays until ``close()`` (for a step with no count, such as loading a
+        large file), shown only if the step is long: the size says so in advance."""
+        self.shown = True
+        self._write(f"\r\x1b[K{text}")
+
     def close(self) -> None:
         if self.shown:
             self._write("\r\x1b[K")
