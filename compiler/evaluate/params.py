@@ -105,10 +105,11 @@ def reads_only_own(files: Mapping[str, bytes], component: str) -> bool:
         cached = _READS.get(path)
         if cached is not None and (cached[0] is content or cached[0] == content):
             reads = cached[1]
-        elif not any(word in content for word in _BYTES):
-            continue
         else:
-            reads = _reads(content.decode("utf-8", errors="replace"))
+            if any(word in content for word in _BYTES):
+                reads = _reads(content.decode("utf-8", errors="replace"))
+            else:
+                reads = frozenset()
             if len(_READS) >= 4096:
                 _READS.clear()
             _READS[path] = (content, reads)
