@@ -101,9 +101,6 @@ class BuildResult:
     checked: list[str]  # entry names that were compiled
     plan: Plan | None = None
 
-    def failed_entries(self) -> set[str]:
-        return {d.workflow for d in self.diagnostics if d.is_error and d.workflow}
-
 
 def load(options: Options) -> Loaded:
     if not options.config_path.is_file():
@@ -262,7 +259,10 @@ def _too_many(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) 
         "fewer (--job-type, `job_types:` on the entries, or changed files)"
     )
     limit = Diagnostic(
-        "config-schema", message, file=first.file or options.config_file, line=first.line
+        config_stage.CONFIG_SCHEMA.id,
+        message,
+        file=first.file or options.config_file,
+        line=first.line,
     )
     return BuildResult([], dedupe_sorted([*loaded.diagnostics, limit]), [])
 
