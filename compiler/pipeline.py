@@ -168,7 +168,8 @@ def compile_all(
     loaded = loaded or load(options)
     entries = loaded.config.workflows if loaded.config else []
     if only is not None:
-        entries = [entry for entry in entries if entry.name in set(only)]
+        wanted = set(only)
+        entries = [entry for entry in entries if entry.name in wanted]
     job_types = [options.job_type] if options.job_type else None
     pairs = [
         (entry, job_type)
