@@ -50,6 +50,11 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text())
 
 
+#: Larger files are not cached: 10,000 entries take ~3 MB; pickling a far larger file would
+#: cost more memory than the cache saves time.
+CACHED_BYTES = 16 * 2**20
+
+
 def load_config(
     path: Path, repo_root: Path, *, cached: bool = False
 ) -> tuple[ProwConfig | None, list[Diagnostic]]:
@@ -66,7 +71,7 @@ def load_config(
         return None, [
             Diagnostic(rule=CONFIG_SCHEMA.id, file=file, message=f"cannot read: {reason}")
         ]
-    if not cached:
+    if not cached or len(raw) > CACHED_BYTES:
         return _load_bytes(raw, file)
     name = cache.name_for("config", path.resolve(), repo_root)
     key = cache.digest(cache.code_version(), file, raw)
