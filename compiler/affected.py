@@ -144,6 +144,7 @@ class _Finder:
         self.searches: dict[tuple[str, str], tuple[str, ...]] = {}
         self.checked: set[str] = set()  # files whose facts were checked in this run
         self.closures: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = {}
+        self.reals: dict[str, str] = {}
 
     def _listing(self, directory: str) -> frozenset[str]:
         if directory not in self.listings:
@@ -205,7 +206,7 @@ class _Finder:
         if key in self.closures:
             return self.closures[key]
         seen: set[str] = set()
-        todo = [os.path.realpath(path) for path in start]
+        todo = [self._real(path) for path in start]
         while todo:
             path = todo.pop()
             if path in seen:
@@ -217,6 +218,12 @@ class _Finder:
                     todo.append(resolved)
         self.closures[key] = seen
         return seen
+
+    def _real(self, path: str) -> str:
+        # Every seed-style entry starts from the same params.libsonnet: resolve it once.
+        if path not in self.reals:
+            self.reals[path] = os.path.realpath(path)
+        return self.reals[path]
 
     def _imports_of(self, path: str) -> list[str]:
         known = self.facts.files.get(path)
