@@ -353,11 +353,12 @@ def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> No
 # Each command offers only the options it uses: an option that a command accepted and ignored
 # (`golden --salt`, `plan --eval-timeout`) let users believe they had changed something.
 OPTIONS = {
-    "lint": "config repo-root job-type jpath repos-dir eval-timeout format",
+    "lint": "config repo-root job-type jpath repos-dir eval-timeout quiet format",
     "plan": "config repo-root job-type changed-files format",
-    "compile": "config repo-root job-type changed-files salt jpath repos-dir eval-timeout format "
-    "out all",
-    "golden": "config repo-root job-type jpath repos-dir eval-timeout format update golden-dir",
+    "compile": "config repo-root job-type changed-files salt jpath repos-dir eval-timeout quiet "
+    "format out all",
+    "golden": "config repo-root job-type jpath repos-dir eval-timeout quiet format update "
+    "golden-dir",
 }
 
 
