@@ -284,7 +284,7 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
 @click.option("--project", help="GCP project for the Cloud Logging link.")
 @_cluster_options
-@_format_option(("text", "json"))
+@_format_option(("text", "json", "html"))
 @_guarded
 def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
     """Explain a workflow: its phase, step tree, and for each failed step the pod, exit code,
@@ -292,10 +292,40 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 
     Give a workflow name (read from the cluster), a YAML/JSON file (kubectl get wf -o yaml),
     or the final object kftest run saved to GCS. Exit code 1 when a workflow failed.
+    --format html prints the run report's page for them (graph, timeline, failed steps).
     """
     from compiler.commands import debug as command
 
     return command.run(targets, fmt=fmt, **options)
+
+
+@cli.command(name="report")
+@click.argument("source", metavar="DIR|FILE|gs://.../BUILD_DIR")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the page to this file (default: stdout).",
+)
+@click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
+@click.option("--project", help="GCP project for the Cloud Logging link.")
+@click.option(
+    "--retry-timeout",
+    type=Duration(),
+    default="300s",
+    show_default=True,
+    help="How long to keep retrying an unreachable bucket before exit code 3.",
+)
+@_guarded
+def report(source: str, **options: Any) -> int:
+    """Make the HTML run report (kftest-report.html) again from what a run saved: a local
+    artifacts or output directory, a workflow YAML, or a gs:// build directory.
+
+    Self-contained: graph, timeline, failed steps, junit; nothing is loaded when it is opened.
+    """
+    from compiler.commands import report as command
+
+    return command.run(source, **options)
 
 
 @cli.command()

@@ -179,6 +179,7 @@ def execute(options: pipeline.Options, settings: RunSettings) -> int:
                 aborted=aborted,
                 failed=state.error is not None,
                 build_log=build_log.text,
+                summaries=state.summaries,
             )
         if layout is not None and reporter.storage_error is None:
             log.info("results: %s", layout.gs())
@@ -234,6 +235,9 @@ class _State:
         self.outcomes: list[WorkflowOutcome] = []
         self.waiter: Any = None
         self.waited: Any = None  # the WaitResult, once the wait is over
+        # The failed workflows explained as `kftest debug` would (pods' logs read while the
+        # pods exist), by workflow name: for the HTML report.
+        self.summaries: dict[str, Any] = {}
         self.error: KftestError | None = None
         self.done = threading.Event()
         self.done_before_signal = False
@@ -370,21 +374,27 @@ def _submit_and_wait(
     for name in waited.timed_out:
         log.error("workflow %s: timed out after %.0fs", name, settings.timeout)
     if not state.stop.is_set():
-        _explain_failures(waited.objects.values(), session)
+        summaries = _explain_failures(waited.objects.values(), session)
+        with state.lock:
+            state.summaries = summaries
 
 
 def _log_line(line: Line) -> None:
     (log.error if line.failure else log.info)("%s", line.text)
 
 
-def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:
+def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> dict[str, Any]:
     """What `kftest debug` would say about each failed workflow, at the end of the build log,
-    so the answer is already in Prow's log."""
-    from compiler.operate.explain import failure_report
+    so the answer is already in Prow's log; the summaries by name (for the HTML report)."""
+    from compiler.operate.explain import explain, render
 
-    report = failure_report([o for o in objects if o], session=session)
-    if report:
-        log.error("failed workflows, explained (kftest debug NAME shows the same):\n%s", report)
+    summaries = explain([o for o in objects if o], session=session)
+    if summaries:
+        log.error(
+            "failed workflows, explained (kftest debug NAME shows the same):\n%s",
+            render(summaries),
+        )
+    return {summary.name: summary for summary in summaries}
 
 
 def outcomes_of(
