@@ -43,8 +43,7 @@ class Importer:
         self._real_roots = [_real_root(str(root)) for root in self.roots]
 
     def allowed(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return any(real == root or real.startswith(root + os.sep) for root in self._real_roots)
+        return inside(os.path.realpath(path), self._real_roots)
 
     def read_main(self, path: Path) -> bytes:
         content = path.read_bytes()
@@ -119,6 +118,18 @@ class Importer:
                 column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
                 return path, line, column
         return None, None, None
+
+
+def inside(real: str, real_roots: Sequence[str]) -> bool:
+    """Whether the resolved path ``real`` is one of ``real_roots`` or below one of them.
+
+    ``/`` is a root like any other: ``"/" + os.sep`` would be ``//``, which no path starts with.
+    """
+    for root in real_roots:
+        prefix = root if root.endswith(os.sep) else root + os.sep
+        if real == root or real.startswith(prefix):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=64)
