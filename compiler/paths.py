@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import site
 import sys
 from pathlib import Path
@@ -31,3 +32,31 @@ def relative_to_repo(path: str | os.PathLike[str], repo_root: Path) -> str:
         return resolved.relative_to(repo_root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+#: A Kubernetes object name (DNS-1123 subdomain): what the API server accepts as metadata.name,
+#: and therefore the only names kftest turns into file names.
+_OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+MAX_OBJECT_NAME = 253
+
+
+def is_object_name(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and len(name) <= MAX_OBJECT_NAME
+        and _OBJECT_NAME.fullmatch(name) is not None
+    )
+
+
+def file_in(directory: Path, name: str, suffix: str = ".yaml") -> Path:
+    """``directory/<name><suffix>``, refusing any name that would leave ``directory``.
+
+    Names come from the user's components; the pipeline already drops workflows whose name is
+    not a Kubernetes name, and this is the last check before a write.
+    """
+    if not is_object_name(name):
+        raise ValueError(f"{name[:80]!r} is not a Kubernetes object name")
+    path = directory / f"{name}{suffix}"
+    if path.resolve().parent != directory.resolve():
+        raise ValueError(f"{path} is outside {directory}")
+    return path

@@ -21,6 +21,7 @@ from compiler import config as config_stage
 from compiler import select as select_stage
 from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
+from compiler.paths import is_object_name
 from compiler.prow import (
     DEFAULT_BUCKET,
     DEFAULT_NAMESPACE,
@@ -218,10 +219,16 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
     for document in result.documents:
         metadata = document.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
+        name = str(name or request.run_params["name"])
+        if not is_object_name(name):
+            # The name becomes a file name (compile --out, golden, run's artifacts): a name
+            # Kubernetes would refuse is an error, and the workflow is not emitted at all.
+            found.append(_bad_name(name, request, result))
+            continue
         compiled = CompiledWorkflow(
             entry=request.entry,
             job_type=job_type,
-            name=str(name or request.run_params["name"]),
+            name=name,
             document=document,
             source=result.source,
             params=result.params,
@@ -232,6 +239,25 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
         if lint:
             found += _lint(compiled, request.prow_env, request.repo_root, request.config_file)
     return _Finished(result, workflows, found)
+
+
+def _bad_name(name: str, request: EvalRequest, result: EvalResult) -> Diagnostic:
+    entry = request.entry
+    where = entry.where(
+        "py_func" if result.source is None or result.source.startswith("py:") else "component"
+    )
+    shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}... ({len(name)} characters)"
+    source = result.source if result.source and not result.source.startswith("py:") else None
+    return Diagnostic(
+        "name-length",
+        f"metadata.name {shown} is not a Kubernetes object name (lowercase letters, digits, "
+        "'-' and '.', at most 253 characters); the workflow is not written — use params.name",
+        file=source or where.file,
+        line=None if source else where.line,
+        column=None if source else where.column,
+        workflow=entry.name,
+        path="metadata.name",
+    )
 
 
 @functools.lru_cache(maxsize=8)
