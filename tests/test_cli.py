@@ -346,3 +346,18 @@ def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> No
     assert empty.code == 0 and empty.stdout == ""
     assert "no entry selected for job type presubmit" in empty.stderr
     assert "skip unittests: no changed files" in empty.stderr
+
+
+@pytest.mark.parametrize("where", ["prow_config.yaml", ".kftest.yaml"])
+def test_an_alias_bomb_is_bounded_and_located(where: str, make_repo: Callable[..., Path]) -> None:
+    from test_yamlpos import billion_laughs
+
+    files = {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT}
+    files[where] = (
+        billion_laughs("lint") if where == ".kftest.yaml" else (CONFIG + billion_laughs("x-bomb"))
+    )
+    repo = make_repo(files)
+    result = lint(repo, "--format", "json")
+    assert_clean_failure(result)
+    [problem] = [d for d in json.loads(result.stdout)["diagnostics"] if d["file"] == where]
+    assert problem["rule"] == "yaml-syntax" and problem["line"] is not None
