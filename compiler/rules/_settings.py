@@ -8,7 +8,7 @@
       severity:                           # a rule's severity: error | warning
         immutable-image: warning
       image_tag_pattern: 'v\\d{8}-[0-9a-f]{7}(-dirty)?(-[0-9a-f]{6})?'
-                                          # every image tag must match it (re.fullmatch);
+                                          # every image tag must match it (RE2 fullmatch);
                                           # digests (@sha256:...) always pass
 
 Every key is optional and a missing file means the defaults. One entry can also switch rules
@@ -18,7 +18,6 @@ off for itself with ``lint: {disable: [...]}`` in prow_config.yaml.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -75,7 +74,7 @@ class LintSettings:
 
     disabled: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    image_tag_pattern: re.Pattern[str] | None = None
+    image_tag_pattern: Any = None  # a compiled RE2 pattern (compile_pattern)
     file: str | None = None  # where the settings came from, for messages
 
     def is_disabled(self, rule: str, entry_disable: list[str] | tuple[str, ...] = ()) -> bool:
@@ -196,13 +195,13 @@ def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
                 _problem(located, "`lint.image_tag_pattern` must be a regular expression", where)
             )
         else:
-            try:
-                pattern = re.compile(raw_pattern)
-            except re.error as exc:
+            pattern, error = compile_pattern(raw_pattern)
+            if error is not None:
                 problems.append(
                     _problem(
                         located,
-                        f"`lint.image_tag_pattern` is not a valid regular expression: {exc}",
+                        f"`lint.image_tag_pattern` is not a valid regular expression: {error} "
+                        "(RE2 syntax: no backreferences or lookarounds)",
                         where,
                     )
                 )
@@ -213,6 +212,22 @@ def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
         file=SETTINGS_FILE,
     )
     return settings, problems
+
+
+def compile_pattern(pattern: str) -> tuple[Any, str | None]:
+    """``pattern`` compiled with RE2, whose matching time is linear in the input: a pattern
+    from a pull request such as ``(a+)+$`` cannot hang lint. (pattern, None) or (None, why)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the error is reported as a diagnostic, not on stderr
+    try:
+        return re2.compile(pattern, options), None
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", errors="replace")
+        return None, str(reason)
 
 
 def _unknown(located: Located, key: str, allowed: list[str], path: tuple[Any, ...]) -> Diagnostic:
