@@ -21,7 +21,7 @@ from compiler import config as config_stage
 from compiler import select as select_stage
 from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
-from compiler.paths import is_object_name
+from compiler.paths import is_object_name, not_a_file
 from compiler.prow import (
     DEFAULT_BUCKET,
     DEFAULT_NAMESPACE,
@@ -101,8 +101,11 @@ class BuildResult:
 
 
 def load(options: Options) -> Loaded:
-    if not options.config_path.is_file():
+    why = not_a_file(options.config_path)
+    if why == "no such file":
         raise UsageError(f"{options.config_path}: no such file (give --config or --repo-root)")
+    if why:
+        raise UsageError(f"{options.config_path}: {why}")
     config, diagnostics = config_stage.load_config(options.config_path, options.repo_root)
     return Loaded(config, diagnostics)
 

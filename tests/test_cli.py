@@ -361,3 +361,51 @@ def test_an_alias_bomb_is_bounded_and_located(where: str, make_repo: Callable[..
     assert_clean_failure(result)
     [problem] = [d for d in json.loads(result.stdout)["diagnostics"] if d["file"] == where]
     assert problem["rule"] == "yaml-syntax" and problem["line"] is not None
+
+
+@pytest.mark.parametrize("name", ["prow_config.yaml", ".kftest.yaml"])
+def test_a_config_file_symlinked_out_of_the_repo_is_denied(
+    name: str, make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(f"workflows: []\nlint: {{}}\ntoken: hunter2-{name}\n")
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    (repo / name).unlink(missing_ok=True)
+    os.symlink(secret, repo / name)
+    result = lint(repo, "--format", "json")
+    assert_clean_failure(result)
+    assert "hunter2" not in result.stdout + result.stderr
+    [problem] = [d for d in json.loads(result.stdout)["diagnostics"] if d["file"] == name]
+    assert problem["rule"] == "import-denied" and "outside the repository" in problem["message"]
+
+
+def test_a_config_symlink_inside_the_repo_is_fine(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"ci/prow.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    os.symlink("ci/prow.yaml", repo / "prow_config.yaml")
+    result = lint(repo)
+    assert result.code == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_config_that_is_not_a_file_says_what_it_is(
+    kind: str, make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"ci/unittests.jsonnet": COMPONENT})
+    if kind == "directory":
+        (repo / "prow_config.yaml").mkdir()
+    else:
+        os.mkfifo(repo / "prow_config.yaml")
+    for args in ([], ["--config", str(repo / "prow_config.yaml")]):
+        result = lint(repo, *args)
+        assert_clean_failure(result, code=2)
+        assert ("a directory" if kind == "directory" else "a FIFO") in result.stderr
+        assert "prow_config.yaml" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_config_is_a_usage_error(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    (repo / "prow_config.yaml").chmod(0)
+    result = lint(repo)
+    assert_clean_failure(result, code=2)
+    assert "prow_config.yaml: cannot read" in result.stderr

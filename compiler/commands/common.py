@@ -11,6 +11,7 @@ from typing import Any
 
 from compiler import pipeline
 from compiler.diagnostics import Diagnostic, UsageError
+from compiler.paths import not_a_file
 from compiler.prow import check_salt
 
 
@@ -46,9 +47,10 @@ def build_options(
     root = (repo_root or repo_root_of(Path.cwd())).resolve()
     if not root.is_dir():
         raise UsageError(f"--repo-root {root}: no such directory")
-    config_path = (config or root / "prow_config.yaml").resolve()
-    if config is not None and not config_path.is_file():
-        raise UsageError(f"--config {config}: no such file")
+    # Not resolved: whether a symlink leads out of the repository is the loader's decision.
+    config_path = Path(os.path.abspath(config or root / "prow_config.yaml"))
+    if config is not None and (why := not_a_file(config_path)):
+        raise UsageError(f"--config {config}: {why}")
     if salt is not None:
         try:
             check_salt(salt)

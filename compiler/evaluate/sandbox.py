@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.paths import inside
+
 
 @dataclass(frozen=True)
 class Denial:
@@ -118,18 +120,6 @@ class Importer:
                 column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
                 return path, line, column
         return None, None, None
-
-
-def inside(real: str, real_roots: Sequence[str]) -> bool:
-    """Whether the resolved path ``real`` is one of ``real_roots`` or below one of them.
-
-    ``/`` is a root like any other: ``"/" + os.sep`` would be ``//``, which no path starts with.
-    """
-    for root in real_roots:
-        prefix = root if root.endswith(os.sep) else root + os.sep
-        if real == root or real.startswith(prefix):
-            return True
-    return False
 
 
 @functools.lru_cache(maxsize=64)

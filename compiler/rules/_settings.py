@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.paths import escape
 from compiler.yamlpos import Located, format_path, load
 
 SETTINGS_FILE = ".kftest.yaml"
@@ -101,6 +102,12 @@ def load_settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
     path = repo_root / SETTINGS_FILE
     if not path.is_file():
         return LintSettings(), []
+    escaped = escape(path, repo_root)
+    if escaped is not None:
+        message = f"{SETTINGS_FILE} resolves to {escaped}, outside the repository"
+        return LintSettings(), [
+            Diagnostic(rule="import-denied", file=SETTINGS_FILE, message=message)
+        ]
     try:
         raw = path.read_bytes()
     except OSError as exc:
