@@ -131,6 +131,42 @@ BAD_INPUTS = {
         "jsonnet-error",
     ),
     "empty config": ({"prow_config.yaml": ""}, "prow_config.yaml:1:1", "config-schema"),
+    # Issue 9: each of these printed a traceback, an internal error or an empty message.
+    "empty error message": (
+        {"ci/unittests.jsonnet": "// x\nerror ''\n"},
+        "ci/unittests.jsonnet:2:",
+        "jsonnet-error",
+    ),
+    "empty assert message": (
+        {"ci/unittests.jsonnet": "assert false : '';\n{}\n"},
+        "ci/unittests.jsonnet:1:",
+        "jsonnet-error",
+    ),
+    "3000-deep value": (
+        {"ci/unittests.jsonnet": "local f(n) = if n == 0 then 0 else [f(n - 1)];\nf(3000)\n"},
+        "ci/unittests.jsonnet",
+        "jsonnet-error",
+    ),
+    "NUL byte in the component": (
+        {"ci/unittests.jsonnet": "// x\nerror 'x\0y'\n"},
+        "ci/unittests.jsonnet:2:",
+        "jsonnet-error",
+    ),
+    "component evaluates to null": (
+        {"ci/unittests.jsonnet": "null\n"},
+        "ci/unittests.jsonnet",
+        "argo-schema",
+    ),
+    "300-character app_dir": (
+        {"prow_config.yaml": CONFIG.replace("app_dir: ci", "app_dir: " + "d" * 300)},
+        "prow_config.yaml:3:",
+        "component-missing",
+    ),
+    "NUL in app_dir": (
+        {"prow_config.yaml": CONFIG.replace("app_dir: ci", 'app_dir: "c\\0i"')},
+        "prow_config.yaml:3:",
+        "component-missing",
+    ),
     "empty component": ({"ci/unittests.jsonnet": ""}, "ci/unittests.jsonnet", "jsonnet-error"),
 }
 
@@ -146,6 +182,8 @@ def test_bad_input(case: str, make_repo: Callable[..., Path]) -> None:
     report = json.loads(result.stdout)
     rules = {d["rule"] for d in report["diagnostics"]}
     assert rule in rules, report
+    for diagnostic in report["diagnostics"]:
+        assert diagnostic["message"] and diagnostic["file"], diagnostic
     assert report["errors"] >= 1
     text = lint(repo)
     if where is not None:
