@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -61,12 +63,44 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             type=float,
             default=10.0,
             show_default=True,
-            help="Seconds one component may take to evaluate.",
+            callback=_positive_seconds,
+            help="CPU seconds one component may take to evaluate (a busy machine does not "
+            "count against it; a wall-clock backstop of 4x still applies).",
+        ),
+        click.option(
+            "--eval-memory",
+            "eval_memory",
+            default="1GiB",
+            show_default=True,
+            metavar="SIZE",
+            callback=_memory_size,
+            help="Memory one evaluation may use (e.g. 512MiB, 2G); more is a jsonnet-error.",
         ),
     ]
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _positive_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise click.BadParameter(f"{value:g} is not a positive number of seconds")
+    return value
+
+
+#: The smallest --eval-memory a worker can start its interpreter and a binding in.
+MIN_EVAL_MEMORY = 64 << 20
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def _memory_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", value, re.IGNORECASE)
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a size such as 512MiB, 1GiB or 2G")
+    size = int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    if size < MIN_EVAL_MEMORY:
+        raise click.BadParameter(f"{value!r} is less than the minimum, 64MiB")
+    return size
 
 
 def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:

@@ -49,7 +49,8 @@ class Options:
     placeholders: bool = True  # compile-only commands fill unset Prow variables
     namespace: str = DEFAULT_NAMESPACE
     bucket: str = DEFAULT_BUCKET
-    timeout: float = 10.0
+    timeout: float = 10.0  # CPU seconds per evaluation
+    memory: int | None = 1 << 30  # bytes per evaluation worker (evaluate.pool.DEFAULT_MEMORY)
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
 
@@ -181,6 +182,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 prow_env=env,
                 python_paths=tuple(config.python_paths if config else ()),
                 timeout=options.timeout,
+                memory=options.memory,
             )
         )
     finish = functools.partial(_finish, lint=options.lint, emit=options.emit)

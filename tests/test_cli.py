@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def lint(repo: Path, *args: str) -> Result:
 def assert_clean_failure(result: Result, code: int = 1) -> None:
     assert result.code == code, (result.code, result.stdout, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def errors_of(result: Result) -> list[dict[str, object]]:
+    return [d for d in json.loads(result.stdout)["diagnostics"] if d["severity"] == "error"]
 
 
 def test_clean_repo_lints_clean(make_repo: Callable[..., Path]) -> None:
@@ -447,3 +452,54 @@ def test_an_unreadable_config_is_a_usage_error(make_repo: Callable[..., Path]) -
     result = lint(repo)
     assert_clean_failure(result, code=2)
     assert "prow_config.yaml: cannot read" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["rust", "go"])
+def test_runaway_tailstrict_recursion_is_one_error_at_its_line(
+    backend: str, make_repo: Callable[..., Path]
+) -> None:
+    recursing = "// recurses\nlocal f(n) = f(n + 1) tailstrict;\nf(0)\n"
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": recursing})
+    started = time.monotonic()
+    result = run_kftest(
+        "lint", "--repo-root", str(repo), "--format", "json", env={"KFTEST_JSONNET": backend}
+    )
+    assert time.monotonic() - started < 60
+    assert_clean_failure(result)
+    assert len(result.stderr) < 2000, result.stderr  # no runtime dump of the binding
+    [problem] = errors_of(result)
+    assert (problem["rule"], problem["file"], problem["line"]) == (
+        "jsonnet-error",
+        "ci/unittests.jsonnet",
+        2,
+    ), problem
+    assert "tailstrict" in problem["message"]
+
+
+def test_memory_is_limited_per_evaluation(make_repo: Callable[..., Path]) -> None:
+    hungry = "local a = std.makeArray(1e8, function(i) i);\n{ n: std.length(a), x: a[5] }\n"
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": hungry})
+    result = lint(repo, "--format", "json", "--eval-memory", "256MiB")
+    assert_clean_failure(result)
+    [problem] = errors_of(result)
+    assert (problem["rule"], problem["file"]) == ("jsonnet-error", "ci/unittests.jsonnet")
+    assert "256 MiB of memory" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--eval-timeout", "0"],
+        ["--eval-timeout", "-1"],
+        ["--eval-timeout", "nan"],
+        ["--eval-memory", "12"],
+        ["--eval-memory", "lots"],
+    ],
+)
+def test_nonsense_limits_are_usage_errors(
+    option: list[str], make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    result = lint(repo, *option)
+    assert_clean_failure(result, code=2)
+    assert option[0] in result.stderr

@@ -42,6 +42,7 @@ def build_options(
     jpath: Sequence[Path],
     repos_dir: Path | None,
     eval_timeout: float,
+    eval_memory: int | None = None,
     **overrides: Any,
 ) -> pipeline.Options:
     root = (repo_root or repo_root_of(Path.cwd())).resolve()
@@ -75,6 +76,7 @@ def build_options(
         repos_dir=repos_dir.resolve() if repos_dir else None,
         environ=dict(os.environ),
         timeout=eval_timeout,
+        **({"memory": eval_memory} if eval_memory is not None else {}),
         **overrides,
     )
 
