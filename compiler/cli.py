@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from compiler import __version__
-from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
+from compiler.diagnostics import EXIT_BUG, EXIT_USAGE, KftestError
 from compiler.operate.ownership import DEFAULT_NAMESPACE, DEFAULT_SELECTOR
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
@@ -131,18 +131,36 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
             raise
         except click.ClickException:
             raise
-        except Exception as exc:  # a bug: say so briefly, keep the traceback for --debug
+        except Exception as exc:  # a bug: say so briefly, keep the traceback in a file
             if debug:
                 raise
-            click.echo(
-                f"kftest: internal error: {type(exc).__name__}: {exc} "
-                "(run with --debug for the traceback)",
-                err=True,
-            )
-            sys.exit(EXIT_PROBLEMS)
+            click.echo(_report_bug(exc), err=True)
+            sys.exit(EXIT_BUG)
         sys.exit(code)
 
     return wrapper
+
+
+def _report_bug(exc: BaseException) -> str:
+    """The message for an unexpected exception; its traceback goes to a file to attach."""
+    import tempfile
+    import traceback
+
+    summary = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    text = "".join(traceback.format_exception(exc))
+    try:
+        handle, path = tempfile.mkstemp(prefix="kftest-traceback-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(f"kftest {__version__}, python {sys.version.split()[0]}\n")
+            out.write(f"command: {' '.join(sys.argv)}\n\n{text}")
+        where = f"the traceback is in {path}"
+    except OSError:
+        where = "run it again with --debug for the traceback"
+    return (
+        f"kftest: internal error (a bug in kftest, not in your input): {summary}\n"
+        f"kftest: {where}; please report it at https://github.com/kubeflow/kftest/issues "
+        "with that file."
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -503,3 +503,37 @@ def test_nonsense_limits_are_usage_errors(
     result = lint(repo, *option)
     assert_clean_failure(result, code=2)
     assert option[0] in result.stderr
+
+
+def test_a_bug_in_kftest_exits_4_and_leaves_its_traceback_in_a_file(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    # A real unexpected exception inside a command, as a bug would raise it.
+    script = (
+        "import sys; from compiler import pipeline\n"
+        "def load(options): raise KeyError('boom')\n"
+        "pipeline.load = load\n"
+        "from compiler.cli import main\n"
+        "sys.argv = ['kftest', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    result = subprocess.run(
+        [sys.executable, "-c", script, "lint", "--repo-root", str(repo)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error (a bug in kftest, not in your input): KeyError: 'boom'" in result.stderr
+    assert "please report it" in result.stderr
+    [saved] = temp.glob("kftest-traceback-*.txt")
+    assert str(saved) in result.stderr
+    text = saved.read_text()
+    assert "Traceback (most recent call last)" in text and "KeyError: 'boom'" in text
