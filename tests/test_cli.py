@@ -537,3 +537,21 @@ def test_a_bug_in_kftest_exits_4_and_leaves_its_traceback_in_a_file(
     assert str(saved) in result.stderr
     text = saved.read_text()
     assert "Traceback (most recent call last)" in text and "KeyError: 'boom'" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["lint"], {"JOB_TYPE": "nightly"}, "JOB_TYPE='nightly' is not a job type"),
+        (["plan"], {"JOB_TYPE": "nightly"}, "JOB_TYPE='nightly' is not a job type"),
+        (["run", "--no-upload"], {}, "JOB_TYPE is not set"),
+    ],
+)
+def test_a_wrong_environment_is_a_usage_error(
+    args: list[str], env: dict[str, str], words: str, make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    no_cluster = {"KUBECONFIG": "", "HOME": str(repo), **env}
+    result = run_kftest(*args, "--repo-root", str(repo), env=no_cluster)
+    assert_clean_failure(result, code=2)
+    assert words in result.stderr

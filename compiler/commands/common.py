@@ -11,6 +11,7 @@ from typing import Any
 
 from compiler import pipeline
 from compiler.diagnostics import Diagnostic, UsageError
+from compiler.model import JOB_TYPES
 from compiler.paths import not_a_file
 from compiler.prow import check_salt
 
@@ -52,6 +53,12 @@ def build_options(
     config_path = Path(os.path.abspath(config or root / "prow_config.yaml"))
     if config is not None and (why := not_a_file(config_path)):
         raise UsageError(f"--config {config}: {why}")
+    environ_job_type = os.environ.get("JOB_TYPE", "")
+    if job_type is None and environ_job_type and environ_job_type not in JOB_TYPES:
+        # What --job-type refuses must not slip in through the environment.
+        raise UsageError(
+            f"JOB_TYPE={environ_job_type!r} is not a job type; use one of {', '.join(JOB_TYPES)}"
+        )
     if salt is not None:
         try:
             check_salt(salt)
