@@ -326,6 +326,9 @@ def run_case(rng: random.Random, work: Path, index: int) -> tuple[str, list[str]
     ]
     if written:
         broken.append(f"wrote outside --out: {written[:5]}")
+    left = [path.name for path in temp.iterdir()]
+    if left:
+        broken.append(f"left temporary files behind: {left[:5]}")
     if elapsed > RUN_LIMIT:
         broken.append(f"took {elapsed:.0f} s")
     if not broken:
