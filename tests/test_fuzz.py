@@ -29,8 +29,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import REPO_ROOT
-
 BUDGET = float(os.environ.get("KFTEST_FUZZ_BUDGET", "60"))
 SEED = int(os.environ.get("KFTEST_FUZZ_SEED", "20261201"))
 #: One command's time bound: its own limits are --eval-timeout 2 (CPU) and a 4x backstop.
@@ -355,4 +353,3 @@ def test_a_case_is_reproducible_from_its_seed(tmp_path: Path) -> None:
     first = make_case(random.Random(7), tmp_path / "a")
     second = make_case(random.Random(7), tmp_path / "b")
     assert first == second
-    assert (REPO_ROOT / "compiler").is_dir()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import run_kftest
 
 GOOD = """
 local kftest = import 'kftest.libsonnet';
@@ -53,7 +53,7 @@ def _files(root: Path) -> set[Path]:
     ["'../../escaped'", "'ABS'", "'x' * 300", "'a\\u0000b'", "{a: 1}", "'..'", "'a/b'"],
 )
 def test_a_name_that_is_not_a_kubernetes_name_is_never_written(
-    name: str, make_repo: Callable[..., Path], tmp_path: Path
+    name: str, make_repo: Callable[..., Path], tmp_path: Path, kftest: Callable[..., Any]
 ) -> None:
     # ABS: an absolute path under tmp_path, the issue's `metadata.name: '/tmp/x/abs'`.
     absolute = json.dumps(str(tmp_path / "abs"))
@@ -63,7 +63,7 @@ def test_a_name_that_is_not_a_kubernetes_name_is_never_written(
     )
     out = repo / "deep" / "er" / "out"
     before = _files(tmp_path)
-    result = run_kftest(
+    result = kftest(
         "compile", "--all", "--out", str(out), "--format", "json", "--repo-root", str(repo)
     )
     assert result.code == 1, (result.stdout, result.stderr)
@@ -78,7 +78,9 @@ def test_a_name_that_is_not_a_kubernetes_name_is_never_written(
     assert "not a Kubernetes object name" in problem["message"]
 
 
-def test_a_py_func_name_is_confined_too(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+def test_a_py_func_name_is_confined_too(
+    make_repo: Callable[..., Path], tmp_path: Path, kftest: Callable[..., Any]
+) -> None:
     repo = make_repo(
         {
             "prow_config.yaml": "python_paths: [py]\n"
@@ -87,7 +89,7 @@ def test_a_py_func_name_is_confined_too(make_repo: Callable[..., Path], tmp_path
         }
     )
     out = repo / "a" / "out"
-    result = run_kftest("compile", "--all", "--out", str(out), "--repo-root", str(repo))
+    result = kftest("compile", "--all", "--out", str(out), "--repo-root", str(repo))
     assert result.code == 1, (result.stdout, result.stderr)
     assert not list(tmp_path.rglob("escaped-pyfunc*"))
     assert "prow_config.yaml:4:" in result.stdout and "[name-length]" in result.stdout
