@@ -14,10 +14,25 @@ from pathlib import Path
 from typing import Any
 
 from compiler import paths
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, Severity, UsageError
 from compiler.model import Entry, Position, ProwConfig
 from compiler.schemacheck import SchemaError, Validator
 from compiler.yamlpos import Located, format_path, load
+
+CONFIG_SCHEMA = Check(
+    "config-schema",
+    "prow_config.yaml (or .kftest.yaml) does not match its schema: types, unknown keys, lists",
+    family="config",
+    suppressible=False,
+)
+DUPLICATE_NAME = Check(
+    "duplicate-name",
+    "two entries with the same name can run for the same job type",
+    family="config",
+    suppressible=False,
+)
+CHECKS = (CONFIG_SCHEMA, DUPLICATE_NAME)
 
 SCHEMA_FILE = paths.SCHEMAS_DIR / "prow_config.schema.json"
 
@@ -42,10 +57,12 @@ def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Di
     if escaped is not None:
         # A repository must not make kftest read (and echo) files outside it: the same
         # confinement as jsonnet imports.
+        from compiler.evaluate.errors import IMPORT_DENIED
+
         shown = os.path.relpath(os.path.abspath(path), os.path.abspath(repo_root))
         return None, [
             Diagnostic(
-                rule="import-denied",
+                rule=IMPORT_DENIED.id,
                 file=shown,
                 message=f"{shown} resolves to {escaped}, outside the repository; "
                 "kftest reads configuration only from inside it",
@@ -63,7 +80,7 @@ def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Di
     if not raw.strip() or located.data is None:
         return None, [
             Diagnostic(
-                rule="config-schema",
+                rule=CONFIG_SCHEMA.id,
                 file=file,
                 line=1,
                 column=1,
@@ -107,7 +124,7 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
         position = (located.keys.get(place) if key else None) or located.where(place)
         line, column = position if position else (None, None)
         return Diagnostic(
-            rule="config-schema",
+            rule=CONFIG_SCHEMA.id,
             file=file,
             line=line,
             column=column,
@@ -250,7 +267,6 @@ def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
         path=file,
         workflows=entries,
         python_paths=list(python_paths) if isinstance(python_paths, list) else [],
-        python_paths_position=_position(located, file, ("python_paths",)),
     )
 
 
@@ -296,7 +312,7 @@ def _duplicate_names(config: ProwConfig) -> list[Diagnostic]:
                 where = entry.where("name")
                 diagnostics.append(
                     Diagnostic(
-                        rule="duplicate-name",
+                        rule=DUPLICATE_NAME.id,
                         severity=Severity.ERROR,
                         file=where.file,
                         line=where.line,

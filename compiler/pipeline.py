@@ -97,9 +97,6 @@ class BuildResult:
     checked: list[str]  # entry names that were compiled
     plan: Plan | None = None
 
-    def failed_entries(self) -> set[str]:
-        return {d.workflow for d in self.diagnostics if d.is_error and d.workflow}
-
 
 def load(options: Options) -> Loaded:
     why = not_a_file(options.config_path)
@@ -247,6 +244,8 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
 
 
 def _bad_name(name: str, request: EvalRequest, result: EvalResult) -> Diagnostic:
+    from compiler.rules import name_length
+
     entry = request.entry
     where = entry.where(
         "py_func" if result.source is None or result.source.startswith("py:") else "component"
@@ -254,7 +253,7 @@ def _bad_name(name: str, request: EvalRequest, result: EvalResult) -> Diagnostic
     shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}... ({len(name)} characters)"
     source = result.source if result.source and not result.source.startswith("py:") else None
     return Diagnostic(
-        "name-length",
+        name_length.ID,
         f"metadata.name {shown} is not a Kubernetes object name (lowercase letters, digits, "
         "'-' and '.', at most 253 characters); the workflow is not written — use params.name",
         file=source or where.file,

@@ -17,7 +17,13 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic
+
+YAML_SYNTAX = Check(
+    "yaml-syntax", "a YAML file does not parse", family="config", suppressible=False
+)
+CHECKS = (YAML_SYNTAX,)
 
 Path = tuple[str | int, ...]
 
@@ -56,7 +62,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         column = exc.start - (text_bytes.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=line,
                 column=column,
@@ -82,7 +88,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         line, column = _too_deep(text)
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=line,
                 column=column,
@@ -93,7 +99,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         mark = exc.mark
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
@@ -103,7 +109,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     except _DuplicateKey as exc:
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=exc.line,
                 column=exc.column,
@@ -121,7 +127,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
             line, column = last, len(text.rstrip("\n").rsplit("\n", 1)[-1]) + 1
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=line,
                 column=column,
@@ -129,7 +135,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
             )
         ]
     except YAMLError as exc:
-        return None, [Diagnostic(rule="yaml-syntax", file=file, message=f"YAML error: {exc}")]
+        return None, [Diagnostic(rule=YAML_SYNTAX.id, file=file, message=f"YAML error: {exc}")]
     return located, []
 
 

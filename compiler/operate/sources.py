@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import UsageError
-from compiler.operate.durations import plain
+from compiler.durations import plain
 from compiler.paths import not_a_file
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
