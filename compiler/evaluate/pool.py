@@ -172,7 +172,8 @@ class _Worker:
 
     process: BaseProcess
     conn: Connection
-    stderr: str  # the file the worker's stderr goes to
+    stderr: str  # the file the worker's stderr goes to (unlinked once the worker has it open)
+    stderr_fd: int  # the parent's handle on it, to read it after the worker died
     index: int | None = None
     deadline: float = float("inf")  # wall clock: the backstop (or the budget without /proc)
     cpu_deadline: float = float("inf")
@@ -186,13 +187,12 @@ class _Worker:
     ) -> _Worker:
         parent, child = context.Pipe()
         handle, stderr = tempfile.mkstemp(prefix="kftest-worker-", suffix=".stderr")
-        os.close(handle)
         process = context.Process(  # type: ignore[attr-defined]
             target=_serve, args=(child, work, os.getpid(), memory, stderr), daemon=True
         )
         process.start()
         child.close()
-        return cls(process, parent, stderr)
+        return cls(process, parent, stderr, handle)
 
     def give(
         self, pending: deque[int], tasks: Sequence[Any], budget: Callable[[Any], float]
@@ -230,9 +230,14 @@ class _Worker:
             self.process.join(_STOP_GRACE)
             self.alive = False
             self.conn.close()
-            return _describe_death(self.process.exitcode, self.stderr, self.partial)
+            failure = _describe_death(self.process.exitcode, self.stderr_fd, self.partial)
+            _release(self.stderr, self.stderr_fd)
+            return failure
         kind = message[0]
         if kind == "started":
+            # The worker has its stderr open: the name can go, so that nothing is left behind
+            # even when kftest itself is killed.
+            _remove(self.stderr)
             self.restart_clock(default_budget)
             return self.PENDING
         if kind == "progress":
@@ -253,7 +258,7 @@ class _Worker:
             self.process.kill()
         self.process.join(_STOP_GRACE)
         self.conn.close()
-        _remove(self.stderr)
+        _release(self.stderr, self.stderr_fd)
 
     def stop(self) -> None:
         if self.alive:
@@ -264,7 +269,7 @@ class _Worker:
             self.process.kill()
             self.process.join(_STOP_GRACE)
         self.conn.close()
-        _remove(self.stderr)
+        _release(self.stderr, self.stderr_fd)
 
 
 def _serve(
@@ -352,10 +357,9 @@ def _cpu_seconds(pid: int | None) -> float | None:
         return None
 
 
-def _describe_death(code: int | None, stderr: str, partial: Any) -> Failure:
+def _describe_death(code: int | None, stderr: int, partial: Any) -> Failure:
     """Why a worker died: its exit status, and what its runtime said on stderr."""
     said = _tail(stderr)
-    _remove(stderr)
     if any(word in said for word in _MEMORY_WORDS):
         return Failure("ran out of memory", False, partial, kind="memory")
     if any(word in said for word in _STACK_WORDS) or code == -signal.SIGSEGV:
@@ -365,11 +369,10 @@ def _describe_death(code: int | None, stderr: str, partial: Any) -> Failure:
     return Failure(_describe_exit(code), False, partial)
 
 
-def _tail(path: str, size: int = 64 * 1024) -> str:
+def _tail(fd: int, size: int = 64 * 1024) -> str:
     try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, os.path.getsize(path) - size))
-            return handle.read().decode("utf-8", errors="replace")
+        end = os.fstat(fd).st_size
+        return os.pread(fd, size, max(0, end - size)).decode("utf-8", errors="replace")
     except OSError:
         return ""
 
@@ -377,6 +380,12 @@ def _tail(path: str, size: int = 64 * 1024) -> str:
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+def _release(path: str, fd: int) -> None:
+    _remove(path)
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _describe_exit(code: int | None) -> str:
