@@ -22,66 +22,39 @@ FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
 
 
-def _common(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every compiling command shares (the contract's "common options")."""
-    options = [
-        click.option(
-            "--config",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="prow_config.yaml to read (default: <repo-root>/prow_config.yaml).",
-        ),
-        click.option(
-            "--repo-root",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Repository root (default: git top-level of the current directory).",
-        ),
-        click.option("--job-type", type=click.Choice(JOB_TYPES), help="Overrides JOB_TYPE."),
-        click.option(
-            "--changed-files",
-            "changed_files",
-            metavar="FILE|-",
-            help="Changed files, one repo-relative path per line (- for stdin); "
-            "default: computed with git as the seed system did.",
-        ),
-        click.option("--salt", metavar="HEX4", help="Fixes the random workflow-name suffix."),
-        click.option(
-            "-J",
-            "--jpath",
-            multiple=True,
-            type=click.Path(file_okay=False, exists=True, path_type=Path),
-            help="Extra jsonnet library directory (repeatable).",
-        ),
-        click.option(
-            "--repos-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Where repositories are checked out as <owner>/<repo> (the seed's "
-            "--repos_dir); app_dir and python_paths may be relative to it.",
-        ),
-        click.option(
-            "--eval-timeout",
-            "eval_timeout",
-            type=Duration(positive=True),
-            default="10s",
-            show_default=True,
-            help="How long one component may take to evaluate, in CPU time (10, 10s, 1m; a "
-            "busy machine does not count against it, a wall-clock backstop of 4x still applies).",
-        ),
-        click.option(
-            "--eval-memory",
-            "eval_memory",
-            default="1GiB",
-            show_default=True,
-            metavar="SIZE",
-            callback=_memory_size,
-            help="Memory one evaluation may use (e.g. 512MiB, 2G); more is a jsonnet-error.",
-        ),
-    ]
+def _options(function: Callable[..., Any], options: list[Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
 
 
+_CONFIG_OPTIONS = [
+    click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="prow_config.yaml to read (default: <repo-root>/prow_config.yaml).",
+    ),
+    click.option(
+        "--repo-root",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Repository root (default: git top-level of the current directory).",
+    ),
+    click.option("--job-type", type=click.Choice(JOB_TYPES), help="Overrides JOB_TYPE."),
+]
+_CHANGED_FILES_OPTION = click.option(
+    "--changed-files",
+    "changed_files",
+    metavar="FILE|-",
+    help="Changed files, one repo-relative path per line (- for stdin); "
+    "default: computed with git as the seed system did.",
+)
+_SALT_OPTION = click.option(
+    "--salt",
+    metavar="HEX4",
+    help="Fixes the random 4-hex suffix of workflow names (default: a new one each run, so "
+    "that a retried job never collides with the workflow of an earlier try).",
+)
 #: The smallest --eval-memory a worker can start its interpreter and a binding in.
 MIN_EVAL_MEMORY = 64 << 20
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -97,6 +70,60 @@ def _memory_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     return size
 
 
+_EVALUATE_OPTIONS = [
+    click.option(
+        "-J",
+        "--jpath",
+        multiple=True,
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Extra jsonnet library directory (repeatable).",
+    ),
+    click.option(
+        "--repos-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where repositories are checked out as <owner>/<repo> (the seed's "
+        "--repos_dir); app_dir and python_paths may be relative to it.",
+    ),
+    click.option(
+        "--eval-timeout",
+        "eval_timeout",
+        type=Duration(positive=True),
+        default="10s",
+        show_default=True,
+        help="How long one component may take to evaluate, in CPU time (10, 10s, 1m; a "
+        "busy machine does not count against it, a wall-clock backstop of 4x still applies).",
+    ),
+    click.option(
+        "--eval-memory",
+        "eval_memory",
+        default="1GiB",
+        show_default=True,
+        metavar="SIZE",
+        callback=_memory_size,
+        help="Memory one evaluation may use (e.g. 512MiB, 2G); more is a jsonnet-error.",
+    ),
+]
+
+
+def _selecting(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that select entries by job type and changed files, without
+    evaluating anything (plan)."""
+    return _options(function, [*_CONFIG_OPTIONS, _CHANGED_FILES_OPTION])
+
+
+def _evaluating(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that evaluate every entry for its job types (lint, golden):
+    nothing about changed files or names, which they do not use."""
+    return _options(function, [*_CONFIG_OPTIONS, *_EVALUATE_OPTIONS])
+
+
+def _compiling(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that select, evaluate and name workflows (compile, run)."""
+    return _options(
+        function, [*_CONFIG_OPTIONS, _CHANGED_FILES_OPTION, _SALT_OPTION, *_EVALUATE_OPTIONS]
+    )
+
+
 def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
     return click.option(
         "--format",
@@ -106,6 +133,16 @@ def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
         show_default=True,
         help="Output format.",
     )
+
+
+def _refuse(option: str, when: str, useless: bool) -> None:
+    """An option given on the command line that would do nothing is a usage error, not
+    silently ignored: ``--OPTION does nothing WHEN``."""
+    ctx = click.get_current_context()
+    param = next(p for p in ctx.command.params if p.name == option)
+    if useless and ctx.get_parameter_source(option) is click.core.ParameterSource.COMMANDLINE:
+        flag = max(param.opts, key=len)
+        raise click.UsageError(f"{flag} does nothing {when}", ctx)
 
 
 def _guarded(function: Callable[..., int]) -> Callable[..., None]:
@@ -175,7 +212,7 @@ def cli(ctx: click.Context, debug: bool, color: bool | None) -> None:
 
 
 @cli.command()
-@_common
+@_evaluating
 @_format_option()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @_guarded
@@ -190,7 +227,7 @@ def lint(files: tuple[Path, ...], fmt: str, **common: Any) -> int:
 
 
 @cli.command()
-@_common
+@_selecting
 @_format_option()
 @_guarded
 def plan(fmt: str, **common: Any) -> int:
@@ -201,7 +238,7 @@ def plan(fmt: str, **common: Any) -> int:
 
 
 @cli.command(name="compile")
-@_common
+@_compiling
 @_format_option()
 @click.option(
     "--out",
@@ -217,13 +254,14 @@ def plan(fmt: str, **common: Any) -> int:
 @_guarded
 def compile_(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     """Compile the selected entries to Argo Workflow YAML."""
+    _refuse("changed_files", "with --all (every entry is compiled)", all_entries)
     from compiler.commands import compile as command
 
     return command.run(out, all_entries, fmt, **common)
 
 
 @cli.command()
-@_common
+@_evaluating
 @_format_option()
 @click.option("--update", is_flag=True, help="Rewrite golden/ instead of comparing.")
 @click.option(
@@ -290,7 +328,7 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
 @click.option("--project", help="GCP project for the Cloud Logging link.")
 @_cluster_options
-@_format_option(("text", "json"))
+@_format_option(("text", "json", "html"))
 @_guarded
 def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
     """Explain a workflow: its phase, step tree, and for each failed step the pod, exit code,
@@ -298,10 +336,40 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 
     Give a workflow name (read from the cluster), a YAML/JSON file (kubectl get wf -o yaml),
     or the final object kftest run saved to GCS. Exit code 1 when a workflow failed.
+    --format html prints the run report's page for them (graph, timeline, failed steps).
     """
     from compiler.commands import debug as command
 
     return command.run(targets, fmt=fmt, **options)
+
+
+@cli.command(name="report")
+@click.argument("source", metavar="DIR|FILE|gs://.../BUILD_DIR")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the page to this file (default: stdout).",
+)
+@click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
+@click.option("--project", help="GCP project for the Cloud Logging link.")
+@click.option(
+    "--retry-timeout",
+    type=Duration(),
+    default="300s",
+    show_default=True,
+    help="How long to keep retrying an unreachable bucket before exit code 3.",
+)
+@_guarded
+def report(source: str, **options: Any) -> int:
+    """Make the HTML run report (kftest-report.html) again from what a run saved: a local
+    artifacts or output directory, a workflow YAML, or a gs:// build directory.
+
+    Self-contained: graph, timeline, failed steps, junit; nothing is loaded when it is opened.
+    """
+    from compiler.commands import report as command
+
+    return command.run(source, **options)
 
 
 @cli.command()
@@ -342,6 +410,7 @@ def cleanup(fmt: str, **options: Any) -> int:
 
     A deletion that fails does not stop the others (exit code 1 at the end).
     """
+    _refuse("namespace", "with --all-namespaces", options["all_namespaces"])
     from compiler.commands import cleanup as command
 
     return command.run(fmt=fmt, **options)
@@ -371,13 +440,79 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 
     A workflow that already exists with the same spec (a repeated submit) is not an error.
     """
+    _refuse("wait_timeout", "without --wait", not options["wait"])
     from compiler.commands import submit as command
 
     return command.run(files, **options)
 
 
+def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """How kftest checkout (and kftest run --checkout) reach the repositories."""
+    options = [
+        click.option(
+            "--base-url",
+            default="https://github.com",
+            show_default=True,
+            help="Where ORG/NAME lives: <base-url>/<org>/<name>.git (a mirror, a test server).",
+        ),
+        click.option(
+            "--checkout-timeout",
+            "checkout_timeout",
+            type=Duration(positive=True),
+            default="30m",
+            show_default=True,
+            help="How long the whole checkout may take.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@click.argument("src_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--repos",
+    multiple=True,
+    metavar="ORG/NAME@SHA[:PR],...",
+    help="More repositories, ,-separated as checkout_repos.sh took them (repeatable); "
+    "SHA may be HEAD.",
+)
+@click.option(
+    "--links",
+    multiple=True,
+    metavar="SRC=DEST,...",
+    help="Symbolic links SRC_DIR/DEST -> SRC_DIR/SRC, e.g. a fork as the canonical repo.",
+)
+@click.option(
+    "--depth",
+    metavar="N|all",
+    help="Commits to fetch of each repository (default: 2, and all for EXTRA_REPOS).",
+)
+@_checkout_options
+@click.option(
+    "--retry-timeout",
+    type=Duration(),
+    default="300s",
+    show_default=True,
+    help="How long to keep retrying a failing fetch before exit code 3.",
+)
+@_guarded
+def checkout(src_dir: Path, **options: Any) -> int:
+    """Check out the repository under test into SRC_DIR/<org>/<name>, as the Prow environment
+    says (presubmit, postsubmit, periodic, batch), plus EXTRA_REPOS (ORG/NAME@SHA[:PR];...)
+    and --repos.
+
+    Prints `git describe` of each. Exit code 2 for a malformed spec, 3 when git cannot fetch
+    a repository or ref after retries; a failed checkout leaves no half-written directory.
+    """
+    from compiler.commands import checkout as command
+
+    return command.run(src_dir, **options)
+
+
 @cli.command(name="run")
-@_common
+@_compiling
 @click.option(
     "--bucket",
     default=DEFAULT_BUCKET,
@@ -419,12 +554,29 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     help="Where to write the report locally (default: a new temporary directory).",
 )
 @click.option(
+    "--progress-interval",
+    type=Duration(positive=True),
+    default="60s",
+    show_default=True,
+    help="While waiting: a progress line per running workflow at least this often (also at "
+    "every phase change and, at once, at every failed step).",
+)
+@click.option(
     "--grace-period",
     type=Duration(),
     default="10s",
     show_default=True,
     help="After SIGTERM/SIGINT: how long reporting may take before exiting.",
 )
+@click.option(
+    "--checkout",
+    "checkout_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="SRC_DIR",
+    help="First check out the repository under test (and EXTRA_REPOS) as `kftest checkout "
+    "SRC_DIR` does; --repo-root and --repos-dir then default to it.",
+)
+@_checkout_options
 @_cluster_options
 @_guarded
 def run_(**options: Any) -> int:
@@ -435,6 +587,8 @@ def run_(**options: Any) -> int:
     Exit code 0 when every workflow succeeded, 1 when one failed, errored, timed out or was
     invalid, 3 when the cluster or the bucket stayed unreachable.
     """
+    _refuse("bucket", "with --no-upload", options["no_upload"])
+    _refuse("gcs_layout", "with --no-upload", options["no_upload"])
     from compiler.commands import run as command
 
     return command.run(**options)

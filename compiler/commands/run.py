@@ -13,13 +13,14 @@ unreachable after retries.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler import pipeline
 from compiler.cluster.retry import RetryPolicy
@@ -43,6 +44,9 @@ from compiler.report.reporter import Reporter
 from compiler.storage import GcsStorage
 from compiler.submit.signals import Interrupts
 
+if TYPE_CHECKING:
+    from compiler.submit.progress import Line
+
 log = logging.getLogger("kftest.run")
 
 
@@ -59,6 +63,7 @@ class RunSettings:
     grace: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     resync: float = 60.0
+    progress_interval: float = 60.0  # a progress line per running workflow at least this often
 
 
 def run(
@@ -74,9 +79,13 @@ def run(
     output_dir: Path | None,
     grace_period: float,
     retry_timeout: float,
+    progress_interval: float,
+    checkout_dir: Path | None = None,
+    base_url: str = "https://github.com",
+    checkout_timeout: float = 1800.0,
     **common: Any,
 ) -> int:
-    """The CLI entry: parse the options, then ``execute``."""
+    """The CLI entry: parse the options, check out (--checkout), then ``execute``."""
     try:
         settings = RunSettings(
             bucket=None if no_upload else (bucket or DEFAULT_BUCKET),
@@ -89,9 +98,23 @@ def run(
             output_dir=output_dir,
             grace=grace_period,
             retry=RetryPolicy(timeout=retry_timeout),
+            progress_interval=progress_interval,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if checkout_dir is not None:
+        from compiler.commands.checkout import for_run
+
+        repo = for_run(
+            checkout_dir,
+            base_url=base_url,
+            checkout_timeout=checkout_timeout,
+            retry_timeout=retry_timeout,
+            job_type=common.get("job_type"),
+            environ=os.environ,
+        )
+        common["repo_root"] = common.get("repo_root") or repo
+        common["repos_dir"] = common.get("repos_dir") or checkout_dir
     options = build_options(
         **common,
         placeholders=False,
@@ -161,6 +184,7 @@ def execute(options: pipeline.Options, settings: RunSettings) -> int:
                 aborted=aborted,
                 failed=state.error is not None,
                 build_log=build_log.text,
+                summaries=state.summaries,
             )
         if layout is not None and reporter.storage_error is None:
             log.info("results: %s", layout.gs())
@@ -216,6 +240,9 @@ class _State:
         self.outcomes: list[WorkflowOutcome] = []
         self.waiter: Any = None
         self.waited: Any = None  # the WaitResult, once the wait is over
+        # The failed workflows explained as `kftest debug` would (pods' logs read while the
+        # pods exist), by workflow name: for the HTML report.
+        self.summaries: dict[str, Any] = {}
         self.error: KftestError | None = None
         self.done = threading.Event()
         self.done_before_signal = False
@@ -277,6 +304,7 @@ def _submit_and_wait(
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
     from compiler.submit.batch import MultiWaiter
+    from compiler.submit.progress import Progress
 
     result = pipeline.compile_selected(options)
     if result.plan is not None:
@@ -319,35 +347,59 @@ def _submit_and_wait(
     if state.stop.is_set():
         return
     reporter.started(outcomes)
+    started = time.monotonic()
+    progress = Progress(
+        {o.name: o.namespace for o in outcomes if o.submitted},
+        _log_line,
+        interval=settings.progress_interval,
+        ui_urls={o.name: o.ui_url for o in outcomes if o.submitted},
+        started=started,
+    )
     waiter = MultiWaiter(
         session,
         bodies,
         timeout=settings.timeout,
         policy=settings.retry,
-        on_change=lambda change: log.info("%s", change.line()),
+        on_change=progress.change,
+        on_update=progress.update,
         resync=settings.resync,
+        started=started,
     )
     with state.lock:
         state.waiter = waiter
     if state.stop.is_set():
         return
-    waited = waiter.run()
+    stop_progress = progress.start()
+    try:
+        waited = waiter.run()
+    finally:
+        stop_progress()
     with state.lock:
         state.waited = waited
     for name in waited.timed_out:
         log.error("workflow %s: timed out after %.0fs", name, settings.timeout)
     if not state.stop.is_set():
-        _explain_failures(waited.objects.values(), session)
+        summaries = _explain_failures(waited.objects.values(), session)
+        with state.lock:
+            state.summaries = summaries
 
 
-def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:
+def _log_line(line: Line) -> None:
+    (log.error if line.failure else log.info)("%s", line.text)
+
+
+def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> dict[str, Any]:
     """What `kftest debug` would say about each failed workflow, at the end of the build log,
-    so the answer is already in Prow's log."""
-    from compiler.operate.explain import failure_report
+    so the answer is already in Prow's log; the summaries by name (for the HTML report)."""
+    from compiler.operate.explain import explain, render
 
-    report = failure_report([o for o in objects if o], session=session)
-    if report:
-        log.error("failed workflows, explained (kftest debug NAME shows the same):\n%s", report)
+    summaries = explain([o for o in objects if o], session=session)
+    if summaries:
+        log.error(
+            "failed workflows, explained (kftest debug NAME shows the same):\n%s",
+            render(summaries),
+        )
+    return {summary.name: summary for summary in summaries}
 
 
 def outcomes_of(
