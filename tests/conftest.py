@@ -23,7 +23,9 @@ ARGO_DATA = SHARED / "argo"
 #: and pip-installs kftest), and tests against the stand-in servers (tests/standins/, which
 #: wait for real watches and timeouts): most of the suite's time. `pytest -m "not slow"`
 #: leaves them out.
-SLOW_MODULES = frozenset({"test_precommit.py", "test_cli.py", "test_readme.py"})
+SLOW_MODULES = frozenset(
+    {"test_precommit.py", "test_cli.py", "test_readme.py", "test_fuzz.py", "test_compile.py"}
+)
 SLOW_FIXTURES = frozenset({"kube", "gcs", "gcs_emulator"})
 
 
@@ -110,3 +112,13 @@ def run_kftest(
 @pytest.fixture
 def kftest() -> Callable[..., Result]:
     return run_kftest
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Every test has its own kftest cache (compiler.cache), never the user's."""
+    directory = tmp_path_factory.mktemp("kftest-cache")
+    monkeypatch.setenv("KFTEST_CACHE_DIR", str(directory))
+    return directory

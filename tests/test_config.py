@@ -299,18 +299,6 @@ def test_an_unknown_top_level_key_is_named_with_the_fix(tmp_path: Path) -> None:
     )
 
 
-def test_an_unreadable_file_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
-    (tmp_path / "prow_config.yaml").mkdir()
-    config, diagnostics = load_config(tmp_path / "prow_config.yaml", tmp_path)
-    diagnostic = only(diagnostics, "config-schema")
-    assert config is None
-    # The reason, not the exception's text with the absolute path in it.
-    assert (diagnostic.file, diagnostic.message) == (
-        "prow_config.yaml",
-        "cannot read: Is a directory",
-    )
-
-
 def test_config_problems_cannot_be_switched_off(tmp_path: Path) -> None:
     _, diagnostics = load(
         tmp_path,
@@ -357,3 +345,11 @@ def test_a_schema_node_may_word_its_own_message() -> None:
     # Unknown and missing keys keep their own words (the node's message is about its value).
     assert explain("additionalProperties")[0].startswith("unknown key `x`")
     assert explain("required") == ["py_func of entry 'a' is missing `x`"]
+
+
+def test_a_read_error_is_a_usage_error_not_a_schema_error(tmp_path: Path) -> None:
+    from compiler.diagnostics import UsageError
+
+    (tmp_path / "prow_config.yaml").mkdir()  # read_bytes fails as it does for mode 000
+    with pytest.raises(UsageError, match=r"prow_config.yaml: cannot read: Is a directory"):
+        load_config(tmp_path / "prow_config.yaml", tmp_path)

@@ -27,9 +27,11 @@ never sees the process environment.
 repository, ``--repos-dir``, ``lib/`` or a ``-J`` dir; anything else is ``import-denied`` at the
 importing file's line.
 
-**Limits.** Evaluation runs in worker processes: a component gets ``timeout`` seconds of wall
-clock, then its worker is killed (``jsonnet-error``); the stack is bounded
-(``backend.MAX_STACK``), so infinite recursion is a clean ``jsonnet-error`` too.
+**Limits.** Evaluation runs in worker processes (``pool``): a component gets ``timeout``
+seconds of CPU time (with a generous wall-clock backstop) and ``memory`` bytes, then its worker
+is killed (``jsonnet-error``); the stack is bounded (``backend.MAX_STACK``), so infinite
+recursion is a clean ``jsonnet-error`` too, and recursion the binding does not count
+(``tailstrict``) ends at the memory limit or a stack overflow, reported at the component.
 
 **Rules.** ``component-missing``: app_dir, component or py_func does not resolve (at the
 prow_config.yaml line). ``jsonnet-error``: evaluation failed, at the jsonnet file:line (for a
@@ -69,7 +71,8 @@ class EvalRequest:
     run_params: Mapping[str, Any]  # name, namespace, prow_env, bucket
     prow_env: ProwEnv
     python_paths: tuple[str, ...]
-    timeout: float = 10.0
+    timeout: float = 10.0  # CPU seconds
+    memory: int | None = pool.DEFAULT_MEMORY  # bytes per evaluation worker
 
 
 @dataclass
@@ -87,7 +90,11 @@ def evaluate(request: EvalRequest) -> EvalResult:
 
 @overload
 def evaluate_many(
-    requests: Sequence[EvalRequest], jobs: int | None = None, *, finish: None = None
+    requests: Sequence[EvalRequest],
+    jobs: int | None = None,
+    *,
+    finish: None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[EvalResult]: ...
 
 
@@ -97,6 +104,7 @@ def evaluate_many(
     jobs: int | None = None,
     *,
     finish: Callable[[EvalRequest, EvalResult], R],
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[R]: ...
 
 
@@ -105,6 +113,7 @@ def evaluate_many(
     jobs: int | None = None,
     *,
     finish: Callable[[EvalRequest, EvalResult], Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Any]:
     """Evaluate every request in worker processes; results in request order.
 
@@ -113,17 +122,22 @@ def evaluate_many(
     too). It must be a module-level function and return something picklable. For a request whose
     worker timed out or crashed it runs in this process, on the diagnostic result.
 
+    ``progress(done, total)``, when given, is called here as each request finishes.
+
     Raises ``UsageError`` when ``KFTEST_JSONNET`` names an unknown or missing binding.
     """
     chosen = backend_mod.choose()
     tasks = [worker.Task(_plain(request), chosen, finish) for request in requests]
-    outcomes = pool.run(tasks, worker.work, worker.budget, jobs)
-    # A crash of the fast binding gets a second chance with the reference one.
+    memory = requests[0].memory if requests else None
+    outcomes = pool.run(tasks, worker.work, worker.budget, jobs, memory, progress)
+    # A crash of the fast binding gets a second chance with the reference one: a native stack
+    # overflow or an allocation failure included, since go-jsonnet bounds recursion that
+    # jrsonnet grows its stack for. Running out of time would only happen again.
     reference = chosen.reference()
     retry = [
         index
         for index, outcome in enumerate(outcomes)
-        if isinstance(outcome, pool.Failure) and not outcome.timed_out and reference is not None
+        if isinstance(outcome, pool.Failure) and outcome.kind != "timeout" and reference is not None
     ]
     if retry and reference is not None:
         again = pool.run(
@@ -131,6 +145,7 @@ def evaluate_many(
             worker.work,
             worker.budget,
             jobs,
+            memory,
         )
         for index, outcome in zip(retry, again, strict=True):
             outcomes[index] = outcome
