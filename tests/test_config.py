@@ -353,3 +353,48 @@ def test_a_read_error_is_a_usage_error_not_a_schema_error(tmp_path: Path) -> Non
     (tmp_path / "prow_config.yaml").mkdir()  # read_bytes fails as it does for mode 000
     with pytest.raises(UsageError, match=r"prow_config.yaml: cannot read: Is a directory"):
         load_config(tmp_path / "prow_config.yaml", tmp_path)
+
+
+def test_a_config_symlinked_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("workflows: []\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "prow_config.yaml").symlink_to(outside)
+    config, diagnostics = load_config(repo / "prow_config.yaml", repo)
+    assert config is None
+    [diagnostic] = diagnostics
+    assert (diagnostic.rule, diagnostic.file) == ("import-denied", "prow_config.yaml")
+    assert diagnostic.message == (
+        f"prow_config.yaml resolves to {outside}, outside the repository; "
+        "kftest reads configuration only from inside it"
+    )
+
+
+def test_the_cached_result_is_the_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import compiler.config
+
+    store = tmp_path / "cache"
+    monkeypatch.setenv("KFTEST_CACHE_DIR", str(store))
+    path = tmp_path / "prow_config.yaml"
+    path.write_text(GOOD)
+    assert load_config(path, tmp_path) == load_config(path, tmp_path, cached=False)
+    assert not store.exists()  # uncached unless asked
+    first = load_config(path, tmp_path, cached=True)
+    assert len(list(store.iterdir())) == 1
+
+    def broken(raw: bytes, file: str) -> None:
+        raise AssertionError("parsed again instead of read from the cache")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(compiler.config, "_load_bytes", broken)
+        assert load_config(path, tmp_path, cached=True) == first
+    # A changed file is parsed again, and a file over the size limit is not cached.
+    path.write_text(GOOD.replace("unittests", "unit"))
+    config, _ = load_config(path, tmp_path, cached=True)
+    assert config is not None and config.workflows[0].name == "unit"
+    monkeypatch.setattr(compiler.config, "CACHED_BYTES", 10)
+    with monkeypatch.context() as patch:
+        patch.setattr(compiler.config, "_load_bytes", broken)
+        with pytest.raises(AssertionError, match="parsed again"):
+            load_config(path, tmp_path, cached=True)
