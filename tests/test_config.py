@@ -325,6 +325,10 @@ def test_a_schema_keyword_without_its_own_words_still_names_the_place() -> None:
     [diagnostic] = _explain(error, located, "prow_config.yaml")
     assert (diagnostic.line, diagnostic.workflow) == (2, "a")
     assert diagnostic.message == "py_func of entry 'a': is not unique"
+    # At the top-level list too: only maxProperties there means "a mapping, not a list".
+    error = SchemaError("minItems", 1, [], {}, ("workflows",), "should be non-empty")
+    [diagnostic] = _explain(error, located, "prow_config.yaml")
+    assert diagnostic.message == "workflows: should be non-empty"
 
 
 def test_a_schema_node_may_word_its_own_message() -> None:
