@@ -241,6 +241,7 @@ def test_the_directory_in_a_shell_script(script: str, fragment: str | None) -> N
             ["/usr/local/bin/checkout.sh", "/mnt/test data/x/src", "--depth=1"],
             "/mnt/test data/x/src",
         ),
+        (["/usr/local/bin/checkout.sh", "/mnt/test data/x/src"], "/mnt/test data/x/src"),
         (["checkout_repos.sh", "--src_dir=/mnt/a=b/src"], "/mnt/a=b/src"),
         # A value option left without its value does not take the next command as the dir.
         (["sh", "-c", "kftest checkout --depth && make"], None),

@@ -129,3 +129,15 @@ def test_the_tag_pattern_option_in_kftest_yaml(
     if problem is None:
         assert settings.image_tag_pattern is not None
         assert settings.image_tag_pattern.pattern == pattern
+
+
+def test_a_broken_tag_pattern_is_one_clear_message(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".kftest.yaml").write_text("lint:\n  image_tag_pattern: 'v(['\n")
+    _, diagnostics = load_settings(tmp_path)
+    assert [d.message for d in diagnostics] == [
+        "`lint.image_tag_pattern` is not a valid regular expression: missing ]: [ "
+        "(RE2 syntax: no backreferences or lookarounds)"
+    ]
+    assert capfd.readouterr().err == ""  # RE2's own log line would repeat it on stderr
