@@ -397,6 +397,10 @@ def test_the_cached_result_is_the_result(tmp_path: Path, monkeypatch: pytest.Mon
     path.write_text(GOOD.replace("unittests", "unit"))
     config, _ = load_config(path, tmp_path, cached=True)
     assert config is not None and config.workflows[0].name == "unit"
+    monkeypatch.setattr(compiler.config, "CACHED_BYTES", len(path.read_bytes()))
+    with monkeypatch.context() as patch:  # a file of exactly the limit is still cached
+        patch.setattr(compiler.config, "_load_bytes", broken)
+        assert load_config(path, tmp_path, cached=True) == (config, [])
     monkeypatch.setattr(compiler.config, "CACHED_BYTES", 10)
     with monkeypatch.context() as patch:
         patch.setattr(compiler.config, "_load_bytes", broken)
