@@ -33,6 +33,7 @@ from compiler.prow import (
 if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
     from compiler.rules import LintSettings
+    from compiler.validate.releases import Release
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Options:
     timeout: float = 10.0
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
+    argo_version: str | None = None  # --argo-version; else .kftest.yaml's; else the newest
+    python: str | None = None  # --python / KFTEST_PYTHON; else .kftest.yaml's; else kftest's
 
     @property
     def config_file(self) -> str:
@@ -61,6 +64,25 @@ class Options:
 
     def prow_env(self) -> ProwEnv:
         return ProwEnv.from_environ(self.environ, self.job_type)
+
+    def argo_release(self) -> Release:
+        """The Argo schema to validate with: the flag's target, else .kftest.yaml's."""
+        from compiler.validate import releases
+
+        target = self.argo_version or _settings(self.repo_root)[0].argo_version
+        try:
+            return releases.choose(target)
+        except ValueError:  # .kftest.yaml's value was checked when read; the flag's too
+            return releases.choose(None)
+
+    def python_interpreter(self) -> str | None:
+        """The interpreter for py_func builders: --python/KFTEST_PYTHON, else .kftest.yaml's."""
+        if self.python:
+            return self.python
+        configured = _settings(self.repo_root)[0].python
+        if configured and not Path(configured).is_absolute() and "/" in configured:
+            return str(self.repo_root / configured)
+        return configured
 
 
 @dataclass
@@ -157,6 +179,8 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
 
     base_env = options.prow_env()
     salt = options.salt or new_salt()
+    release = options.argo_release()
+    python = options.python_interpreter()
     config = loaded.config
     requests = []
     for entry, job_type in pairs:
@@ -177,9 +201,10 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 prow_env=env,
                 python_paths=tuple(config.python_paths if config else ()),
                 timeout=options.timeout,
+                python=python,
             )
         )
-    finish = functools.partial(_finish, lint=options.lint, emit=options.emit)
+    finish = functools.partial(_finish, lint=options.lint, emit=options.emit, release=release)
     finished = evaluate.evaluate_many(requests, finish=finish)
     diagnostics = list(loaded.diagnostics)
     if options.lint and config is not None:
@@ -208,7 +233,9 @@ class _Finished:
     lint: list[Diagnostic]
 
 
-def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool) -> _Finished:
+def _finish(
+    request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool, release: Release | None
+) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
     from compiler import emit as emit_stage
 
@@ -230,7 +257,9 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
         )
         workflows.append(compiled)
         if lint:
-            found += _lint(compiled, request.prow_env, request.repo_root, request.config_file)
+            found += _lint(
+                compiled, request.prow_env, request.repo_root, request.config_file, release
+            )
     return _Finished(result, workflows, found)
 
 
@@ -242,14 +271,18 @@ def _settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
 
 
 def _lint(
-    compiled: CompiledWorkflow, env: ProwEnv, repo_root: Path, config_file: str
+    compiled: CompiledWorkflow,
+    env: ProwEnv,
+    repo_root: Path,
+    config_file: str,
+    release: Release | None = None,
 ) -> list[Diagnostic]:
     from compiler import rules, validate
 
     settings, _ = _settings(repo_root)
-    found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
+    found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document, release)]
     found = settings.apply(found, compiled.entry.lint_disable)
-    return found + rules.check_workflow(compiled, env, settings, config_file)
+    return found + rules.check_workflow(compiled, env, settings, config_file, release)
 
 
 def _place(diagnostic: Diagnostic, compiled: CompiledWorkflow) -> Diagnostic:

@@ -41,11 +41,23 @@ def build_options(
     jpath: Sequence[Path],
     repos_dir: Path | None,
     eval_timeout: float,
+    argo_version: str | None = None,
+    python: str | None = None,
     **overrides: Any,
 ) -> pipeline.Options:
     root = (repo_root or repo_root_of(Path.cwd())).resolve()
     if not root.is_dir():
         raise UsageError(f"--repo-root {root}: no such directory")
+    if argo_version is not None:
+        from compiler.validate.releases import parse
+
+        if parse(argo_version) is None:
+            raise UsageError(
+                f"--argo-version {argo_version!r}: not an Argo release (write X.Y or vX.Y.Z, "
+                "e.g. 2.12)"
+            )
+    if python is not None:
+        python = _interpreter(python)
     config_path = (config or root / "prow_config.yaml").resolve()
     if config is not None and not config_path.is_file():
         raise UsageError(f"--config {config}: no such file")
@@ -73,8 +85,20 @@ def build_options(
         repos_dir=repos_dir.resolve() if repos_dir else None,
         environ=dict(os.environ),
         timeout=eval_timeout,
+        argo_version=argo_version,
+        python=python,
         **overrides,
     )
+
+
+def _interpreter(python: str) -> str:
+    """``--python``/``KFTEST_PYTHON`` as a path: a bare name is looked up on PATH."""
+    import shutil
+
+    found = shutil.which(python) if os.sep not in python else python
+    if not found or not os.access(found, os.X_OK) or Path(found).is_dir():
+        raise UsageError(f"--python {python}: no such interpreter (give the path of a python)")
+    return str(Path(found).absolute())
 
 
 def render(

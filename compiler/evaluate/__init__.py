@@ -70,6 +70,7 @@ class EvalRequest:
     prow_env: ProwEnv
     python_paths: tuple[str, ...]
     timeout: float = 10.0
+    python: str | None = None  # the interpreter for py_func builders (default: kftest's own)
 
 
 @dataclass

@@ -53,7 +53,12 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
 
     roots = layout.allowed_roots(repo_root, request.repos_dir, request.jpath)
     search = layout.search_path(found, repo_root, request.jpath)
-    importer = Importer(roots, search, show=lambda path: relative_to_repo(path, repo_root))
+    importer = Importer(
+        roots,
+        search,
+        show=lambda path: relative_to_repo(path, repo_root),
+        aliases=layout.package_aliases(found.app_dir),
+    )
     run = _Run(request, repo_root, importer, relative_to_repo(found.file, repo_root))
     for path in filter(None, (found.file, found.params_file)):
         if not importer.allowed(str(path)):

@@ -79,6 +79,64 @@ def search_path(component: Component, repo_root: Path, jpath: Sequence[Path]) ->
     return [path for path in dict.fromkeys(dirs) if path.is_dir()]
 
 
+def package_aliases(app_dir: Path) -> dict[str, Path]:
+    """ksonnet registry packages: ``<registry>/<pkg>/`` -> the directory ``ks`` read it from.
+
+    ksonnet vendored a registry package as ``vendor/<registry>/<pkg>@<version>/`` (0.12+) or
+    ``vendor/<registry>/<pkg>/``, named in app.yaml's ``libraries`` (``{name, registry,
+    version}``), and ``import 'kubeflow/automation/release.libsonnet'`` read it from there.
+    The unversioned layout is found on the ``vendor`` search path already; this maps the
+    versioned one: the version app.yaml names, else the only version vendored.
+    """
+    vendor = app_dir / "vendor"
+    if not vendor.is_dir():
+        return {}
+    aliases: dict[str, Path] = {}
+    for registry, package, version in _libraries(app_dir / "app.yaml"):
+        for candidate in (vendor / registry / f"{package}@{version}", vendor / registry / package):
+            if version and candidate.is_dir():
+                aliases[f"{registry}/{package}/"] = candidate
+                break
+    try:
+        registries = sorted(path for path in vendor.iterdir() if path.is_dir())
+        for registry in registries:
+            versions: dict[str, list[Path]] = {}
+            for path in sorted(registry.iterdir()):
+                if path.is_dir() and "@" in path.name:
+                    versions.setdefault(path.name.split("@", 1)[0], []).append(path)
+            for package, paths in versions.items():
+                key = f"{registry.name}/{package}/"
+                if len(paths) == 1 and key not in aliases:
+                    aliases[key] = paths[0]
+    except OSError:
+        pass
+    return aliases
+
+
+def _libraries(app_yaml: Path) -> list[tuple[str, str, str]]:
+    """(registry, package, version) of app.yaml's ``libraries``; nothing if it is unreadable."""
+    if not app_yaml.is_file():
+        return []
+    from compiler.yamlpos import load
+
+    try:
+        located, _ = load(app_yaml.read_bytes(), str(app_yaml))
+    except OSError:
+        return []
+    data = located.data if located is not None else None
+    libraries = data.get("libraries") if isinstance(data, dict) else None
+    found = []
+    for key, library in (libraries or {}).items() if isinstance(libraries, dict) else ():
+        if not isinstance(library, dict):
+            continue
+        registry = library.get("registry") or (str(key).split("/")[0] if "/" in str(key) else "")
+        package = library.get("name") or str(key).rsplit("/", 1)[-1]
+        version = library.get("version") or ""
+        if isinstance(registry, str) and isinstance(package, str) and registry and package:
+            found.append((registry, package, str(version)))
+    return found
+
+
 def allowed_roots(repo_root: Path, repos_dir: Path | None, jpath: Sequence[Path]) -> list[Path]:
     roots = [repo_root, *jpath, LIB_DIR, KSONNET_SHIM_DIR]
     if repos_dir is not None:

@@ -2,8 +2,17 @@
 
 As the seed system did (seed-system.md §2.7), the function gets the entry's ``kwargs`` plus
 ``name`` (the generated workflow name), ``namespace`` and ``test_target_name`` (default: the
-entry's name), and returns the workflow as a dict. ``python_paths`` items are looked up like
-``app_dir`` (under ``--repos-dir``, then repo-relative); the repository root comes last.
+entry's name) — those three only when it accepts them (by name or ``**kwargs``): the seed added
+them in 2020 and older builders take the entry's kwargs only. It returns the workflow as a
+dict. ``py_func`` is any module path ``importlib.import_module`` accepts
+(``kubeflow.mpi-operator.create_e2e_workflow.create_workflow`` included). ``python_paths``
+items are looked up like ``app_dir`` (under ``--repos-dir``, then repo-relative); the
+repository root comes last.
+
+The seed ran builders in its test-worker image, whose Python had their dependencies (six,
+PyYAML 5's ``yaml.load(f)``, google-api-python-client, an old kubernetes). ``--python PATH``
+(``.kftest.yaml`` ``python:``, ``KFTEST_PYTHON``) runs them with such an interpreter (Python
+3.6 or newer); a module it lacks is one diagnostic naming the module and suggesting it.
 
 The interpreter gets a minimal environment (PATH, HOME, LANG and the Prow variables of the
 run, which the seed's builders read) and none of kftest's own: no credentials leak into user
@@ -46,11 +55,14 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
     repo_root = request.repo_root.resolve()
     func = entry.py_func or ""
     kwargs: dict[str, Any] = dict(entry.kwargs)
-    kwargs["name"] = request.run_params.get("name")
-    kwargs["namespace"] = request.run_params.get("namespace")
-    kwargs.setdefault("test_target_name", entry.name)
+    optional = {
+        "name": request.run_params.get("name"),
+        "namespace": request.run_params.get("namespace"),
+        "test_target_name": entry.name,
+    }
     paths = python_paths(request, repo_root)
-    answer, failure = _call(request, func, kwargs, paths, repo_root)
+    answer, failure = _call(request, func, kwargs, optional, paths, repo_root)
+    kwargs = {**optional, **kwargs}
 
     def at_entry(rule: str, message: str) -> list[Diagnostic]:
         where = entry.where("py_func")
@@ -73,10 +85,28 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
         result.diagnostics = at_entry("jsonnet-error", failure)
     elif answer["status"] == "missing":
         result.diagnostics = at_entry("component-missing", f"py_func {func}: {answer['message']}")
+    elif answer["status"] == "dependency":
+        interpreter = request.python or sys.executable
+        message = (
+            f"py_func {func} needs the module {answer['module']!r}, which {interpreter} does not "
+            "have; run py_func builders with an interpreter that has their dependencies, as the "
+            "seed's test-worker image did: --python PATH (or `python:` in .kftest.yaml, or "
+            "KFTEST_PYTHON)"
+        )
+        if answer.get("file"):
+            message += (
+                f" (imported at {relative_to_repo(answer['file'], repo_root)}:{answer['line']})"
+            )
+        result.diagnostics = at_entry("jsonnet-error", message)
     elif answer["status"] == "error":
         message = answer["message"]
         if answer.get("file"):
             message += f" (at {relative_to_repo(answer['file'], repo_root)}:{answer['line']})"
+        if request.python is None:
+            message += (
+                "; the seed ran builders with the libraries of its test-worker image (PyYAML 5, "
+                "six, ...): if this comes from a newer library, give --python PATH"
+            )
         result.diagnostics = at_entry("jsonnet-error", message)
     else:
         docs, problems = documents.workflows_from(answer.get("workflow"), None, f"py_func {func}")
@@ -124,19 +154,30 @@ def _environment(request: EvalRequest) -> dict[str, str]:
 
 
 def _call(
-    request: EvalRequest, func: str, kwargs: dict[str, Any], paths: list[str], repo_root: Path
+    request: EvalRequest,
+    func: str,
+    kwargs: dict[str, Any],
+    optional: dict[str, Any],
+    paths: list[str],
+    repo_root: Path,
 ) -> tuple[dict[str, Any], str | None]:
     """The runner's answer, or a message saying why there is none."""
-    payload = json.dumps({"func": func, "kwargs": kwargs, "paths": paths}, default=str)
-    process = subprocess.Popen(
-        [sys.executable, "-B", "-E", str(RUNNER)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=repo_root,
-        env=_environment(request),
-        start_new_session=True,  # so a timeout can kill whatever the user code started
+    payload = json.dumps(
+        {"func": func, "kwargs": kwargs, "optional": optional, "paths": paths}, default=str
     )
+    interpreter = request.python or sys.executable
+    try:
+        process = subprocess.Popen(
+            [interpreter, "-B", "-E", str(RUNNER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=repo_root,
+            env=_environment(request),
+            start_new_session=True,  # so a timeout can kill whatever the user code started
+        )
+    except OSError as exc:
+        return {}, f"py_func {func}: cannot run the interpreter {interpreter}: {exc.strerror}"
     try:
         out, err = process.communicate(payload.encode(), timeout=request.timeout)
     except subprocess.TimeoutExpired:
@@ -148,7 +189,10 @@ def _call(
         answer = json.loads(out.decode("utf-8"))
     except ValueError:
         last = err.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"]
-        return {}, f"py_func {func} exited with status {process.returncode}: {last[0]}"
+        message = f"py_func {func} exited with status {process.returncode}: {last[0]}"
+        if request.python is not None:
+            message += f" (is {interpreter} a Python 3.6 or newer?)"
+        return {}, message
     return answer, None
 
 

@@ -30,6 +30,7 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import CompiledWorkflow, ProwConfig
 from compiler.prow import ProwEnv
 from compiler.rules._context import ConfigContext, ConfigProblem, Problem, WorkflowContext
+from compiler.validate.releases import Release
 from compiler.rules._settings import (
     RULE_IDS,
     SETTINGS_FILE,
@@ -137,10 +138,16 @@ def get_rule(rule_id: str) -> RuleInfo | None:
 
 
 def check_workflow(
-    compiled: CompiledWorkflow, prow_env: ProwEnv, settings: LintSettings, config_file: str
+    compiled: CompiledWorkflow,
+    prow_env: ProwEnv,
+    settings: LintSettings,
+    config_file: str,
+    release: Release | None = None,
 ) -> list[Diagnostic]:
-    """Apply every enabled workflow rule to one compiled workflow."""
-    context = WorkflowContext(compiled=compiled, prow_env=prow_env, settings=settings)
+    """Apply every enabled workflow rule to one compiled workflow (for the target release)."""
+    context = WorkflowContext(
+        compiled=compiled, prow_env=prow_env, settings=settings, release=release
+    )
     entry = compiled.entry
     diagnostics: list[Diagnostic] = []
     for rule in _rules():

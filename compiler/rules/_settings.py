@@ -10,6 +10,11 @@
       image_tag_pattern: 'v\\d{8}-[0-9a-f]{7}(-dirty)?(-[0-9a-f]{6})?'
                                           # every image tag must match it (re.fullmatch);
                                           # digests (@sha256:...) always pass
+    argo_version: "2.12"                  # the Argo release the cluster runs (X.Y or vX.Y.Z);
+                                          # --argo-version overrides it; default the newest
+    python: /opt/py36/bin/python          # the interpreter that runs py_func builders
+                                          # (repo-relative or absolute; --python and
+                                          # KFTEST_PYTHON override it)
 
 Every key is optional and a missing file means the defaults. One entry can also switch rules
 off for itself with ``lint: {disable: [...]}`` in prow_config.yaml.
@@ -67,6 +72,7 @@ NOT_SUPPRESSIBLE = frozenset(
 SUPPRESSIBLE = tuple(rule for rule in RULE_IDS if rule not in NOT_SUPPRESSIBLE)
 
 _LINT_KEYS = ("disable", "severity", "image_tag_pattern")
+_TOP_KEYS = ("lint", "argo_version", "python")
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,8 @@ class LintSettings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     image_tag_pattern: re.Pattern[str] | None = None
     file: str | None = None  # where the settings came from, for messages
+    argo_version: str | None = None  # the Argo release the repository targets
+    python: str | None = None  # the interpreter for py_func builders, as written
 
     def is_disabled(self, rule: str, entry_disable: list[str] | tuple[str, ...] = ()) -> bool:
         return rule not in NOT_SUPPRESSIBLE and (rule in self.disabled or rule in entry_disable)
@@ -135,14 +143,15 @@ def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
             _problem(located, "the file must be a mapping with a `lint:` section", ())
         ]
     for key in data:
-        if key != "lint":
-            problems.append(_unknown(located, key, ["lint"], (key,)))
+        if key not in _TOP_KEYS:
+            problems.append(_unknown(located, key, list(_TOP_KEYS), (key,)))
+    top = _top_level(located, data, problems)
     lint = data.get("lint")
     if lint is None:
-        return LintSettings(file=SETTINGS_FILE), problems
+        return LintSettings(file=SETTINGS_FILE, **top), problems
     if not isinstance(lint, dict):
         problems.append(_problem(located, "`lint` must be a mapping", ("lint",)))
-        return LintSettings(file=SETTINGS_FILE), problems
+        return LintSettings(file=SETTINGS_FILE, **top), problems
     for key in lint:
         if key not in _LINT_KEYS:
             problems.append(_unknown(located, key, list(_LINT_KEYS), ("lint", key)))
@@ -211,8 +220,41 @@ def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
         severity=severity,
         image_tag_pattern=pattern,
         file=SETTINGS_FILE,
+        **top,
     )
     return settings, problems
+
+
+def _top_level(
+    located: Located, data: dict[str, Any], problems: list[Diagnostic]
+) -> dict[str, Any]:
+    """``argo_version`` and ``python``, checked; a bad value is a problem and is ignored."""
+    from compiler.validate.releases import parse
+
+    top: dict[str, Any] = {}
+    version = data.get("argo_version")
+    if version is not None:
+        text = str(version)
+        if isinstance(version, (dict, list, bool)) or parse(text) is None:
+            problems.append(
+                _problem(
+                    located,
+                    f'`argo_version` must be an Argo release such as "2.12" or "v3.5.2", '
+                    f"not {version!r} (quote it: YAML reads 2.10 as the number 2.1)",
+                    ("argo_version",),
+                )
+            )
+        else:
+            top["argo_version"] = text
+    python = data.get("python")
+    if python is not None:
+        if not isinstance(python, str) or not python.strip():
+            problems.append(
+                _problem(located, "`python` must be the path of an interpreter", ("python",))
+            )
+        else:
+            top["python"] = python
+    return top
 
 
 def _unknown(located: Located, key: str, allowed: list[str], path: tuple[Any, ...]) -> Diagnostic:

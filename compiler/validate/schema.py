@@ -21,7 +21,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.paths import SCHEMAS_DIR
-from compiler.validate import docpath
+from compiler.validate import docpath, releases
 
 RULE = "argo-schema"
 SCHEMA_FILE = SCHEMAS_DIR / "argo-workflow.schema.json"
@@ -83,6 +83,7 @@ class _Node:
         "newer",
         "properties",
         "py_types",
+        "removed",
         "required",
         "target",
         "types",
@@ -98,6 +99,8 @@ class _Node:
         self.any_of: tuple[_Node, ...] | None = None
         self.target: _Node | None = None
         self.newer: dict[str, str] = {}
+        # Fields this release has and a later one removed: {field: {removed_in, replacement}}.
+        self.removed: dict[str, dict[str, str]] | None = None
         self.py_types: frozenset[type] | None = None
         self.leaf = False
 
@@ -106,7 +109,8 @@ class _Node:
 class CompiledSchema:
     kinds: dict[str, _Node]
     argo_version: str
-    hera_version: str
+    hera_version: str | None
+    release: releases.Release | None = None
 
 
 class _Compiler:
@@ -159,6 +163,7 @@ class _Compiler:
         if "items" in schema:
             node.items = self.node(schema["items"])
         node.newer = dict(schema.get("x-newer-fields", {}))
+        node.removed = dict(schema["x-removed-fields"]) if "x-removed-fields" in schema else None
 
     def finish(self) -> None:
         """Derive the fast-path fields, once every (possibly recursive) node is filled in."""
@@ -183,20 +188,28 @@ class _Compiler:
 
 
 _lock = threading.Lock()
-_cache: list[CompiledSchema] = []
+_cache: dict[str, CompiledSchema] = {}
 
 
-def compiled_schema() -> CompiledSchema:
-    """The schema file, compiled once per process (on first use)."""
-    if not _cache:
+def compiled_schema(release: releases.Release | None = None) -> CompiledSchema:
+    """The schema of ``release`` (default: the newest), compiled once per process."""
+    key = release.file if release is not None else SCHEMA_FILE.name
+    found = _cache.get(key)
+    if found is None:
         with _lock:
-            if not _cache:
-                raw = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+            found = _cache.get(key)
+            if found is None:
+                raw = json.loads((SCHEMAS_DIR / key).read_text(encoding="utf-8"))
                 compiler = _Compiler(raw["definitions"])
-                kinds = {kind: compiler.definition(kind) for kind in KINDS}
+                kinds = {
+                    kind: compiler.definition(kind) for kind in KINDS if kind in raw["definitions"]
+                }
                 compiler.finish()
-                _cache.append(CompiledSchema(kinds, raw["x-argo-version"], raw["x-hera-version"]))
-    return _cache[0]
+                found = CompiledSchema(
+                    kinds, raw["x-argo-version"], raw.get("x-hera-version"), release
+                )
+                _cache[key] = found
+    return found
 
 
 def _json_type(value: object) -> str:
@@ -357,9 +370,12 @@ class _Walker:
         properties = node.properties or {}
         additional = node.additional
         suggested: set[str] = set()
+        removed = node.removed
         for name, sub in value.items():
             child = properties.get(name)
             if child is not None:
+                if removed is not None and name in removed:
+                    self._removed_field(name, node, removed[name], path)
                 if child.leaf:
                     child_types = child.py_types
                     kind = type(sub)
@@ -397,6 +413,23 @@ class _Walker:
                 where = f" in {node.name}" if node.name else ""
                 self.problems.append(_Problem(path, f"missing required field '{name}'{where}"))
 
+    def _removed_field(self, field: str, node: _Node, facts: dict[str, str], path: str) -> None:
+        """A field valid for the target release that a later release removed: a warning."""
+        if (node.name, field) in self.newer_seen:
+            return
+        self.newer_seen.add((node.name, field))
+        replacement = facts.get("replacement")
+        hint = f"; use '{replacement}' instead" if replacement else ""
+        self.problems.append(
+            _Problem(
+                docpath.key(path, field),
+                f"'{field}' in {node.name} is valid for the Argo {self.schema.argo_version} "
+                f"this repository targets but Argo {facts['removed_in']} removed it{hint} "
+                "before the cluster is upgraded",
+                Severity.WARNING,
+            )
+        )
+
     def _unknown_field(self, name: object, node: _Node, path: str) -> str | None:
         """Report an unknown field; returns the known field it was suggested to be, if any."""
         field = name if isinstance(name, str) else str(name)
@@ -420,7 +453,16 @@ class _Walker:
         known = sorted(node.properties or ())
         match = _closest(field, known)
         renamed = _RENAMED.get((node.name, field))
-        if renamed is not None:
+        older = releases.older_field(node.name, field)
+        if older is not None and _newer_than(self.schema.release, older["last"]):
+            replacement = older.get("replacement") or renamed
+            instead = f"; Argo replaced it with '{replacement}'" if replacement else ""
+            hint = (
+                f"{instead}; it was valid up to Argo {older['last']} (for a cluster that runs "
+                f"such a release, set `argo_version` in .kftest.yaml or pass --argo-version); "
+                f"checked against the {self._schema_name()}"
+            )
+        elif renamed is not None:
             hint = f"; Argo replaced it with '{renamed}'"
         elif match is not None:
             hint = f"; did you mean '{match}'?"
@@ -429,6 +471,15 @@ class _Walker:
             hint = f"; it is a field of {', '.join(nested)}" if nested else ""
         self.problems.append(_Problem(field_path, f"unknown field '{field}'{where}{hint}"))
         return match
+
+    def _schema_name(self) -> str:
+        release = self.schema.release
+        return release.describe() if release else f"Argo {self.schema.argo_version} schema"
+
+
+def _newer_than(release: releases.Release | None, minor: str) -> bool:
+    chosen = releases.parse(release.minor if release else releases.newest())
+    return chosen is not None and chosen > (releases.parse(minor) or (0, 0))
 
 
 def _closest(field: str, known: list[str]) -> str | None:
@@ -463,12 +514,14 @@ def _nested_homes(field: str, node: _Node) -> list[str]:
     return [f"'{name}'" for _, name in sorted(homes)[:3]]
 
 
-def check_schema(document: object) -> list[Diagnostic]:
+def check_schema(document: object, release: releases.Release | None = None) -> list[Diagnostic]:
     """Structural problems of one Argo document (a Workflow, or a template/cron kind)."""
-    return scan(document)[0]
+    return scan(document, release)[0]
 
 
-def scan(document: object) -> tuple[list[Diagnostic], list[tuple[str, str]] | None]:
+def scan(
+    document: object, release: releases.Release | None = None
+) -> tuple[list[Diagnostic], list[tuple[str, str]] | None]:
     """``check_schema``'s diagnostics, and every string holding a ``{{...}}`` tag (path, text).
 
     The list is None when the walk could not see every string (unknown fields with structured
@@ -478,15 +531,17 @@ def scan(document: object) -> tuple[list[Diagnostic], list[tuple[str, str]] | No
         got = _TYPE_NAMES.get(_json_type(document), type(document).__name__)
         message = f"an Argo document must be a mapping, got {got}"
         return [Diagnostic(rule=RULE, message=message)], None
-    schema = compiled_schema()
+    schema = compiled_schema(release)
     kind = document.get("kind")
     if kind is None or not isinstance(kind, str):
         root = schema.kinds["Workflow"]
     elif kind in schema.kinds:
         root = schema.kinds[kind]
     else:
-        expected = ", ".join(KINDS)
+        expected = ", ".join(schema.kinds)
         message = f"kind '{kind}' is not an Argo workflow kind (expected one of {expected})"
+        if kind in KINDS:
+            message = f"kind '{kind}' does not exist in the {schema.argo_version} Argo API"
         return [Diagnostic(rule=RULE, path="kind", message=message)], None
     walker = _Walker(schema)
     try:
