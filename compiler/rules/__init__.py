@@ -30,7 +30,6 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import CompiledWorkflow, ProwConfig
 from compiler.prow import ProwEnv
 from compiler.rules._context import ConfigContext, ConfigProblem, Problem, WorkflowContext
-from compiler.validate.releases import Release
 from compiler.rules._settings import (
     RULE_IDS,
     SETTINGS_FILE,
@@ -39,6 +38,7 @@ from compiler.rules._settings import (
     check_rule_id,
     load_settings,
 )
+from compiler.validate.releases import Release
 
 __all__ = [
     "RULE_IDS",

@@ -1,11 +1,11 @@
 """Which Argo release the workflows are validated for: ``argo_version`` -> a shipped schema.
 
 kftest ships the Workflow schema of Argo 2.4, 2.7, 2.12, 3.0, 3.3, 3.5 and 4.1
-(``schemas/argo/releases.json`` lists them; 4.1 is the default). A target release (``--argo-version``,
-``.kftest.yaml`` ``argo_version``; ``X.Y`` or ``vX.Y.Z``) is validated against the newest shipped
-schema not newer than it. Argo's API changed between releases: ``spec.ttlSecondsAfterFinished``
-is valid up to 2.12 and gone from 3.0, so a seed-era workflow is right for the Argo 2.x its
-cluster ran and wrong for a 3.x one.
+(``schemas/argo/releases.json`` lists them; 4.1 is the default). A target release
+(``--argo-version``, ``.kftest.yaml`` ``argo_version``; ``X.Y`` or ``vX.Y.Z``) is validated
+against the newest shipped schema not newer than it. Argo's API changed between releases:
+``spec.ttlSecondsAfterFinished`` is valid up to 2.12 and gone from 3.0, so a seed-era workflow
+is right for the Argo 2.x its cluster ran and wrong for a 3.x one.
 """
 
 from __future__ import annotations
