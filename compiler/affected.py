@@ -82,7 +82,7 @@ class _Finder:
         if app_dir not in self.apps:
             options = self.options
             candidates = layout.app_dir_candidates(
-                app_dir, options.repo_root, options.repos_dir, self.env
+                app_dir, options.repo_root, options.checkouts_dir(), self.env
             )
             self.apps[app_dir] = [str(path) for path in candidates if path.is_dir()]
         for app in self.apps[app_dir]:

@@ -75,6 +75,13 @@ class Options:
         except ValueError:  # .kftest.yaml's value was checked when read; the flag's too
             return releases.choose(None)
 
+    def checkouts_dir(self) -> Path | None:
+        """--repos-dir, else .kftest.yaml's ``repos_dir`` (relative to the repository)."""
+        if self.repos_dir is not None:
+            return self.repos_dir
+        configured = _settings(self.repo_root)[0].repos_dir
+        return (self.repo_root / configured).resolve() if configured else None
+
     def python_interpreter(self) -> str | None:
         """The interpreter for py_func builders: --python/KFTEST_PYTHON, else .kftest.yaml's."""
         if self.python:
@@ -142,7 +149,39 @@ def plan(options: Options, loaded: Loaded | None = None) -> Plan:
         notes += git_notes
     entries = loaded.config.workflows if loaded.config else []
     decisions = select_stage.select(entries, env.job_type, changed)
+    notes += context_notes(options, loaded)
     return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics)
+
+
+def context_notes(options: Options, loaded: Loaded) -> list[str]:
+    """What the run relies on beyond the repository: the Argo schema it validates against, and
+    where each ``<owner>/<repo>`` checkout that prow_config.yaml names was found."""
+    from compiler.evaluate import checkouts
+    from compiler.evaluate.pyfunc import SEED_TESTING_PY
+
+    found = [f"validating against the {options.argo_release().describe()}"]
+    config = loaded.config
+    if config is None:
+        return found
+    paths = [entry.app_dir for entry in config.workflows if entry.app_dir]
+    if any(entry.py_func and not entry.app_dir for entry in config.workflows):
+        paths += [*config.python_paths, SEED_TESTING_PY]
+    repos_dir = options.checkouts_dir()
+    env = options.prow_env().for_job_type(
+        options.job_type or PLACEHOLDER_JOB_TYPE, placeholders=options.placeholders
+    )
+    seen: set[tuple[str, str]] = set()
+    for path in paths:
+        seed_style = checkouts.split(path)
+        if seed_style is None or (options.repo_root / path).exists():
+            continue
+        owner, repo, _ = seed_style
+        if (owner, repo) in seen:
+            continue
+        seen.add((owner, repo))
+        located = checkouts.locate(owner, repo, options.repo_root, repos_dir, env.values)
+        found.append(f"checkout {located.note(options.repo_root)}")
+    return found
 
 
 def compile_selected(options: Options) -> BuildResult:
@@ -181,6 +220,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
     salt = options.salt or new_salt()
     release = options.argo_release()
     python = options.python_interpreter()
+    repos_dir = options.checkouts_dir()
     config = loaded.config
     requests = []
     for entry, job_type in pairs:
@@ -190,7 +230,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 entry=entry,
                 config_file=options.config_file,
                 repo_root=options.repo_root,
-                repos_dir=options.repos_dir,
+                repos_dir=repos_dir,
                 jpath=options.jpath,
                 run_params={
                     "name": workflow_name(env, entry.name, salt),

@@ -83,12 +83,25 @@ def build_options(
         salt=salt,
         jpath=tuple(path.resolve() for path in jpath),
         repos_dir=repos_dir.resolve() if repos_dir else None,
-        environ=dict(os.environ),
+        environ=_environ(root, overrides.get("placeholders", True)),
         timeout=eval_timeout,
         argo_version=argo_version,
         python=python,
         **overrides,
     )
+
+
+def _environ(root: Path, placeholders: bool) -> dict[str, str]:
+    """The process environment; in a developer's clone (no Prow variables) the repository's
+    owner and name come from its ``origin`` remote rather than placeholders."""
+    environ = dict(os.environ)
+    if placeholders and not (environ.get("REPO_OWNER") or environ.get("REPO_NAME")):
+        from compiler.evaluate.checkouts import origin
+
+        remote = origin(root)
+        if remote is not None:
+            environ["REPO_OWNER"], environ["REPO_NAME"] = remote
+    return environ
 
 
 def _interpreter(python: str) -> str:

@@ -18,5 +18,11 @@ def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
     if files and loaded.config is not None:
         only = affected.entries_affected_by(files, loaded.config, options)
     result = pipeline.compile_all(options, only=only, loaded=loaded)
+    if fmt == "text":
+        # Where the checkouts and the Argo schema came from; on stderr, so the report stays
+        # exactly the diagnostics.
+        echo(
+            "\n".join(f"note: {note}" for note in pipeline.context_notes(options, loaded)), err=True
+        )
     echo(render("lint", result.diagnostics, fmt, result.checked))
     return exit_code(result.diagnostics)

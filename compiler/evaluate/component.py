@@ -52,6 +52,8 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
         return Outcome(_empty([_at_entry(request, "component-missing", found)]))
 
     roots = layout.allowed_roots(repo_root, request.repos_dir, request.jpath)
+    if found.checkout is not None:
+        roots.append(found.checkout)
     search = layout.search_path(found, repo_root, request.jpath)
     importer = Importer(
         roots,

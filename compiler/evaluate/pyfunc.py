@@ -84,7 +84,8 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
     if failure is not None:
         result.diagnostics = at_entry("jsonnet-error", failure)
     elif answer["status"] == "missing":
-        result.diagnostics = at_entry("component-missing", f"py_func {func}: {answer['message']}")
+        message = f"py_func {func}: {answer['message']}{_missing_checkouts(request, repo_root)}"
+        result.diagnostics = at_entry("component-missing", message)
     elif answer["status"] == "dependency":
         interpreter = request.python or sys.executable
         message = (
@@ -97,6 +98,10 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
             message += (
                 f" (imported at {relative_to_repo(answer['file'], repo_root)}:{answer['line']})"
             )
+        missing = _missing_checkouts(request, repo_root)
+        if missing and str(answer["module"]).split(".")[0] == func.split(".")[0]:
+            # A package of the builder's own family (kubeflow.testing): a checkout, not a library.
+            message = f"py_func {func} cannot import {answer['module']!r}{missing}"
         result.diagnostics = at_entry("jsonnet-error", message)
     elif answer["status"] == "error":
         message = answer["message"]
@@ -140,6 +145,20 @@ def python_paths(request: EvalRequest, repo_root: Path) -> list[str]:
                 break
     found.append(str(repo_root))
     return list(dict.fromkeys(found))
+
+
+def _missing_checkouts(request: EvalRequest, repo_root: Path) -> str:
+    """``; the checkout of kubeflow/testing is missing: ...`` for python_paths not found."""
+    for item in [*request.python_paths, SEED_TESTING_PY]:
+        candidates = layout.python_path_candidates(
+            item, repo_root, request.repos_dir, request.prow_env
+        )
+        if any(candidate.is_dir() for candidate in candidates):
+            continue
+        missing = layout.missing_checkout(item, repo_root, request.repos_dir, request.prow_env)
+        if missing:
+            return f"; python_paths item {item!r}: {missing}"
+    return ""
 
 
 def _environment(request: EvalRequest) -> dict[str, str]:

@@ -15,6 +15,8 @@
     python: /opt/py36/bin/python          # the interpreter that runs py_func builders
                                           # (repo-relative or absolute; --python and
                                           # KFTEST_PYTHON override it)
+    repos_dir: ../..                      # where <owner>/<repo> checkouts are (the seed's
+                                          # --repos_dir; repo-relative; --repos-dir overrides)
 
 Every key is optional and a missing file means the defaults. One entry can also switch rules
 off for itself with ``lint: {disable: [...]}`` in prow_config.yaml.
@@ -72,7 +74,7 @@ NOT_SUPPRESSIBLE = frozenset(
 SUPPRESSIBLE = tuple(rule for rule in RULE_IDS if rule not in NOT_SUPPRESSIBLE)
 
 _LINT_KEYS = ("disable", "severity", "image_tag_pattern")
-_TOP_KEYS = ("lint", "argo_version", "python")
+_TOP_KEYS = ("lint", "argo_version", "python", "repos_dir")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class LintSettings:
     file: str | None = None  # where the settings came from, for messages
     argo_version: str | None = None  # the Argo release the repository targets
     python: str | None = None  # the interpreter for py_func builders, as written
+    repos_dir: str | None = None  # where <owner>/<repo> checkouts are, as written
 
     def is_disabled(self, rule: str, entry_disable: list[str] | tuple[str, ...] = ()) -> bool:
         return rule not in NOT_SUPPRESSIBLE and (rule in self.disabled or rule in entry_disable)
@@ -246,14 +249,14 @@ def _top_level(
             )
         else:
             top["argo_version"] = text
-    python = data.get("python")
-    if python is not None:
-        if not isinstance(python, str) or not python.strip():
-            problems.append(
-                _problem(located, "`python` must be the path of an interpreter", ("python",))
-            )
+    for key, what in (("python", "the path of an interpreter"), ("repos_dir", "a directory")):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            problems.append(_problem(located, f"`{key}` must be {what}", (key,)))
         else:
-            top["python"] = python
+            top[key] = value
     return top
 
 

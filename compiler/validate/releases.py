@@ -33,9 +33,9 @@ class Release:
     default: bool = False  # no target was given
 
     def describe(self) -> str:
-        """``Argo v2.12.13 schema (argo_version 2.12)``, for notes and messages."""
+        """``Argo 2.12 schema (v2.12.13; argo_version 2.12)``, for notes and messages."""
         asked = "the default" if self.default else f"argo_version {self.target}"
-        return f"Argo {self.tag} schema ({asked})"
+        return f"Argo {self.minor} schema ({self.tag}; {asked})"
 
 
 def parse(text: str) -> tuple[int, int] | None:
