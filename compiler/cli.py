@@ -59,9 +59,10 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             "--argo-version",
             "argo_version",
             metavar="X.Y",
+            envvar="KFTEST_ARGO_VERSION",
             help="The Argo release the cluster runs (2.12, v3.5.2): validate against the newest "
-            "shipped schema not newer than it (default: .kftest.yaml's argo_version, else the "
-            "newest shipped).",
+            "shipped schema not newer than it (default: $KFTEST_ARGO_VERSION, .kftest.yaml's "
+            "argo_version, else the newest shipped).",
         ),
         click.option(
             "--python",

@@ -242,6 +242,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 python_paths=tuple(config.python_paths if config else ()),
                 timeout=options.timeout,
                 python=python,
+                argo_version=release.minor,
             )
         )
     finish = functools.partial(_finish, lint=options.lint, emit=options.emit, release=release)

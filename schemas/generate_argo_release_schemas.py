@@ -221,6 +221,10 @@ class _Release:
             return {"$ref": f"#/definitions/{self.names[target]}"}
         if node.get("format") == "int-or-string":
             return dict(_INT_OR_STRING)
+        if node.get("type") == "string" and node.get("format") in ("int32", "int64", "uint64"):
+            # grpc-gateway's swagger (v2.7) writes 64-bit integers as strings (the protobuf JSON
+            # mapping); the API server reads numbers: accept both.
+            return dict(_INT_OR_STRING)
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key not in _KEEP:

@@ -319,7 +319,7 @@ def _copy_tree(source: Path, target: Path) -> None:
 
 def _clone_like(snapshot: str, tmp_path: Path) -> Path:
     """The snapshot's repositories as a developer has them: git clones side by side."""
-    from conftest import git
+    from tests.conftest import git
 
     owner_dir = tmp_path / "src" / "kubeflow"
     for checkout in (CORPUS / snapshot / "kubeflow").iterdir():

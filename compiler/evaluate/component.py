@@ -91,7 +91,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
         defaults = {}
     merged = params_mod.merge(defaults, entry.params, request.run_params)
     ext_codes = params_mod.ext_codes(component_name, merged, ksonnet_params, request.run_params)
-    value, failed = _evaluate(run, backend, found.file, ext_codes, params_mod.tla_codes(merged))
+    value, failed = _evaluate(run, backend, found.file, ext_codes, params_mod.tla_codes(merged, request.argo_version))
     result = _finish(run, value, merged)
     return Outcome(result, backend_error=failed)
 

@@ -178,3 +178,59 @@ def test_owner_repo_prefix_of_python_paths_without_repos_dir(tmp_path: Path) -> 
     )
     assert python_paths(request, root.resolve()) == [str(root / "py"), str(root)]
     assert os.path.isdir(python_paths(request, root.resolve())[0])
+
+
+@pytest.mark.parametrize(
+    "func", ["ci.old_style.create_workflow", "ci.mpi-operator.create_e2e_workflow.create_workflow"]
+)
+def test_a_2019_builder_gets_the_entry_kwargs_only(func: str) -> None:
+    # Before 2020 the seed passed no name/namespace/test_target_name: builders that do not
+    # accept them (by name or **kwargs) are called without them. Any module path that
+    # importlib accepts works, a dash in a package name included.
+    result = evaluate(request_for(func, url="https://example.com/x.yaml"))
+    assert result.diagnostics == []
+    [workflow] = result.documents
+    assert workflow["metadata"]["annotations"] == {"url": "https://example.com/x.yaml"}
+    assert workflow["metadata"]["name"] == "kftest-local-old-style"  # JOB_NAME reached it
+
+
+def test_a_missing_dependency_is_one_diagnostic_suggesting_python() -> None:
+    rule, file, line, message = only(evaluate(request_for("ci.broken_import.create_workflow")))
+    assert (rule, file, line) == ("jsonnet-error", "prow_config.yaml", PY_FUNC_LINE)
+    assert "needs the module 'kftest_no_such_dependency'" in message
+    assert "--python PATH" in message and "KFTEST_PYTHON" in message
+    assert "(imported at py/ci/broken_import.py:3)" in message
+
+
+def test_other_builder_errors_mention_the_seed_libraries() -> None:
+    _, _, _, message = only(evaluate(request_for("ci.misbehaving.raises")))
+    assert "give --python PATH" in message
+
+
+def test_an_interpreter_that_cannot_run_is_a_diagnostic(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    request = replace(request_for("ci.unittests.create_workflow"), python=str(tmp_path / "nope"))
+    rule, _, _, message = only(evaluate(request))
+    assert rule == "jsonnet-error"
+    assert f"cannot run the interpreter {tmp_path / 'nope'}" in message
+
+
+def _old_python() -> str | None:
+    from tests.seed_python import _candidates, _version
+
+    for python in _candidates()[:-1]:  # not the running interpreter
+        if _version(python) in ("3.6", "3.7", "3.8"):
+            return python
+    return None
+
+
+@pytest.mark.skipif(_old_python() is None, reason="no Python 3.6-3.8 on this machine")
+def test_the_runner_works_on_python_3_6() -> None:
+    from dataclasses import replace
+
+    request = request_for("ci.unittests.create_workflow", shards=1)
+    mine = evaluate(request)
+    theirs = evaluate(replace(request, python=_old_python()))
+    assert theirs.diagnostics == []
+    assert theirs.documents == mine.documents
