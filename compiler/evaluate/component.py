@@ -91,7 +91,8 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
         defaults = {}
     merged = params_mod.merge(defaults, entry.params, request.run_params)
     ext_codes = params_mod.ext_codes(component_name, merged, ksonnet_params, request.run_params)
-    value, failed = _evaluate(run, backend, found.file, ext_codes, params_mod.tla_codes(merged, request.argo_version))
+    tla_codes = params_mod.tla_codes(merged, request.argo_version)
+    value, failed = _evaluate(run, backend, found.file, ext_codes, tla_codes)
     result = _finish(run, value, merged)
     return Outcome(result, backend_error=failed)
 
