@@ -346,3 +346,52 @@ def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> No
     assert empty.code == 0 and empty.stdout == ""
     assert "no entry selected for job type presubmit" in empty.stderr
     assert "skip unittests: no changed files" in empty.stderr
+
+
+TTL_COMPONENT = """
+local kftest = import 'kftest.libsonnet';
+function(params)
+  local wf = kftest.workflow(params, 'unittests');
+  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])]) + { spec+: {
+    ttlStrategy:: null, ttlSecondsAfterFinished: 604800 } }
+"""
+
+
+def test_argo_version_chooses_the_schema_and_says_so(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": TTL_COMPONENT})
+    newest = lint(repo, "--format", "json")
+    assert_clean_failure(newest)
+    [error] = [d for d in json.loads(newest.stdout)["diagnostics"] if d["rule"] == "argo-schema"]
+    assert (error["rule"], error["path"]) == ("argo-schema", "spec.ttlSecondsAfterFinished")
+    assert "valid up to Argo 2.12" in error["message"]
+
+    for how in (["--argo-version", "v2.12.4"], []):
+        if not how:
+            (repo / ".kftest.yaml").write_text('argo_version: "2.12"\n')
+        old = lint(repo, *how)
+        assert "0 errors" in old.stdout, old.stdout + old.stderr
+        assert "warning [argo-schema] 'ttlSecondsAfterFinished' in WorkflowSpec" in old.stdout
+        assert "note: validating against the Argo 2.12 schema (v2.12.13; argo_version" in (
+            old.stderr
+        )
+    # The flag (or KFTEST_ARGO_VERSION) overrides the file.
+    flag = run_kftest("lint", "--repo-root", str(repo), env={"KFTEST_ARGO_VERSION": "3.0"})
+    assert_clean_failure(flag)
+    assert "argo_version 3.0" in flag.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--argo-version", "latest"], "--argo-version 'latest': not an Argo release"),
+        (["--python", "/no/such/python"], "--python /no/such/python: no such interpreter"),
+    ],
+)
+def test_bad_target_or_interpreter_is_a_usage_error(
+    make_repo: Callable[..., Path], option: list[str], words: str
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    for command in ("lint", "compile", "plan"):
+        result = run_kftest(command, "--repo-root", str(repo), *option)
+        assert_clean_failure(result, 2)
+        assert words in result.stderr
