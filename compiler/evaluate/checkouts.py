@@ -130,7 +130,9 @@ def locate(
 
 
 def _show(path: Path, repo_root: Path) -> str:
+    """Relative to the repository when it is a neighbour (``../testing``), else absolute."""
     try:
-        return os.path.relpath(path, repo_root)
+        relative = os.path.relpath(path, repo_root)
     except ValueError:
         return str(path)
+    return relative if not relative.startswith("../../../") else str(path)
