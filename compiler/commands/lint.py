@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import click
+
 from compiler import affected, pipeline
-from compiler.commands.common import build_options, echo, render
+from compiler.commands.common import build_options, render
 from compiler.diagnostics import exit_code
 
 
@@ -21,8 +23,7 @@ def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
     if fmt == "text":
         # Where the checkouts and the Argo schema came from; on stderr, so the report stays
         # exactly the diagnostics.
-        echo(
-            "\n".join(f"note: {note}" for note in pipeline.context_notes(options, loaded)), err=True
-        )
-    echo(render("lint", result.diagnostics, fmt, result.checked))
+        notes = pipeline.context_notes(options, loaded)
+        click.echo("\n".join(f"note: {note}" for note in notes), err=True)
+    click.echo(render("lint", result.diagnostics, fmt, result.checked))
     return exit_code(result.diagnostics)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
 from compiler.evaluate import documents, layout
+from compiler.evaluate.errors import COMPONENT_MISSING, JSONNET_ERROR
 from compiler.paths import relative_to_repo
 
 if TYPE_CHECKING:
@@ -82,10 +83,10 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
         documents=[], source=source, imports=frozenset(), params=kwargs, diagnostics=[]
     )
     if failure is not None:
-        result.diagnostics = at_entry("jsonnet-error", failure)
+        result.diagnostics = at_entry(JSONNET_ERROR.id, failure)
     elif answer["status"] == "missing":
         message = f"py_func {func}: {answer['message']}{_missing_checkouts(request, repo_root)}"
-        result.diagnostics = at_entry("component-missing", message)
+        result.diagnostics = at_entry(COMPONENT_MISSING.id, message)
     elif answer["status"] == "dependency":
         interpreter = request.python or sys.executable
         message = (
@@ -102,7 +103,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
         if missing and str(answer["module"]).split(".")[0] == func.split(".")[0]:
             # A package of the builder's own family (kubeflow.testing): a checkout, not a library.
             message = f"py_func {func} cannot import {answer['module']!r}{missing}"
-        result.diagnostics = at_entry("jsonnet-error", message)
+        result.diagnostics = at_entry(JSONNET_ERROR.id, message)
     elif answer["status"] == "error":
         message = answer["message"]
         if answer.get("file"):
@@ -112,7 +113,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
                 "; the seed ran builders with the libraries of its test-worker image (PyYAML 5, "
                 "six, ...): if this comes from a newer library, give --python PATH"
             )
-        result.diagnostics = at_entry("jsonnet-error", message)
+        result.diagnostics = at_entry(JSONNET_ERROR.id, message)
     else:
         docs, problems = documents.workflows_from(answer.get("workflow"), None, f"py_func {func}")
         where = entry.where("py_func")

@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from compiler.durations import format_duration, format_time, parse_time
 from compiler.operate import cloud_logging, hints, pod_names
-from compiler.operate.durations import format_duration, format_time, parse_time
 
 FAILED_PHASES = frozenset({"Failed", "Error"})
 _EXIT_CODE = re.compile(r"exit code (\d+)", re.IGNORECASE)

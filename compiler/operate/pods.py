@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.cluster.api import Cluster, NotFound, Refused
 from compiler.diagnostics import KftestError
+from compiler.durations import format_time, parse_time
 from compiler.operate import pod_names
-from compiler.operate.cluster import Cluster, NotFound, Refused
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize
-from compiler.operate.durations import format_time, parse_time
 
 MAIN = "main"
 
