@@ -65,6 +65,8 @@ class _Finder:
         self.imports: dict[str, list[str]] = {}
         self.resolved: dict[tuple[str, str, tuple[str, ...]], str | None] = {}
         self.searches: dict[tuple[str, str], tuple[str, ...]] = {}
+        #: ksonnet registry packages (``layout.package_aliases``) of the app a search serves.
+        self.aliases: dict[tuple[str, ...], dict[str, Path]] = {}
 
     def _listing(self, directory: str) -> frozenset[str]:
         if directory not in self.listings:
@@ -104,6 +106,9 @@ class _Finder:
             found = layout.Component(Path(app), Path(file), None)
             search = layout.search_path(found, self.options.repo_root, self.options.jpath)
             self.searches[key] = tuple(str(path) for path in search)
+            self.aliases.setdefault(self.searches[key], {}).update(
+                layout.package_aliases(Path(app))
+            )
         return self.searches[key]
 
     def closure(self, start: Sequence[str], search: tuple[str, ...]) -> set[str]:
@@ -146,4 +151,10 @@ class _Finder:
                 ),
                 None,
             )
+            if self.resolved[key] is None:
+                for prefix, directory in self.aliases.get(search, {}).items():
+                    candidate = os.path.join(directory, target[len(prefix) :])
+                    if target.startswith(prefix) and os.path.isfile(candidate):
+                        self.resolved[key] = os.path.realpath(candidate)
+                        break
         return self.resolved[key]

@@ -370,7 +370,7 @@ def test_a_missing_checkout_is_one_diagnostic_saying_how_to_point_at_it(tmp_path
     assert "--repos-dir" in message and "repos_dir" in message and "../kubeflow" in message
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str]) -> int:  # pragma: no cover - a helper script
     """``python3 tests/test_realworld.py DIR [--seed-python]``: count right verdicts in the
     ``<snapshot>.lint.json`` / ``<snapshot>.out/`` of a run (see tests/README of issue 10)."""
     directory = Path(argv[0])
@@ -390,3 +390,15 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
     sys.exit(main(sys.argv[1:]))
+
+
+@needs_corpus
+def test_pre_commit_on_a_vendored_registry_package_checks_its_users() -> None:
+    cwd = CORPUS / "kubeflow@2752aed3" / "kubeflow" / "kubeflow"
+    [package] = (cwd / "components/jupyter-web-app/releaser/vendor/kubeflow").glob(
+        "automation@*/release.libsonnet"
+    )
+    args = ["lint", "--format", "json", "--repos-dir", str(cwd.parent.parent), "--argo-version"]
+    lint = _kftest([*args, ARGO_VERSION, str(package.relative_to(cwd))], cwd, {})
+    checked = {d["workflow"] for d in json.loads(lint.stdout)["diagnostics"]}
+    assert checked == {"jupyterui-release"}
