@@ -8,7 +8,9 @@ paths of the form ``<owner>/<repo>/<rest>``. In a developer's clone there is no 
   (``git@github.com:kubeflow/kubeflow.git``), else the directory names (``.../kubeflow/kubeflow``);
 * a path naming another repository (``kubeflow/testing/...``) is looked up where developers keep
   it: under ``--repos-dir`` (or ``.kftest.yaml`` ``repos_dir``) when given, else beside the
-  clone — ``../<repo>``, ``../../<owner>/<repo>``, and ``$GOPATH/src/github.com/<owner>/<repo>``.
+  clone — ``../<repo>``, ``../../<owner>/<repo>``, and ``$GOPATH/src/github.com/<owner>/<repo>``
+  — where only a git checkout (a ``.git`` inside) counts. The checkout found becomes readable
+  for that entry's component, like the repos dir.
 
 ``locate`` says where each was found (plan and lint print it) and, when not, how to point at it.
 """
@@ -118,8 +120,11 @@ def locate(
         return Located(owner, repo, repo_root, "this repository")
     tried = candidates(owner, repo, repo_root, repos_dir)
     for path in tried:
-        if path.is_dir():
-            if repos_dir is not None and path == repos_dir / owner / repo:
+        explicit = repos_dir is not None and path == repos_dir / owner / repo
+        # Beside the clone, only a git checkout counts: prow_config.yaml must not make any
+        # neighbouring directory readable by naming it.
+        if path.is_dir() and (explicit or (path / ".git").exists()):
+            if explicit:
                 how = "under the repos dir"
             elif "src/github.com" in path.as_posix() and path.parent.parent != repo_root.parent:
                 how = "in $GOPATH"

@@ -47,6 +47,9 @@ def test_other_repositories_beside_the_clone(tmp_path: Path, beside: str) -> Non
     clone = _clone(tmp_path / "src" / "me" / "kubeflow", "git@github.com:kubeflow/kubeflow.git")
     other = (clone.parent / beside).resolve()
     other.mkdir(parents=True)
+    # A plain directory is not a checkout: prow_config.yaml cannot make it readable.
+    assert checkouts.locate("kubeflow", "testing", clone, None, {}).path is None
+    (other / ".git").mkdir()
     located = checkouts.locate("kubeflow", "testing", clone, None, {})
     assert located.path is not None and located.path.resolve() == other
     assert located.note(clone).startswith("kubeflow/testing: beside the clone (../")
@@ -61,8 +64,8 @@ def test_the_repos_dir_comes_first_and_a_missing_checkout_says_how(tmp_path: Pat
     hint = missing.missing_hint(clone)
     assert "../testing" in hint and "--repos-dir DIR" in hint and "repos_dir: DIR" in hint
     repos = tmp_path / "repos"
-    (repos / "kubeflow" / "testing").mkdir(parents=True)
-    (clone.parent / "testing").mkdir()
+    (repos / "kubeflow" / "testing").mkdir(parents=True)  # the repos dir needs no .git
+    (clone.parent / "testing" / ".git").mkdir(parents=True)
     found = checkouts.locate("kubeflow", "testing", clone, repos, {})
     assert (found.path, found.how) == (repos / "kubeflow" / "testing", "under the repos dir")
 
@@ -71,6 +74,7 @@ def test_a_component_in_a_neighbouring_checkout_compiles(tmp_path: Path) -> None
     from compiler.evaluate import evaluate
 
     clone = _clone(tmp_path / "kubeflow" / "testing", "git@github.com:kubeflow/testing.git")
+    _clone(tmp_path / "kubeflow" / "kubeflow", None)
     write_files(
         tmp_path / "kubeflow" / "kubeflow",
         {
