@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
 
 RUNNER = Path(__file__).resolve().parent / "pyfunc_runner.py"
+#: Set by Prow and read by the seed's builders besides the variables kftest reads itself.
+PROW_EXTRA_VARS = ("JOB_SPEC", "PROW_JOB_ID")
 #: The seed always put kubeflow/testing's py/ on the path (its argo_build_util lives there).
 SEED_TESTING_PY = "kubeflow/testing/py"
 
@@ -170,6 +172,8 @@ def _environment(request: EvalRequest) -> dict[str, str]:
         "PYTHONHASHSEED": "0",
     }
     env.update(request.prow_env.values)
+    # Prow's other variables the seed's argo_build_util read (get_prow_dict), when Prow set them.
+    env.update((key, os.environ[key]) for key in PROW_EXTRA_VARS if os.environ.get(key))
     return env
 
 

@@ -64,12 +64,15 @@ def test_explicit_test_target_name_is_kept() -> None:
 
 def test_user_code_sees_no_kftest_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KFTEST_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("PROW_JOB_ID", "4f1c")  # Prow's, read by the seed's argo_build_util
     result = evaluate(request_for("ci.misbehaving.environment", shards=1))
     [workflow] = result.documents
     annotations = workflow["metadata"]["annotations"]
     environ = annotations["environ"].split(",")
     assert "KFTEST_TEST_SECRET" not in environ
-    assert {"JOB_NAME", "JOB_TYPE", "REPO_OWNER", "REPO_NAME", "PATH"} <= set(environ)
+    assert {"JOB_NAME", "JOB_TYPE", "REPO_OWNER", "REPO_NAME", "PATH", "PROW_JOB_ID"} <= set(
+        environ
+    )
     assert annotations["kwargs"] == "shards,test_target_name"
     assert annotations["sys-path-0"] == str((REPO / "py").resolve())
 
