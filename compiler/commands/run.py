@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler import pipeline
 from compiler.cluster.retry import RetryPolicy
@@ -43,6 +43,9 @@ from compiler.report.reporter import Reporter
 from compiler.storage import GcsStorage
 from compiler.submit.signals import Interrupts
 
+if TYPE_CHECKING:
+    from compiler.submit.progress import Line
+
 log = logging.getLogger("kftest.run")
 
 
@@ -59,6 +62,7 @@ class RunSettings:
     grace: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     resync: float = 60.0
+    progress_interval: float = 60.0  # a progress line per running workflow at least this often
 
 
 def run(
@@ -74,6 +78,7 @@ def run(
     output_dir: Path | None,
     grace_period: float,
     retry_timeout: float,
+    progress_interval: float,
     **common: Any,
 ) -> int:
     """The CLI entry: parse the options, then ``execute``."""
@@ -89,6 +94,7 @@ def run(
             output_dir=output_dir,
             grace=grace_period,
             retry=RetryPolicy(timeout=retry_timeout),
+            progress_interval=progress_interval,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -272,6 +278,7 @@ def _submit_and_wait(
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
     from compiler.submit.batch import MultiWaiter
+    from compiler.submit.progress import Progress
 
     result = pipeline.compile_selected(options)
     if result.plan is not None:
@@ -314,25 +321,43 @@ def _submit_and_wait(
     if state.stop.is_set():
         return
     reporter.started(outcomes)
+    started = time.monotonic()
+    progress = Progress(
+        {o.name: o.namespace for o in outcomes if o.submitted},
+        _log_line,
+        interval=settings.progress_interval,
+        ui_urls={o.name: o.ui_url for o in outcomes if o.submitted},
+        started=started,
+    )
     waiter = MultiWaiter(
         session,
         bodies,
         timeout=settings.timeout,
         policy=settings.retry,
-        on_change=lambda change: log.info("%s", change.line()),
+        on_change=progress.change,
+        on_update=progress.update,
         resync=settings.resync,
+        started=started,
     )
     with state.lock:
         state.waiter = waiter
     if state.stop.is_set():
         return
-    waited = waiter.run()
+    stop_progress = progress.start()
+    try:
+        waited = waiter.run()
+    finally:
+        stop_progress()
     with state.lock:
         state.waited = waited
     for name in waited.timed_out:
         log.error("workflow %s: timed out after %.0fs", name, settings.timeout)
     if not state.stop.is_set():
         _explain_failures(waited.objects.values(), session)
+
+
+def _log_line(line: Line) -> None:
+    (log.error if line.failure else log.info)("%s", line.text)
 
 
 def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:
