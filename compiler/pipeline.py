@@ -153,13 +153,19 @@ def plan(options: Options, loaded: Loaded | None = None) -> Plan:
     return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics)
 
 
-def context_notes(options: Options, loaded: Loaded) -> list[str]:
-    """What the run relies on beyond the repository: the Argo schema it validates against, and
-    where each ``<owner>/<repo>`` checkout that prow_config.yaml names was found."""
+def context_notes(
+    options: Options, loaded: Loaded, diagnostics: Sequence[Diagnostic] = ()
+) -> list[str]:
+    """What the run relies on beyond the repository: the Argo schema it validates against (when
+    a release is targeted, or a schema finding depends on it), and where each
+    ``<owner>/<repo>`` checkout that prow_config.yaml names was found."""
     from compiler.evaluate import checkouts
     from compiler.evaluate.pyfunc import SEED_TESTING_PY
 
-    found = [f"validating against the {options.argo_release().describe()}"]
+    release = options.argo_release()
+    found = []
+    if not release.default or any(d.rule == "argo-schema" for d in diagnostics):
+        found.append(f"validating against the {release.describe()}")
     config = loaded.config
     if config is None:
         return found
