@@ -105,6 +105,7 @@ class Plan:
     decisions: list[select_stage.Decision]
     notes: list[str]
     diagnostics: list[Diagnostic]
+    python_paths: tuple[str, ...] = ()  # prow_config.yaml's, for the py_func entries selected
 
     def selected(self) -> list[Entry]:
         return [decision.entry for decision in self.decisions if decision.run]
@@ -150,7 +151,8 @@ def plan(options: Options, loaded: Loaded | None = None) -> Plan:
     entries = loaded.config.workflows if loaded.config else []
     decisions = select_stage.select(entries, env.job_type, changed)
     notes += context_notes(options, loaded)
-    return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics)
+    python_paths = tuple(loaded.config.python_paths) if loaded.config else ()
+    return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics, python_paths)
 
 
 def context_notes(
@@ -196,7 +198,7 @@ def compile_selected(options: Options) -> BuildResult:
     job_type = the_plan.job_type or "presubmit"
     pairs = [(entry, job_type) for entry in the_plan.selected()]
     loaded = Loaded(None, the_plan.diagnostics)
-    result = _build(options, loaded, pairs)
+    result = _build(options, loaded, pairs, the_plan.python_paths)
     result.plan = the_plan
     result.entries_in_config = len(the_plan.decisions)
     return result
@@ -223,7 +225,12 @@ def compile_all(
     return result
 
 
-def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
+def _build(
+    options: Options,
+    loaded: Loaded,
+    pairs: list[tuple[Entry, str]],
+    python_paths: tuple[str, ...] = (),
+) -> BuildResult:
     from compiler import evaluate
 
     base_env = options.prow_env()
@@ -249,7 +256,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                     "bucket": options.bucket,
                 },
                 prow_env=env,
-                python_paths=tuple(config.python_paths if config else ()),
+                python_paths=tuple(config.python_paths) if config else python_paths,
                 timeout=options.timeout,
                 python=python,
                 argo_version=release.minor,

@@ -489,3 +489,54 @@ def test_colour_on_a_terminal_none_when_piped_or_declined(make_repo: Callable[..
     assert red_error in forced.stdout
     usage = run_kftest("--color", "lint", "--repo-root", str(repo / "missing"))
     assert usage.code == 2 and "\x1b[31mkftest: " in usage.stderr  # errors are red too
+
+
+PY_FUNC_CONFIG = """
+python_paths: [py]
+workflows:
+  - name: built
+    py_func: ci.build.create_workflow
+    kwargs:
+      stepImage: gcr.io/kubeflow-ci/test-worker:v20240101-0123abc
+"""
+BUILDER = """
+import os
+
+
+def create_workflow(stepImage):  # a 2019 builder: the entry's kwargs only
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "built", "annotations": {"via": os.environ.get("VIA", "")}},
+        "spec": {
+            "entrypoint": "a",
+            "templates": [{"name": "a", "container": {"image": stepImage}}],
+        },
+    }
+"""
+
+
+def test_py_func_builders_run_with_the_configured_interpreter(
+    make_repo: Callable[..., Path],
+) -> None:
+    wrapper = f'#!/bin/sh\nVIA=wrapper exec "{sys.executable}" "$@"\n'
+    repo = make_repo(
+        {
+            "prow_config.yaml": PY_FUNC_CONFIG,
+            "py/ci/__init__.py": "",
+            "py/ci/build.py": BUILDER,
+            "tools/python": wrapper,
+            ".kftest.yaml": "python: tools/python\n",
+        }
+    )
+    (repo / "tools/python").chmod(0o755)
+    for how, env, via in (
+        ([], {}, "wrapper"),  # .kftest.yaml's, relative to the repository
+        (["--python", sys.executable], {}, ""),  # the flag wins
+        ([], {"KFTEST_PYTHON": sys.executable}, ""),  # and so does the environment
+    ):
+        result = run_kftest("compile", "--repo-root", str(repo), *how, env=env)
+        # Compiled (the guideline findings of this bare workflow aside), by that interpreter;
+        # compile reads python_paths as lint does.
+        assert "kind: Workflow" in result.stdout, result.stderr
+        assert f"via: {via or chr(34) * 2}" in result.stdout

@@ -87,7 +87,8 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
     if failure is not None:
         result.diagnostics = at_entry(JSONNET_ERROR.id, failure)
     elif answer["status"] == "missing":
-        message = f"py_func {func}: {answer['message']}{_missing_checkouts(request, repo_root)}"
+        missing = _missing_checkouts(request, repo_root, answer.get("module") or func)
+        message = f"py_func {func}: {answer['message']}{missing}"
         result.diagnostics = at_entry(COMPONENT_MISSING.id, message)
     elif answer["status"] == "dependency":
         interpreter = request.python or sys.executable
@@ -101,7 +102,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
             message += (
                 f" (imported at {relative_to_repo(answer['file'], repo_root)}:{answer['line']})"
             )
-        missing = _missing_checkouts(request, repo_root)
+        missing = _missing_checkouts(request, repo_root, str(answer["module"]))
         if missing and str(answer["module"]).split(".")[0] == func.split(".")[0]:
             # A package of the builder's own family (kubeflow.testing): a checkout, not a library.
             message = f"py_func {func} cannot import {answer['module']!r}{missing}"
@@ -150,9 +151,11 @@ def python_paths(request: EvalRequest, repo_root: Path) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _missing_checkouts(request: EvalRequest, repo_root: Path) -> str:
-    """``; the checkout of kubeflow/testing is missing: ...`` for python_paths not found."""
-    for item in [*request.python_paths, SEED_TESTING_PY]:
+def _missing_checkouts(request: EvalRequest, repo_root: Path, module: str) -> str:
+    """``; the checkout of kubeflow/testing is missing: ...`` for python_paths not found (the
+    seed's implicit kubeflow/testing/py only when the missing module is ``kubeflow...``)."""
+    implicit = [SEED_TESTING_PY] if module.split(".")[0] == "kubeflow" else []
+    for item in [*request.python_paths, *implicit]:
         candidates = layout.python_path_candidates(
             item, repo_root, request.repos_dir, request.prow_env
         )

@@ -48,7 +48,11 @@ def run(func, kwargs, paths, optional=None):
     except ModuleNotFoundError as exc:
         if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
             searched = ", ".join(paths) or "no python_paths"
-            return {"status": "missing", "message": f"no module named {exc.name!r} ({searched})"}
+            return {
+                "status": "missing",
+                "message": f"no module named {exc.name!r} ({searched})",
+                "module": exc.name,
+            }
         if exc.name:
             reply = _failure(f"importing {module_name} failed:", exc, paths)
             reply.update(status="dependency", module=exc.name)
