@@ -163,10 +163,11 @@ def context_notes(
     ``<owner>/<repo>`` checkout that prow_config.yaml names was found."""
     from compiler.evaluate import checkouts
     from compiler.evaluate.pyfunc import SEED_TESTING_PY
+    from compiler.validate.schema import ARGO_SCHEMA
 
     release = options.argo_release()
     found = []
-    if not release.default or any(d.rule == "argo-schema" for d in diagnostics):
+    if not release.default or any(d.rule == ARGO_SCHEMA.id for d in diagnostics):
         found.append(f"validating against the {release.describe()}")
     config = loaded.config
     if config is None:
