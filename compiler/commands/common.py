@@ -11,6 +11,8 @@ from typing import Any
 
 from compiler import pipeline
 from compiler.diagnostics import Diagnostic, UsageError
+from compiler.model import JOB_TYPES
+from compiler.paths import not_a_file
 from compiler.prow import check_salt
 
 
@@ -43,6 +45,7 @@ def build_options(
     eval_timeout: float = 10.0,
     argo_version: str | None = None,
     python: str | None = None,
+    eval_memory: int | None = None,
     **overrides: Any,
 ) -> pipeline.Options:
     """The pipeline's options from a command's; each command has only the options it uses
@@ -50,6 +53,16 @@ def build_options(
     root = (repo_root or repo_root_of(Path.cwd())).resolve()
     if not root.is_dir():
         raise UsageError(f"--repo-root {root}: no such directory")
+    # Not resolved: whether a symlink leads out of the repository is the loader's decision.
+    config_path = Path(os.path.abspath(config or root / "prow_config.yaml"))
+    if config is not None and (why := not_a_file(config_path)):
+        raise UsageError(f"--config {config}: {why}")
+    environ_job_type = os.environ.get("JOB_TYPE", "")
+    if job_type is None and environ_job_type and environ_job_type not in JOB_TYPES:
+        # What --job-type refuses must not slip in through the environment.
+        raise UsageError(
+            f"JOB_TYPE={environ_job_type!r} is not a job type; use one of {', '.join(JOB_TYPES)}"
+        )
     if argo_version is not None:
         from compiler.validate.releases import parse
 
@@ -60,9 +73,6 @@ def build_options(
             )
     if python is not None:
         python = _interpreter(python)
-    config_path = (config or root / "prow_config.yaml").resolve()
-    if config is not None and not config_path.is_file():
-        raise UsageError(f"--config {config}: no such file")
     if salt is not None:
         try:
             check_salt(salt)
@@ -89,6 +99,7 @@ def build_options(
         timeout=eval_timeout,
         argo_version=argo_version,
         python=python,
+        **({"memory": eval_memory} if eval_memory is not None else {}),
         **overrides,
     )
 

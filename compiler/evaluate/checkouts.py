@@ -106,7 +106,21 @@ def candidates(owner: str, repo: str, repo_root: Path, repos_dir: Path | None) -
         if base:
             found.append(Path(base) / "src" / "github.com" / owner / repo)
     resolved = repo_root.resolve()
-    return [path for path in dict.fromkeys(found) if path.resolve() != resolved]
+    return [path for path in dict.fromkeys(found) if _real(path) != resolved]
+
+
+def _real(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, ValueError):  # a name too long for the filesystem, a NUL byte
+        return None
+
+
+def _is_checkout(path: Path, explicit: bool) -> bool:
+    try:
+        return path.is_dir() and (explicit or (path / ".git").exists())
+    except (OSError, ValueError):
+        return False
 
 
 def locate(
@@ -123,7 +137,7 @@ def locate(
         explicit = repos_dir is not None and path == repos_dir / owner / repo
         # Beside the clone, only a git checkout counts: prow_config.yaml must not make any
         # neighbouring directory readable by naming it.
-        if path.is_dir() and (explicit or (path / ".git").exists()):
+        if _is_checkout(path, explicit):
             if explicit:
                 how = "under the repos dir"
             elif "src/github.com" in path.as_posix() and path.parent.parent != repo_root.parent:
