@@ -612,10 +612,10 @@ def test_a_wrong_environment_is_a_usage_error(
 # (`golden --salt`, `plan --eval-timeout`) let users believe they had changed something.
 EVALUATE = "jpath repos-dir argo-version python eval-timeout eval-memory"
 OPTIONS = {
-    "lint": f"config repo-root job-type {EVALUATE} format",
+    "lint": f"config repo-root job-type {EVALUATE} quiet format",
     "plan": "config repo-root job-type changed-files format",
-    "compile": f"config repo-root job-type changed-files salt {EVALUATE} format out all",
-    "golden": f"config repo-root job-type {EVALUATE} format update golden-dir",
+    "compile": f"config repo-root job-type changed-files salt {EVALUATE} quiet format out all",
+    "golden": f"config repo-root job-type {EVALUATE} quiet format update golden-dir",
 }
 
 

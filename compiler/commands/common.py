@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler import pipeline
+from compiler import pipeline, progress
 from compiler.diagnostics import Diagnostic, UsageError
 from compiler.model import JOB_TYPES
 from compiler.paths import not_a_file
@@ -46,6 +46,7 @@ def build_options(
     argo_version: str | None = None,
     python: str | None = None,
     eval_memory: int | None = None,
+    quiet: bool = False,
     **overrides: Any,
 ) -> pipeline.Options:
     """The pipeline's options from a command's; each command has only the options it uses
@@ -99,6 +100,7 @@ def build_options(
         timeout=eval_timeout,
         argo_version=argo_version,
         python=python,
+        progress=progress.wanted(quiet),
         **({"memory": eval_memory} if eval_memory is not None else {}),
         **overrides,
     )
