@@ -361,7 +361,7 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 @click.option("--project", help="GCP project for the Cloud Logging link.")
 @click.option(
     "--retry-timeout",
-    type=Duration(),
+    type=Duration(positive=True),
     default="300s",
     show_default=True,
     help="How long to keep retrying an unreachable bucket before exit code 3.",
