@@ -310,9 +310,7 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="How long to keep retrying an unreachable cluster or bucket before exit code 3.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    return _options(function, options)
 
 
 @cli.command(name="debug")
@@ -470,9 +468,7 @@ def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="How long the whole checkout may take.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    return _options(function, options)
 
 
 @cli.command()
