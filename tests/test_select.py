@@ -178,7 +178,10 @@ def test_a_plain_git_init_says_once_what_it_compared(tmp_path: Path) -> None:
 def test_git_failures_are_notes_not_errors(tmp_path: Path) -> None:
     env = ProwEnv.from_environ({"JOB_TYPE": "postsubmit", "PULL_BASE_SHA": "0" * 40})
     files, notes = changed_files_from_git(tmp_path, env)  # not a repository at all
-    assert files == [] and any("could not compute changed files" in note for note in notes)
+    assert files == [] and len(notes) == 1
+    # git's own words say why (they name the commit it could not use).
+    assert notes[0].startswith("could not compute changed files with git: ")
+    assert "0" * 40 in notes[0]
 
 
 def test_postsubmit_diffs_the_commit_prow_names_not_head(
@@ -242,3 +245,28 @@ def test_changed_file_lines_are_stripped(tmp_path: Path) -> None:
         "py/a.py",
         "docs/x.md",
     ]
+
+
+def test_a_clone_without_the_base_branch_fetches_it(tmp_path: Path) -> None:
+    """Prow clones only the PR: origin/<base> exists once kftest has fetched it."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    git(upstream, "init", "-q", "-b", "main")
+    write_files(upstream, {"a.txt": "a\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "a")
+    git(upstream, "checkout", "-q", "-b", "feature")
+    write_files(upstream, {"py/f.py": "f\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "f")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--single-branch", "-b", "feature", str(upstream), str(clone))
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
+    files, notes = changed_files_from_git(clone, env)
+    assert files == ["py/f.py"]
+    assert notes[0].endswith("the merge-base of HEAD and origin/main")
+
+
+def test_an_unset_job_type_is_named_as_such() -> None:
+    decision = decide(entry(job_types=["presubmit"]), None, [])
+    assert decision.reason == "job type (unset) not in job_types ['presubmit']"
