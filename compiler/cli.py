@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import click
 
 from compiler import __version__
 from compiler.cluster.ownership import DEFAULT_SELECTOR
-from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
+from compiler.diagnostics import EXIT_BUG, EXIT_USAGE, KftestError
 from compiler.durations import Duration
 from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_UI_URL
 
@@ -54,6 +55,21 @@ _SALT_OPTION = click.option(
     help="Fixes the random 4-hex suffix of workflow names (default: a new one each run, so "
     "that a retried job never collides with the workflow of an earlier try).",
 )
+#: The smallest --eval-memory a worker can start its interpreter and a binding in.
+MIN_EVAL_MEMORY = 64 << 20
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def _memory_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", value, re.IGNORECASE)
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a size such as 512MiB, 1GiB or 2G")
+    size = int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    if size < MIN_EVAL_MEMORY:
+        raise click.BadParameter(f"{value!r} is less than the minimum, 64MiB")
+    return size
+
+
 _EVALUATE_OPTIONS = [
     click.option(
         "-J",
@@ -74,7 +90,17 @@ _EVALUATE_OPTIONS = [
         type=Duration(positive=True),
         default="10s",
         show_default=True,
-        help="How long one component may take to evaluate (CPU time; 10, 10s, 1m).",
+        help="How long one component may take to evaluate, in CPU time (10, 10s, 1m; a "
+        "busy machine does not count against it, a wall-clock backstop of 4x still applies).",
+    ),
+    click.option(
+        "--eval-memory",
+        "eval_memory",
+        default="1GiB",
+        show_default=True,
+        metavar="SIZE",
+        callback=_memory_size,
+        help="Memory one evaluation may use (e.g. 512MiB, 2G); more is a jsonnet-error.",
     ),
 ]
 
@@ -136,18 +162,36 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
             raise
         except click.ClickException:
             raise
-        except Exception as exc:  # a bug: say so briefly, keep the traceback for --debug
+        except Exception as exc:  # a bug: say so briefly, keep the traceback in a file
             if debug:
                 raise
-            message = (
-                f"kftest: internal error: {type(exc).__name__}: {exc} "
-                "(run with --debug for the traceback)"
-            )
-            click.echo(click.style(message, fg="red"), err=True)
-            sys.exit(EXIT_PROBLEMS)
+            click.echo(click.style(_report_bug(exc), fg="red"), err=True)
+            sys.exit(EXIT_BUG)
         sys.exit(code)
 
     return wrapper
+
+
+def _report_bug(exc: BaseException) -> str:
+    """The message for an unexpected exception; its traceback goes to a file to attach."""
+    import tempfile
+    import traceback
+
+    summary = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    text = "".join(traceback.format_exception(exc))
+    try:
+        handle, path = tempfile.mkstemp(prefix="kftest-traceback-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(f"kftest {__version__}, python {sys.version.split()[0]}\n")
+            out.write(f"command: {' '.join(sys.argv)}\n\n{text}")
+        where = f"the traceback is in {path}"
+    except OSError:
+        where = "run it again with --debug for the traceback"
+    return (
+        f"kftest: internal error (a bug in kftest, not in your input): {summary}\n"
+        f"kftest: {where}; please report it at https://github.com/kubeflow/kftest/issues "
+        "with that file."
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -284,7 +328,7 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
 @click.option("--project", help="GCP project for the Cloud Logging link.")
 @_cluster_options
-@_format_option(("text", "json"))
+@_format_option(("text", "json", "html"))
 @_guarded
 def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
     """Explain a workflow: its phase, step tree, and for each failed step the pod, exit code,
@@ -292,10 +336,40 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 
     Give a workflow name (read from the cluster), a YAML/JSON file (kubectl get wf -o yaml),
     or the final object kftest run saved to GCS. Exit code 1 when a workflow failed.
+    --format html prints the run report's page for them (graph, timeline, failed steps).
     """
     from compiler.commands import debug as command
 
     return command.run(targets, fmt=fmt, **options)
+
+
+@cli.command(name="report")
+@click.argument("source", metavar="DIR|FILE|gs://.../BUILD_DIR")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the page to this file (default: stdout).",
+)
+@click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
+@click.option("--project", help="GCP project for the Cloud Logging link.")
+@click.option(
+    "--retry-timeout",
+    type=Duration(),
+    default="300s",
+    show_default=True,
+    help="How long to keep retrying an unreachable bucket before exit code 3.",
+)
+@_guarded
+def report(source: str, **options: Any) -> int:
+    """Make the HTML run report (kftest-report.html) again from what a run saved: a local
+    artifacts or output directory, a workflow YAML, or a gs:// build directory.
+
+    Self-contained: graph, timeline, failed steps, junit; nothing is loaded when it is opened.
+    """
+    from compiler.commands import report as command
+
+    return command.run(source, **options)
 
 
 @cli.command()
@@ -372,6 +446,71 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     return command.run(files, **options)
 
 
+def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """How kftest checkout (and kftest run --checkout) reach the repositories."""
+    options = [
+        click.option(
+            "--base-url",
+            default="https://github.com",
+            show_default=True,
+            help="Where ORG/NAME lives: <base-url>/<org>/<name>.git (a mirror, a test server).",
+        ),
+        click.option(
+            "--checkout-timeout",
+            "checkout_timeout",
+            type=Duration(positive=True),
+            default="30m",
+            show_default=True,
+            help="How long the whole checkout may take.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@click.argument("src_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--repos",
+    multiple=True,
+    metavar="ORG/NAME@SHA[:PR],...",
+    help="More repositories, ,-separated as checkout_repos.sh took them (repeatable); "
+    "SHA may be HEAD.",
+)
+@click.option(
+    "--links",
+    multiple=True,
+    metavar="SRC=DEST,...",
+    help="Symbolic links SRC_DIR/DEST -> SRC_DIR/SRC, e.g. a fork as the canonical repo.",
+)
+@click.option(
+    "--depth",
+    metavar="N|all",
+    help="Commits to fetch of each repository (default: 2, and all for EXTRA_REPOS).",
+)
+@_checkout_options
+@click.option(
+    "--retry-timeout",
+    type=Duration(),
+    default="300s",
+    show_default=True,
+    help="How long to keep retrying a failing fetch before exit code 3.",
+)
+@_guarded
+def checkout(src_dir: Path, **options: Any) -> int:
+    """Check out the repository under test into SRC_DIR/<org>/<name>, as the Prow environment
+    says (presubmit, postsubmit, periodic, batch), plus EXTRA_REPOS (ORG/NAME@SHA[:PR];...)
+    and --repos.
+
+    Prints `git describe` of each. Exit code 2 for a malformed spec, 3 when git cannot fetch
+    a repository or ref after retries; a failed checkout leaves no half-written directory.
+    """
+    from compiler.commands import checkout as command
+
+    return command.run(src_dir, **options)
+
+
 @cli.command(name="run")
 @_compiling
 @click.option(
@@ -429,6 +568,15 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     show_default=True,
     help="After SIGTERM/SIGINT: how long reporting may take before exiting.",
 )
+@click.option(
+    "--checkout",
+    "checkout_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="SRC_DIR",
+    help="First check out the repository under test (and EXTRA_REPOS) as `kftest checkout "
+    "SRC_DIR` does; --repo-root and --repos-dir then default to it.",
+)
+@_checkout_options
 @_cluster_options
 @_guarded
 def run_(**options: Any) -> int:

@@ -2,19 +2,23 @@
 
 The schema (schemas/prow_config.schema.json) is the one declaration of the format; this module
 turns its errors into diagnostics a person can act on ("did you mean ...", "write a list").
+``.kftest.yaml`` (schemas/kftest.schema.json) goes through the same ``schema_diagnostics``. A
+schema node may carry ``x-message``, the message for a wrong value there (``{key}`` and
+``{value}`` are filled in); validators ignore the keyword.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from compiler import paths
 from compiler.checks import Check
-from compiler.diagnostics import Diagnostic, Severity
+from compiler.diagnostics import Diagnostic, Severity, UsageError
 from compiler.model import Entry, Position, ProwConfig
 from compiler.schemacheck import SchemaError, Validator
 from compiler.yamlpos import Located, format_path, load
@@ -52,14 +56,27 @@ def schema() -> dict[str, Any]:
 
 def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Diagnostic]]:
     """Read and validate prow_config.yaml. Returns None when no entry can be trusted."""
+    escaped = paths.escape(path, repo_root)
+    if escaped is not None:
+        # A repository must not make kftest read (and echo) files outside it: the same
+        # confinement as jsonnet imports.
+        from compiler.evaluate.errors import IMPORT_DENIED
+
+        shown = os.path.relpath(os.path.abspath(path), os.path.abspath(repo_root))
+        return None, [
+            Diagnostic(
+                rule=IMPORT_DENIED.id,
+                file=shown,
+                message=f"{shown} resolves to {escaped}, outside the repository; "
+                "kftest reads configuration only from inside it",
+            )
+        ]
     file = paths.relative_to_repo(path, repo_root)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return None, [
-            Diagnostic(rule=CONFIG_SCHEMA.id, file=file, message=f"cannot read: {reason}")
-        ]
+        # Not a problem of the file's content: the command cannot run (exit 2).
+        raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
     located, diagnostics = load(raw, file)
     if located is None:
         return None, diagnostics
@@ -74,7 +91,7 @@ def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Di
                 "(`workflows: []` for none)",
             )
         ]
-    diagnostics = _schema_diagnostics(located, file)
+    diagnostics = schema_diagnostics(located, file, _validator())
     if diagnostics and not isinstance(located.data, dict):
         return None, diagnostics
     config = _build(located, file, {_entry_index(d, located) for d in diagnostics})
@@ -92,8 +109,8 @@ def _validator() -> Validator:
     return Validator(schema())
 
 
-def _schema_diagnostics(located: Located, file: str) -> list[Diagnostic]:
-    validator = _validator()
+def schema_diagnostics(located: Located, file: str, validator: Validator) -> list[Diagnostic]:
+    """Every schema error of ``located``, as diagnostics at the line of the value."""
     diagnostics = []
     for error in validator.iter_errors(located.data):
         diagnostics.extend(_explain(error, located, file))
@@ -121,6 +138,9 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
 
     name = _display_name(path, located)
     validator = error.validator
+    custom = error.schema.get("x-message")
+    if isinstance(custom, str) and validator not in ("additionalProperties", "required"):
+        return [at(custom.format(key=path[-1] if path else "", value=repr(instance)))]
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         out = []
@@ -130,9 +150,10 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
                 continue
             hint = difflib.get_close_matches(key, allowed, n=1)
             suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+            inside = f" in {name}" if path else ""
             out.append(
                 at(
-                    f"unknown key `{key}` in {name}{suggestion} (allowed: {', '.join(allowed)})",
+                    f"unknown key `{key}`{inside}{suggestion} (allowed: {', '.join(allowed)})",
                     (*path, key),
                     key=True,
                 )

@@ -8,7 +8,10 @@ One module per rule (``labels.py``, ``step_image.py``, ...). A rule module holds
 * ``ID`` (the contract's kebab-case id) and ``SEVERITY``;
 * ``SCOPE``: ``"workflow"`` (default: ``check(WorkflowContext)`` runs on every compiled
   workflow) or ``"config"`` (``check(ConfigContext)`` runs once on prow_config.yaml);
-* ``check(ctx)``: yields :class:`Problem` (workflow rules) or :class:`ConfigProblem`.
+* ``check(ctx)``: yields :class:`Problem` (workflow rules) or :class:`ConfigProblem`;
+* optionally, as yamllint's rules: ``CONF`` (its ``.kftest.yaml`` options under ``lint``, each
+  a JSON Schema), ``DEFAULT`` (their values when unset) and ``configure(name, value)`` (what
+  the rule reads from a value, ValueError for a bad one): see ``_settings.py``.
 
 Adding a rule means adding one module; rules never import each other, only the helpers in the
 underscore modules of this package. A rule that raises becomes one internal-error diagnostic
@@ -20,8 +23,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
@@ -57,6 +60,9 @@ class RuleInfo:
     summary: str
     doc: str  # the module docstring
     scope: str = "workflow"  # or "config"
+    options: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # the rule's CONF
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # its DEFAULT
+    configure: Callable[[str, Any], Any] = field(default=lambda name, value: value, compare=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,9 @@ def _load(module: ModuleType) -> _Rule:
         summary=doc.splitlines()[0].strip() if doc else module.ID,
         doc=doc,
         scope=getattr(module, "SCOPE", "workflow"),
+        options=getattr(module, "CONF", {}),
+        defaults=getattr(module, "DEFAULT", {}),
+        configure=getattr(module, "configure", lambda name, value: value),
     )
     return _Rule(info=info, check=module.check)
 

@@ -56,6 +56,11 @@ def check_document(document: Any) -> str | None:
     if not isinstance(document, dict):
         return "not a mapping"
     api_version = f"{GROUP}/{VERSION}"
+    if "apiVersion" not in document and "kind" not in document:
+        hint = " (a prow_config.yaml? `kftest compile --out DIR` makes workflows of it)"
+        return "not a Kubernetes object: it has no apiVersion and kind" + (
+            hint if "workflows" in document else ""
+        )
     if document.get("apiVersion") != api_version or document.get("kind") != KIND:
         return (
             f"expected apiVersion {api_version} and kind {KIND}, got "
