@@ -85,6 +85,23 @@ _EVALUATE_OPTIONS = [
         "--repos_dir); app_dir and python_paths may be relative to it.",
     ),
     click.option(
+        "--argo-version",
+        "argo_version",
+        metavar="X.Y",
+        envvar="KFTEST_ARGO_VERSION",
+        help="The Argo release the cluster runs (2.12, v3.5.2): validate against the newest "
+        "shipped schema not newer than it (default: $KFTEST_ARGO_VERSION, .kftest.yaml's "
+        "argo_version, else the newest shipped).",
+    ),
+    click.option(
+        "--python",
+        "python",
+        metavar="PATH",
+        envvar="KFTEST_PYTHON",
+        help="Interpreter that runs py_func builders, with their dependencies installed "
+        "(default: $KFTEST_PYTHON, .kftest.yaml's python, else kftest's own).",
+    ),
+    click.option(
         "--eval-timeout",
         "eval_timeout",
         type=Duration(positive=True),
@@ -310,9 +327,7 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="How long to keep retrying an unreachable cluster or bucket before exit code 3.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    return _options(function, options)
 
 
 @cli.command(name="debug")
@@ -361,7 +376,7 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 @click.option("--project", help="GCP project for the Cloud Logging link.")
 @click.option(
     "--retry-timeout",
-    type=Duration(),
+    type=Duration(positive=True),
     default="300s",
     show_default=True,
     help="How long to keep retrying an unreachable bucket before exit code 3.",
@@ -470,9 +485,7 @@ def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="How long the whole checkout may take.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    return _options(function, options)
 
 
 @cli.command()

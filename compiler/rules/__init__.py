@@ -36,6 +36,7 @@ from compiler.model import CompiledWorkflow, ProwConfig
 from compiler.prow import ProwEnv
 from compiler.rules._context import ConfigContext, ConfigProblem, Problem, WorkflowContext
 from compiler.rules._settings import SETTINGS_FILE, LintSettings, check_rule_id, load_settings
+from compiler.validate.releases import Release
 
 __all__ = [
     "SETTINGS_FILE",
@@ -113,10 +114,16 @@ def get_rule(rule_id: str) -> RuleInfo | None:
 
 
 def check_workflow(
-    compiled: CompiledWorkflow, prow_env: ProwEnv, settings: LintSettings, config_file: str
+    compiled: CompiledWorkflow,
+    prow_env: ProwEnv,
+    settings: LintSettings,
+    config_file: str,
+    release: Release | None = None,
 ) -> list[Diagnostic]:
-    """Apply every enabled workflow rule to one compiled workflow."""
-    context = WorkflowContext(compiled=compiled, prow_env=prow_env, settings=settings)
+    """Apply every enabled workflow rule to one compiled workflow (for the target release)."""
+    context = WorkflowContext(
+        compiled=compiled, prow_env=prow_env, settings=settings, release=release
+    )
     entry = compiled.entry
     diagnostics: list[Diagnostic] = []
     for rule in _rules():

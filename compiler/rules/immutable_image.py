@@ -14,8 +14,9 @@ What is checked, for every container of every template (steps, sidecars, init co
   it entirely (for example `v\\d{8}-[0-9a-f]{7}.*` for the test-worker's date-sha tags).
 
 Images given as Argo expressions (`{{inputs.parameters.image}}`) are not checked. When the
-offending image is the `stepImage` param, the diagnostic points at its line in
-prow_config.yaml, which is where it is fixed.
+offending image is the step image param (`stepImage`, or the `step_image`, `testWorkerImage`,
+... the `step-image` rule recognises), the diagnostic points at its line in prow_config.yaml,
+which is where it is fixed.
 
 Compliant:
 
@@ -79,7 +80,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler.diagnostics import Severity
-from compiler.rules._context import STEP_IMAGE_PARAM, Problem, WorkflowContext
+from compiler.rules._context import Problem, WorkflowContext
 from compiler.rules._workflow import Container, ImageRef
 
 ID = "immutable-image"
@@ -124,7 +125,8 @@ _EXAMPLE = "an immutable tag such as :v20240101-0123abc, or a digest @sha256:...
 
 
 def check(ctx: WorkflowContext) -> Iterator[Problem]:
-    step_image = ctx.configured(STEP_IMAGE_PARAM)
+    param = ctx.step_image_param
+    step_image = ctx.configured(param)
     by_image: dict[str, list[Container]] = {}
     for container in ctx.workflow.all_containers:
         image = container.image
@@ -138,11 +140,11 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         first = containers[0]
         users = f" (used by {len(containers)} containers)" if len(containers) > 1 else ""
         if image == step_image:
-            where = f"`{ctx.param_key(STEP_IMAGE_PARAM)}` in prow_config.yaml"
+            where = f"`{ctx.param_key(param)}` in prow_config.yaml"
             yield Problem(
                 f"{first.path}.image",
                 f"{reason}{users}; set {where} to {_EXAMPLE}",
-                param=STEP_IMAGE_PARAM,
+                param=param,
             )
         else:
             yield Problem(
