@@ -57,7 +57,7 @@ def evaluate_here(request: EvalRequest, backend: Backend, notify: Notify) -> Eva
 
 
 def is_py_func(request: EvalRequest) -> bool:
-    return bool(request.entry.py_func) and not request.entry.app_dir
+    return request.entry.kind == "py_func"
 
 
 def lost(request: EvalRequest, failure: Failure) -> EvalResult:
