@@ -166,9 +166,11 @@ def test_tekton_entry_loads(tmp_path: Path) -> None:
     ],
 )
 def test_tekton_with_another_kind(tmp_path: Path, extra: str, fact: str) -> None:
-    config, diagnostics = load(tmp_path, "workflows:\n  - name: a\n    tekton_run: x.yaml\n" + extra)
+    text = "workflows:\n  - name: a\n    tekton_run: x.yaml\n" + extra
+    config, diagnostics = load(tmp_path, text)
     diagnostic = only(diagnostics, "config-schema")
-    assert diagnostic.line == 2 and fact in diagnostic.message and "exactly one of" in diagnostic.message
+    assert diagnostic.line == 2 and fact in diagnostic.message
+    assert "exactly one of" in diagnostic.message
     assert config is not None and config.workflows == []
 
 
@@ -176,9 +178,10 @@ def test_tekton_keys_without_tekton_run(tmp_path: Path) -> None:
     _, diagnostics = load(
         tmp_path, "workflows:\n  - name: a\n    py_func: a.b\n    tekton_teardown: t.yaml\n"
     )
-    assert "`tekton_teardown` only belong to a `tekton_run` entry" in only(
-        diagnostics, "config-schema"
-    ).message
+    assert (
+        "`tekton_teardown` only belong to a `tekton_run` entry"
+        in only(diagnostics, "config-schema").message
+    )
 
 
 def test_no_kind_at_all(tmp_path: Path) -> None:
