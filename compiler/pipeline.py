@@ -49,6 +49,7 @@ class Options:
     namespace: str = DEFAULT_NAMESPACE
     bucket: str = DEFAULT_BUCKET
     timeout: float = 10.0
+    gcs_layout: str = "prow"  # kftest run --gcs-layout (a Tekton run's artifacts-gcs param)
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
 
@@ -177,6 +178,12 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 prow_env=env,
                 python_paths=tuple(config.python_paths if config else ()),
                 timeout=options.timeout,
+                teardown_name=(
+                    workflow_name(env, entry.name, salt, role="teardown")
+                    if entry.kind == "tekton" and entry.tekton_teardown
+                    else None
+                ),
+                gcs_layout=options.gcs_layout,
             )
         )
     finish = functools.partial(_finish, lint=options.lint, emit=options.emit)
@@ -211,6 +218,7 @@ class _Finished:
 def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
     from compiler import emit as emit_stage
+    from compiler.evaluate import tekton
 
     job_type = request.prow_env.job_type or "presubmit"
     workflows = []
@@ -218,12 +226,16 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
     for document in result.documents:
         metadata = document.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
+        source = result.source
+        if tekton.is_pipeline_run(document):  # a run and its teardown come from two files
+            annotations = metadata.get("annotations") or {}
+            source = annotations.get(tekton.SOURCE_ANNOTATION) or source
         compiled = CompiledWorkflow(
             entry=request.entry,
             job_type=job_type,
             name=str(name or request.run_params["name"]),
             document=document,
-            source=result.source,
+            source=source,
             params=result.params,
             imports=result.imports,
             text=emit_stage.dump(document) if emit else None,
@@ -245,9 +257,15 @@ def _lint(
     compiled: CompiledWorkflow, env: ProwEnv, repo_root: Path, config_file: str
 ) -> list[Diagnostic]:
     from compiler import rules, validate
+    from compiler.evaluate import tekton
 
     settings, _ = _settings(repo_root)
-    found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
+    if tekton.is_pipeline_run(compiled.document):
+        from compiler.validate import tekton as validate_tekton
+
+        found = validate_tekton.validate_compiled(compiled, repo_root)
+    else:
+        found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
     found = settings.apply(found, compiled.entry.lint_disable)
     return found + rules.check_workflow(compiled, env, settings, config_file)
 

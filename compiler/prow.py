@@ -105,12 +105,13 @@ def check_salt(salt: str) -> str:
     return salt
 
 
-def workflow_name(env: ProwEnv, entry_name: str, salt: str) -> str:
+def workflow_name(env: ProwEnv, entry_name: str, salt: str, role: str = "") -> str:
     """The seed's name (seed-system.md §2.5), made a valid DNS-1123 label of <= 63 characters.
 
     ``JOB_NAME-name`` is the head; the suffix (PR number and 7-char SHA on presubmits, the base
     SHA on postsubmits, the last 4 digits of BUILD_NUMBER, the salt) makes the name unique and is
-    kept whole: the head is what gets shortened.
+    kept whole: the head is what gets shortened. ``role`` (``teardown``) is appended to the
+    shortened head, so a run and its teardown never share a name.
     """
     head = f"{env.get('JOB_NAME')}-{entry_name}"
     suffix: list[str] = []
@@ -120,9 +121,10 @@ def workflow_name(env: ProwEnv, entry_name: str, salt: str) -> str:
         suffix.append(env.get("PULL_BASE_SHA")[:7])
     suffix += [env.get("BUILD_NUMBER")[-4:], salt]
     tail = "-".join(_sanitize(part) for part in suffix if part and _sanitize(part))
-    room = _DNS1123_MAX - len(tail) - 1
+    role = f"-{_sanitize(role)}" if role else ""
+    room = _DNS1123_MAX - len(tail) - 1 - len(role)
     head = _sanitize(head)[:room].strip("-") or "wf"
-    return f"{head}-{tail}"
+    return f"{head}{role}-{tail}"
 
 
 def _sanitize(text: str) -> str:

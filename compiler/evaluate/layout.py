@@ -52,7 +52,7 @@ def find_component(
     candidates = app_dir_candidates(app_dir, repo_root, repos_dir, env)
     apps = [path for path in candidates if path.is_dir()]
     if not apps:
-        tried = ", ".join(_show(path, repo_root) for path in candidates)
+        tried = ", ".join(show(path, repo_root) for path in candidates)
         return NotFound("app_dir", f"app_dir {app_dir!r} not found (tried {tried})")
     tried_files = []
     for app in apps:
@@ -61,7 +61,7 @@ def find_component(
             if file.is_file():
                 params = app / "components" / "params.libsonnet"
                 return Component(app, file, params if params.is_file() else None)
-    tried = ", ".join(_show(path, repo_root) for path in tried_files)
+    tried = ", ".join(show(path, repo_root) for path in tried_files)
     return NotFound("component", f"component {component!r} not found (tried {tried})")
 
 
@@ -98,7 +98,7 @@ def _names_this_repo(owner: str, repo: str, repo_root: Path, env: ProwEnv) -> bo
     return (owner, repo) in (prow, (repo_root.parent.name, repo_root.name))
 
 
-def _show(path: Path, repo_root: Path) -> str:
+def show(path: Path, repo_root: Path) -> str:
     try:
         return path.relative_to(repo_root).as_posix()
     except ValueError:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
-from compiler.evaluate import component, layout, pyfunc
+from compiler.evaluate import component, layout, pyfunc, tekton
 from compiler.evaluate.backend import Backend
 from compiler.evaluate.pool import Failure, Notify
 from compiler.paths import relative_to_repo
@@ -47,6 +47,8 @@ def work(task: Task, notify: Notify) -> Any:
 def evaluate_here(request: EvalRequest, backend: Backend, notify: Notify) -> EvalResult:
     if is_py_func(request):
         return pyfunc.evaluate_py_func(request)
+    if request.entry.kind == "tekton":
+        return tekton.evaluate_tekton(request)
     outcome = component.evaluate_component(request, backend)
     reference = backend.reference()
     if outcome.backend_error and reference is not None:
@@ -72,10 +74,11 @@ def lost(request: EvalRequest, failure: Failure) -> EvalResult:
         message = f"evaluation did not finish within {request.timeout:g} s (does it terminate?)"
     else:
         message = f"the evaluation {failure.reason} (a bug in the jsonnet binding?)"
-    where = entry.where("py_func" if is_py_func(request) else "component")
+    key = {"py_func": "py_func", "tekton": "tekton_run"}.get(entry.kind, "component")
+    where = entry.where(key)
     file, line, column = where.file or request.config_file, where.line, where.column
     source = None
-    if not is_py_func(request):
+    if entry.kind == "jsonnet":
         found = layout.find_component(
             entry.app_dir or "",
             entry.component or "",

@@ -27,6 +27,7 @@ STAGE_FAMILIES: dict[str, str] = {
     ),
     **dict.fromkeys(("jsonnet-error", "import-denied"), "jsonnet"),
     **dict.fromkeys(("argo-schema", "argo-semantic"), "argo"),
+    **dict.fromkeys(("tekton-schema", "tekton-semantic"), "tekton"),
 }
 BASE_FAMILIES: tuple[str, ...] = ("config", "jsonnet", "argo", "guidelines")
 NO_FILE = "kftest"

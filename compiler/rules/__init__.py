@@ -8,6 +8,8 @@ One module per rule (``labels.py``, ``step_image.py``, ...). A rule module holds
 * ``ID`` (the contract's kebab-case id) and ``SEVERITY``;
 * ``SCOPE``: ``"workflow"`` (default: ``check(WorkflowContext)`` runs on every compiled
   workflow) or ``"config"`` (``check(ConfigContext)`` runs once on prow_config.yaml);
+* ``KINDS``: the compiled documents a workflow rule applies to, default ``("Workflow",)``;
+  rules that hold for Tekton too add ``"PipelineRun"`` (``ctx.is_tekton`` tells them apart);
 * ``check(ctx)``: yields :class:`Problem` (workflow rules) or :class:`ConfigProblem`.
 
 Adding a rule means adding one module; rules never import each other, only the helpers in the
@@ -71,6 +73,11 @@ STAGE_CHECKS: dict[str, str] = {
     "argo-schema": "the output is not a structurally valid Argo Workflow (unknown fields included)",
     "argo-semantic": "what Argo's own validator rejects: missing entrypoint/template, bad "
     "references, dependency cycles",
+    "tekton-schema": "a tekton_run file is not a valid Tekton PipelineRun of its apiVersion "
+    "(v1alpha1, v1beta1, v1): kind, generateName, unknown fields, wrong types",
+    "tekton-semantic": "a PipelineRun cannot run as meant: no git resource of the repository "
+    "under test (presubmit, postsubmit), a pipelineRef/taskRef naming nothing the repository "
+    "defines, duplicate names",
 }
 
 
@@ -81,6 +88,7 @@ class RuleInfo:
     summary: str
     doc: str  # the module docstring
     scope: str = "workflow"  # or "config"
+    kinds: tuple[str, ...] = ("Workflow",)  # the compiled documents a workflow rule reads
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ def _load(module: ModuleType) -> _Rule:
         summary=doc.splitlines()[0].strip() if doc else module.ID,
         doc=doc,
         scope=getattr(module, "SCOPE", "workflow"),
+        kinds=tuple(getattr(module, "KINDS", ("Workflow",))),
     )
     return _Rule(info=info, check=module.check)
 
@@ -142,10 +151,18 @@ def check_workflow(
     """Apply every enabled workflow rule to one compiled workflow."""
     context = WorkflowContext(compiled=compiled, prow_env=prow_env, settings=settings)
     entry = compiled.entry
+    document = compiled.document
+    kind = (
+        "PipelineRun"
+        if isinstance(document, dict) and document.get("kind") == "PipelineRun"
+        else "Workflow"
+    )
     diagnostics: list[Diagnostic] = []
     for rule in _rules():
         info = rule.info
         if info.scope != "workflow" or settings.is_disabled(info.id, entry.lint_disable):
+            continue
+        if kind not in info.kinds:
             continue
         severity = settings.severity_for(info.id, info.severity)
         try:

@@ -39,6 +39,8 @@ RULE_IDS = (
     "import-denied",
     "argo-schema",
     "argo-semantic",
+    "tekton-schema",
+    "tekton-semantic",
     "labels",
     "step-image",
     "immutable-image",
