@@ -83,6 +83,7 @@ class _Node:
         "newer",
         "properties",
         "py_types",
+        "removed",
         "required",
         "target",
         "types",
@@ -98,6 +99,7 @@ class _Node:
         self.any_of: tuple[_Node, ...] | None = None
         self.target: _Node | None = None
         self.newer: dict[str, str] = {}
+        self.removed: dict[str, str] = {}  # field -> why it is gone (an older API had it)
         self.py_types: frozenset[type] | None = None
         self.leaf = False
 
@@ -159,6 +161,7 @@ class _Compiler:
         if "items" in schema:
             node.items = self.node(schema["items"])
         node.newer = dict(schema.get("x-newer-fields", {}))
+        node.removed = dict(schema.get("x-removed-fields", {}))
 
     def finish(self) -> None:
         """Derive the fast-path fields, once every (possibly recursive) node is filled in."""

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO_ROOT, Result, run_kftest
+
+from tests.conftest import REPO_ROOT, Result, run_kftest
 
 FIXTURE = REPO_ROOT / "tests/data/tekton-repo"
 PROW = {
