@@ -264,8 +264,14 @@ def _lint(
         from compiler.validate import tekton as validate_tekton
 
         found = validate_tekton.validate_compiled(compiled, repo_root)
-    else:
-        found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
+        found = settings.apply(found, compiled.entry.lint_disable)
+        placer = validate_tekton.Placer(compiled, repo_root)
+        checked = rules.check_workflow(compiled, env, settings, config_file, repo_root)
+        # A rule's finding about the run points at its line in the PipelineRun file.
+        return found + [
+            placer.place(d) if d.file == compiled.source and d.line is None else d for d in checked
+        ]
+    found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
     found = settings.apply(found, compiled.entry.lint_disable)
     return found + rules.check_workflow(compiled, env, settings, config_file)
 

@@ -25,6 +25,7 @@ import pkgutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -67,7 +68,8 @@ STAGE_CHECKS: dict[str, str] = {
     "config-schema": "prow_config.yaml (or .kftest.yaml) does not match its schema: types, "
     "unknown keys, lists",
     "duplicate-name": "two entries with the same name can run for the same job type",
-    "component-missing": "an entry's app_dir/component (or py_func) does not resolve",
+    "component-missing": "an entry's app_dir/component (or py_func, or tekton_run file) does "
+    "not resolve",
     "jsonnet-error": "evaluation failed (syntax or runtime), reported at the jsonnet file:line",
     "import-denied": "jsonnet tried to import a file outside the allowed roots",
     "argo-schema": "the output is not a structurally valid Argo Workflow (unknown fields included)",
@@ -77,7 +79,7 @@ STAGE_CHECKS: dict[str, str] = {
     "(v1alpha1, v1beta1, v1): kind, generateName, unknown fields, wrong types",
     "tekton-semantic": "a PipelineRun cannot run as meant: no git resource of the repository "
     "under test (presubmit, postsubmit), a pipelineRef/taskRef naming nothing the repository "
-    "defines, duplicate names",
+    "defines",
 }
 
 
@@ -146,10 +148,17 @@ def get_rule(rule_id: str) -> RuleInfo | None:
 
 
 def check_workflow(
-    compiled: CompiledWorkflow, prow_env: ProwEnv, settings: LintSettings, config_file: str
+    compiled: CompiledWorkflow,
+    prow_env: ProwEnv,
+    settings: LintSettings,
+    config_file: str,
+    repo_root: Path | None = None,
 ) -> list[Diagnostic]:
-    """Apply every enabled workflow rule to one compiled workflow."""
-    context = WorkflowContext(compiled=compiled, prow_env=prow_env, settings=settings)
+    """Apply every enabled workflow rule to one compiled workflow (or Tekton PipelineRun: the
+    rules whose ``KINDS`` include it)."""
+    context = WorkflowContext(
+        compiled=compiled, prow_env=prow_env, settings=settings, repo_root=repo_root
+    )
     entry = compiled.entry
     document = compiled.document
     kind = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
@@ -49,6 +50,14 @@ class WorkflowContext:
     compiled: CompiledWorkflow
     prow_env: ProwEnv
     settings: LintSettings
+    repo_root: Path | None = None  # where a Tekton run's referenced Pipeline may be defined
+
+    @property
+    def is_tekton(self) -> bool:
+        """A Tekton PipelineRun (rules with ``KINDS`` including it), not an Argo Workflow."""
+        return isinstance(self.compiled.document, dict) and (
+            self.compiled.document.get("kind") == "PipelineRun"
+        )
 
     @property
     def entry(self) -> Entry:

@@ -49,6 +49,7 @@ RULE_IDS = (
     "nfs-layout",
     "kubeconfig",
     "exit-handler",
+    "artifacts-gcs",
     "extra-repos",
     "name-length",
     "dead-include-pattern",
