@@ -358,6 +358,13 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     help="Link to a workflow in the Argo UI, from {namespace} and {name}.",
 )
 @click.option(
+    "--tekton-ui-url-template",
+    default="https://kf-ci-v1.endpoints.kubeflow-ci.cloud.goog/tekton/#/namespaces/{namespace}"
+    "/pipelineruns/{name}",
+    show_default=True,
+    help="Link to a Tekton PipelineRun in the Tekton dashboard, from {namespace} and {name}.",
+)
+@click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the report locally (default: a new temporary directory).",

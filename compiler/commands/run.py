@@ -47,6 +47,13 @@ from compiler.submit.signals import Interrupts
 log = logging.getLogger("kftest.run")
 
 DEFAULT_UI_URL = "http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow"
+#: The seed's Tekton dashboard (seed-system.md §2.9).
+DEFAULT_TEKTON_UI_URL = (
+    "https://kf-ci-v1.endpoints.kubeflow-ci.cloud.goog/tekton/#/namespaces/{namespace}"
+    "/pipelineruns/{name}"
+)
+#: The junit/started/finished name of a teardown run: its entry's, with this suffix.
+TEARDOWN_SUFFIX = "-teardown"
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class RunSettings:
     context: str | None = None
     timeout: float = 180 * 60.0
     ui_url_template: str = DEFAULT_UI_URL
+    tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL
     output_dir: Path | None = None
     grace: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -76,6 +84,7 @@ def run(
     ui_url_template: str,
     output_dir: Path | None,
     grace_period: str,
+    tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL,
     retry_timeout: float,
     **common: Any,
 ) -> int:
@@ -89,6 +98,7 @@ def run(
             context=context,
             timeout=parse_duration(wait_timeout),
             ui_url_template=ui_url_template,
+            tekton_ui_url_template=tekton_ui_url_template,
             output_dir=output_dir,
             grace=parse_duration(grace_period),
             retry=RetryPolicy(timeout=retry_timeout),
@@ -107,9 +117,14 @@ def run(
 def execute(options: pipeline.Options, settings: RunSettings) -> int:
     """Run and report. ``options.environ`` is the whole environment (Prow variables,
     KUBECONFIG, STORAGE_EMULATOR_HOST, ...)."""
+    # The compile must know where the build's results go: a Tekton run's artifacts-gcs param.
+    options = replace(
+        options, bucket=settings.bucket or options.bucket, gcs_layout=settings.gcs_layout
+    )
     env = options.environ
     job = JobInfo.from_env(env, options.job_type)
     check_template(settings.ui_url_template)
+    check_template(settings.tekton_ui_url_template, "--tekton-ui-url-template")
     layout = gcs_layout(job, settings.bucket, settings.gcs_layout) if settings.bucket else None
     redactor = Redactor()
     with BuildLog(redactor) as build_log:
@@ -172,12 +187,12 @@ def execute(options: pipeline.Options, settings: RunSettings) -> int:
     return EXIT_OK if verdict.passed else EXIT_PROBLEMS
 
 
-def check_template(template: str) -> None:
+def check_template(template: str, option: str = "--ui-url-template") -> None:
     try:
         template.format(namespace="ns", name="name")
     except (KeyError, IndexError, ValueError) as exc:
         raise UsageError(
-            f"--ui-url-template {template!r}: only {{namespace}} and {{name}} may be used ({exc})"
+            f"{option} {template!r}: only {{namespace}} and {{name}} may be used ({exc})"
         ) from None
 
 
@@ -271,10 +286,11 @@ def _submit_and_wait(
     reporter: Reporter,
     redactor: Redactor,
 ) -> None:
+    from compiler.evaluate.tekton import teardown_of
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
-    from compiler.submit.batch import MultiWaiter
     from compiler.submit.kube import KubeSession
+    from compiler.submit.teardown import Group
 
     result = pipeline.compile_selected(options)
     if result.plan is not None:
@@ -295,31 +311,43 @@ def _submit_and_wait(
         options.environ, kubeconfig=settings.kubeconfig, context=settings.context
     )
     redactor.add(session.secrets)
-    bodies: list[dict[str, Any]] = []
     by_name = {w.name: w for w in result.workflows}
+    by_outcome = {o.name: o for o in outcomes if o.name}
+    # A Tekton run's teardown is started once the run has finished (compiler.submit.teardown).
+    teardowns = {
+        teardown_of(w.document): w.name for w in result.workflows if teardown_of(w.document)
+    }
+    bodies: list[dict[str, Any]] = []
+    chains: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for outcome in runnable:
         if state.stop.is_set():
             return
-        body = create.prepare(by_name[outcome.name].document, outcome.namespace)
-        try:
-            created = create.create_workflow(session, body, policy=settings.retry)
-        except create.SubmitError as exc:
-            log.error("%s", exc)
-            with state.lock:
-                outcome.submit_error = str(exc)
+        if teardown_of(by_name[outcome.name].document):
             continue
-        with state.lock:
-            outcome.submitted = True
-            outcome.object = created.object
-        bodies.append(body)
-        log.info("workflow %s/%s %s: %s", outcome.namespace, outcome.name, created.state,
-                 outcome.ui_url)  # fmt: skip
+        body = create.prepare(by_name[outcome.name].document, outcome.namespace)
+        if not _create(session, body, outcome, settings, state):
+            continue
+        down = by_outcome.get(teardowns.get(outcome.name, ""))
+        if down is not None and not down.diagnostics:
+            chains.append((body, create.prepare(by_name[down.name].document, down.namespace)))
+        else:
+            bodies.append(body)
     if state.stop.is_set():
         return
     reporter.started(outcomes)
-    waiter = MultiWaiter(
+
+    def start_teardown(body: Any) -> bool:
+        down = by_outcome[body["metadata"]["name"]]
+        started = _create(session, body, down, settings, state)
+        if started:
+            reporter.started(outcomes)
+        return started
+
+    waiter = Group(
         session,
         bodies,
+        chains,
+        start_teardown,
         timeout=settings.timeout,
         policy=settings.retry,
         on_change=lambda change: log.info("%s", change.line()),
@@ -338,6 +366,28 @@ def _submit_and_wait(
         _explain_failures(waited.objects.values(), session)
 
 
+def _create(
+    session: Any, body: dict[str, Any], outcome: WorkflowOutcome, settings: RunSettings, state: Any
+) -> bool:
+    """Create one run; the outcome records what happened. False when it was not created."""
+    from compiler.submit import create
+
+    try:
+        created = create.create_workflow(session, body, policy=settings.retry)
+    except create.SubmitError as exc:
+        log.error("%s", exc)
+        with state.lock:
+            outcome.submit_error = str(exc)
+        return False
+    with state.lock:
+        outcome.submitted = True
+        outcome.object = created.object
+    noun = "PipelineRun" if body.get("kind") == "PipelineRun" else "workflow"
+    log.info("%s %s/%s %s: %s", noun, outcome.namespace, outcome.name, created.state,
+             outcome.ui_url)  # fmt: skip
+    return True
+
+
 def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:
     """What `kftest debug` would say about each failed workflow, at the end of the build log,
     so the answer is already in Prow's log."""
@@ -351,6 +401,8 @@ def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) ->
 def outcomes_of(
     result: pipeline.BuildResult, options: pipeline.Options, settings: RunSettings
 ) -> list[WorkflowOutcome]:
+    from compiler.evaluate.tekton import teardown_of
+
     """One outcome per compiled workflow; entries (or the config) with errors and no workflow
     get one too, so that every problem shows up as a failed junit testcase."""
     errors: dict[str | None, list[Diagnostic]] = {}
@@ -366,12 +418,16 @@ def outcomes_of(
     for workflow in result.workflows:
         compiled_entries.add(workflow.entry.name)
         namespace = (workflow.document.get("metadata") or {}).get("namespace") or settings.namespace
+        tekton = workflow.document.get("kind") == "PipelineRun"
+        template = settings.tekton_ui_url_template if tekton else settings.ui_url_template
+        teardown = tekton and teardown_of(workflow.document) is not None
         outcomes.append(
             WorkflowOutcome(
-                entry=workflow.entry.name,
+                # A teardown run reports under its own name: junit_<entry>-teardown.xml.
+                entry=workflow.entry.name + (TEARDOWN_SUFFIX if teardown else ""),
                 name=workflow.name,
                 namespace=str(namespace),
-                ui_url=settings.ui_url_template.format(namespace=namespace, name=workflow.name),
+                ui_url=template.format(namespace=namespace, name=workflow.name),
                 diagnostics=list(errors.get(workflow.entry.name, [])),
             )
         )

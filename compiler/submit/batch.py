@@ -7,12 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from compiler.submit import retry
-from compiler.submit.kube import KubeSession
+from compiler.submit.kube import KubeSession, resource_of
 from compiler.submit.wait import Change, Waiter, WaitResult, common_label_selector
 
 
 class MultiWaiter:
-    """``run()`` waits for every workflow in ``documents`` (prepared bodies, namespaces set)."""
+    """``run()`` waits for every workflow in ``documents`` (prepared bodies, namespaces set):
+    one watch per namespace and resource (Argo Workflows, Tekton PipelineRuns of a version)."""
 
     def __init__(
         self,
@@ -26,9 +27,10 @@ class MultiWaiter:
         started: float | None = None,
     ) -> None:
         self.stop = threading.Event()
-        by_namespace: dict[str, list[Mapping[str, Any]]] = {}
+        by_namespace: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
         for document in documents:
-            by_namespace.setdefault(document["metadata"]["namespace"], []).append(document)
+            key = (document["metadata"]["namespace"], resource_of(document))
+            by_namespace.setdefault(key, []).append(document)
         self.waiters = [
             Waiter(
                 session,
@@ -41,8 +43,11 @@ class MultiWaiter:
                 label_selector=common_label_selector(docs),
                 resync=resync,
                 started=started,
+                resource=resource,
             )
-            for namespace, docs in sorted(by_namespace.items())
+            for (namespace, resource), docs in sorted(
+                by_namespace.items(), key=lambda item: (item[0][0], item[0][1].api_version)
+            )
         ]
 
     def run(self) -> WaitResult:

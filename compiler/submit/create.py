@@ -19,7 +19,7 @@ from typing import Any
 from compiler.diagnostics import KftestError
 from compiler.operate.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from compiler.submit import kube, retry
-from compiler.submit.kube import GROUP, KIND, PLURAL, VERSION, KubeSession
+from compiler.submit.kube import GROUP, KIND, VERSION, KubeSession, Resource, resource_of
 
 log = logging.getLogger("kftest.submit")
 
@@ -74,17 +74,19 @@ def create_workflow(
     policy: retry.RetryPolicy,
     dry_run: bool = False,
 ) -> Created:
-    """Create ``body`` (from ``prepare``) in its namespace. SubmitError or InfraError on failure."""
+    """Create ``body`` (from ``prepare``) in its namespace, as the resource its apiVersion
+    names (a Workflow, a Tekton PipelineRun). SubmitError or InfraError on failure."""
     namespace = body["metadata"]["namespace"]
     name = body["metadata"]["name"]
-    what = f"create workflow {namespace}/{name}"
+    resource = resource_of(body)
+    what = f"create {resource.noun} {namespace}/{name}"
 
     def attempt() -> Any:
         return session.custom.create_namespaced_custom_object(
-            GROUP,
-            VERSION,
+            resource.group,
+            resource.version,
             namespace,
-            PLURAL,
+            resource.plural,
             body,
             dry_run="All" if dry_run else None,
             _request_timeout=policy.request_timeout,
@@ -97,25 +99,35 @@ def create_workflow(
             if kube.status_code(exc) is not None:
                 raise SubmitError(f"{what}: {kube.describe(exc)}") from None
             raise
-        existing = get_workflow(session, namespace, name, policy=policy)
+        existing = get_workflow(session, namespace, name, policy=policy, resource=resource)
         if existing.get("spec") != body.get("spec"):
             raise SubmitError(
-                f"{what}: a workflow with this name already exists with a different spec"
+                f"{what}: a {resource.noun} with this name already exists with a different spec"
             ) from None
-        log.info("workflow %s/%s already exists with the same spec", namespace, name)
+        log.info("%s %s/%s already exists with the same spec", resource.noun, namespace, name)
         return Created(name, namespace, "exists", existing)
     return Created(name, namespace, "dry-run" if dry_run else "created", created)
 
 
 def get_workflow(
-    session: KubeSession, namespace: str, name: str, *, policy: retry.RetryPolicy
+    session: KubeSession,
+    namespace: str,
+    name: str,
+    *,
+    policy: retry.RetryPolicy,
+    resource: Resource = kube.WORKFLOWS,
 ) -> dict[str, Any]:
     def attempt() -> Any:
         return session.custom.get_namespaced_custom_object(
-            GROUP, VERSION, namespace, PLURAL, name, _request_timeout=policy.request_timeout
+            resource.group,
+            resource.version,
+            namespace,
+            resource.plural,
+            name,
+            _request_timeout=policy.request_timeout,
         )
 
-    what = f"get workflow {namespace}/{name}"
+    what = f"get {resource.noun} {namespace}/{name}"
     try:
         result: dict[str, Any] = _call(session, attempt, policy, what)
     except Exception as exc:
