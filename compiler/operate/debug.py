@@ -10,6 +10,10 @@ no failure below it (a DAG that ran out of time). Attempts that a Retry node lat
 successfully are not failures. For each failed Pod step the summary names the pod (the node
 id, or the v2 pod name of Argo v3+, see ``pod_names``), its exit code and message, and the
 Cloud Logging query that finds its ``main`` container log once the pod is gone.
+
+A Tekton PipelineRun is summarized the same way through ``tekton_view``: its TaskRuns are the
+steps, a failed TaskRun's pod is the one Tekton names in its status and the container to read
+is its failed step's (``step-<name>``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from compiler.operate import cloud_logging, hints, pod_names
 from compiler.operate.durations import format_duration, format_time, parse_time
+from compiler.submit import status as tekton
 
 FAILED_PHASES = frozenset({"Failed", "Error"})
 _EXIT_CODE = re.compile(r"exit code (\d+)", re.IGNORECASE)
@@ -59,6 +64,7 @@ class PodInfo:
     log_error: str | None = None  # why the log could not be read
     events: tuple[EventInfo, ...] = ()
     events_error: str | None = None
+    container_name: str = "main"  # whose log this is (a Tekton step: step-<name>)
 
 
 @dataclass(frozen=True)
@@ -113,10 +119,12 @@ class Summary:
     nodes: tuple[NodeLine, ...]
     failed: tuple[FailedStep, ...]
     notes: tuple[str, ...] = field(default=())
+    kind: str = "Workflow"  # or "PipelineRun"
+    failure: bool | None = None  # a PipelineRun's: its Succeeded condition is False
 
     @property
     def is_failure(self) -> bool:
-        return self.phase in FAILED_PHASES
+        return self.failure if self.failure is not None else self.phase in FAILED_PHASES
 
     def with_note(self, note: str | None) -> Summary:
         return replace(self, notes=(*self.notes, note)) if note else self
@@ -140,6 +148,13 @@ def summarize(
     missing from it means its pod is gone); None when the cluster was not asked.
     ``cluster``/``project``: the GKE cluster and GCP project, for the Cloud Logging query/link.
     """
+    kind, failure = "Workflow", None
+    if tekton.is_tekton(dict(workflow)):
+        kind, failure = (
+            "PipelineRun",
+            tekton.terminal(dict(workflow)) and (tekton.phase(dict(workflow)) != "Succeeded"),
+        )
+        workflow = tekton_view(workflow)
     wf = dict(workflow)
     meta = _dict(wf.get("metadata"))
     status = _dict(wf.get("status"))
@@ -176,7 +191,72 @@ def summarize(
         nodes=tuple(lines),
         failed=tuple(failed),
         notes=tuple(_notes(phase, str(status.get("message") or ""), nodes, failed)),
+        kind=kind,
+        failure=failure,
     )
+
+
+def tekton_view(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A PipelineRun as the Workflow-shaped object ``summarize`` reads: its phase (the
+    Succeeded condition's reason), and a node per TaskRun (``type: Pod``, ``podName``, the
+    failed step's ``container``) under a node for the run."""
+    run = dict(run)
+    meta = _dict(run.get("metadata"))
+    status = _dict(run.get("status"))
+    name = str(meta.get("name") or "")
+    phase = tekton.phase(run) or "Pending"
+    failed = {str(node.get("name")): node for node in tekton.failed_nodes(run)}
+    nodes: dict[str, Any] = {}
+    children = []
+    for task_run in tekton.task_runs(run):
+        task_name = str(task_run.get("name") or "")
+        task_status = _dict(task_run.get("status"))
+        condition = tekton.succeeded_condition({"status": task_status}) or {}
+        state = {"True": "Succeeded", "False": "Failed"}.get(
+            str(condition.get("status")), "Running"
+        )
+        node = {
+            "id": task_name,
+            "name": task_name,
+            "displayName": task_run.get("pipelineTaskName") or task_name,
+            "templateName": task_run.get("pipelineTaskName") or "",
+            "type": "Pod",
+            "phase": state,
+            "message": str(condition.get("message") or ""),
+            "startedAt": task_status.get("startTime"),
+            "finishedAt": task_status.get("completionTime"),
+            "podName": task_status.get("podName") or "",
+            "container": failed.get(task_name, {}).get("container") or "",
+        }
+        code = failed.get(task_name, {}).get("exitCode")
+        if code is not None:
+            node["outputs"] = {"exitCode": code}
+        nodes[task_name] = node
+        children.append(task_name)
+    if nodes:
+        nodes[name] = {
+            "id": name,
+            "name": name,
+            "displayName": name,
+            "type": "Pipeline",
+            "phase": "Succeeded"
+            if phase == "Succeeded"
+            else ("Failed" if tekton.terminal(run) else "Running"),
+            "startedAt": status.get("startTime"),
+            "finishedAt": status.get("completionTime"),
+            "children": children,
+        }
+    return {
+        "kind": "PipelineRun",
+        "metadata": meta,
+        "status": {
+            "phase": "Running" if not tekton.terminal(run) else phase,
+            "message": tekton.message(run),
+            "startedAt": status.get("startTime"),
+            "finishedAt": status.get("completionTime"),
+            "nodes": nodes,
+        },
+    }
 
 
 # -- the node tree ---------------------------------------------------------------------------
@@ -333,7 +413,10 @@ def _failed_step(
 ) -> FailedStep:
     node_id = str(node.get("id"))
     is_pod = node.get("type") == "Pod"
-    names = pod_names.candidates(workflow, node) if is_pod else []
+    if node.get("podName"):  # a Tekton TaskRun names its pod
+        names = [str(node["podName"])]
+    else:
+        names = pod_names.candidates(workflow, node) if is_pod else []
     pod: PodInfo | None = None
     if is_pod and pod_info is not None:
         pod = pod_info.get(node_id) or PodInfo(name=names[0], found=False)
@@ -342,7 +425,9 @@ def _failed_step(
     query = None
     if is_pod:
         chosen = [pod_name] if pod is not None and pod.found and pod_name else names
-        query = cloud_logging.pod_filter(chosen, namespace=namespace, cluster=cluster)
+        query = cloud_logging.pod_filter(
+            chosen, namespace=namespace, cluster=cluster, container=_container_of(node)
+        )
     message = str(node.get("message") or "")
     texts = [message]
     if pod is not None and pod.container is not None:
@@ -374,6 +459,10 @@ def _failed_step(
         hints=tuple(hint_texts),
         pod=pod,
     )
+
+
+def _container_of(node: Mapping[str, Any]) -> str:
+    return str(node.get("container") or "main")
 
 
 def _notes(
@@ -411,7 +500,7 @@ def render_text(summary: Summary) -> str:
     step with its pod, exit code, hints, events, log tail and Cloud Logging query."""
     out: list[str] = []
     where = f" in namespace {summary.namespace}" if summary.namespace else ""
-    out.append(f"Workflow {summary.name}{where}")
+    out.append(f"{summary.kind} {summary.name}{where}")
     if summary.source:
         out.append(f"  source:   {summary.source}")
     phase = summary.phase + (f": {summary.message}" if summary.message else "")
@@ -422,7 +511,10 @@ def render_text(summary: Summary) -> str:
     out.append(timing + f"   duration: {format_duration(summary.duration)}")
     out += [f"  note:     {note}" for note in summary.notes]
     if summary.nodes:
-        out += ["", "Steps (X = failed):"]
+        out += [
+            "",
+            "TaskRuns (X = failed):" if summary.kind == "PipelineRun" else "Steps (X = failed):",
+        ]
         labels = ["  " * line.depth + line.display_name for line in summary.nodes]
         width = min(max(len(label) for label in labels), 56)
         for line, label in zip(summary.nodes, labels, strict=True):
@@ -458,9 +550,8 @@ def render_text(summary: Summary) -> str:
         if step.pod is not None and step.pod.found:
             out += _render_pod(step.pod)
         if step.logging_filter:
-            out.append(
-                "  Cloud Logging query (the main container's log, also after the pod is gone):"
-            )
+            container = "the main container" if summary.kind == "Workflow" else "the step"
+            out.append(f"  Cloud Logging query ({container}'s log, also after the pod is gone):")
             out += [f"    {line}" for line in step.logging_filter.splitlines()]
             if step.logging_url:
                 out.append(f"    {step.logging_url}")
@@ -484,7 +575,7 @@ def _render_pod(pod: PodInfo) -> list[str]:
     if pod.log_error:
         out.append(f"  log:        could not be read: {pod.log_error}")
     elif pod.log_tail:
-        out.append(f"  log (last {len(pod.log_tail)} lines of container main):")
+        out.append(f"  log (last {len(pod.log_tail)} lines of container {pod.container_name}):")
         out += [f"    | {line}" for line in pod.log_tail]
     else:
         out.append("  log:        empty")
