@@ -32,11 +32,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from standins import WORKFLOWS, FakeGcs, GcsFaultProxy, KubeApiStandIn  # noqa: E402
 
 from compiler import pipeline  # noqa: E402
+from compiler.cluster.kube import KubeSession  # noqa: E402
+from compiler.cluster.retry import RetryPolicy  # noqa: E402
 from compiler.commands import run as run_command  # noqa: E402
 from compiler.report import reporter as reporter_module  # noqa: E402
 from compiler.submit import batch, create  # noqa: E402
-from compiler.submit.kube import KubeSession  # noqa: E402
-from compiler.submit.retry import RetryPolicy  # noqa: E402
 from compiler.submit.wait import Change, Waiter  # noqa: E402
 
 NAMESPACE = "kubeflow-test-infra"

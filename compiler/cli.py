@@ -12,8 +12,10 @@ from typing import Any
 import click
 
 from compiler import __version__
+from compiler.cluster.ownership import DEFAULT_SELECTOR
 from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
-from compiler.operate.ownership import DEFAULT_NAMESPACE, DEFAULT_SELECTOR
+from compiler.durations import Duration
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_TEKTON_UI_URL, DEFAULT_UI_URL
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
@@ -58,10 +60,10 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--eval-timeout",
             "eval_timeout",
-            type=float,
-            default=10.0,
+            type=Duration(positive=True),
+            default="10s",
             show_default=True,
-            help="Seconds one component may take to evaluate.",
+            help="How long one component may take to evaluate (CPU time; 10, 10s, 1m).",
         ),
     ]
     for option in reversed(options):
@@ -91,7 +93,7 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
         except KftestError as exc:
             if debug:
                 raise
-            click.echo(f"kftest: {exc}", err=True)
+            click.echo(click.style(f"kftest: {exc}", fg="red"), err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit:
             raise
@@ -100,11 +102,11 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
         except Exception as exc:  # a bug: say so briefly, keep the traceback for --debug
             if debug:
                 raise
-            click.echo(
+            message = (
                 f"kftest: internal error: {type(exc).__name__}: {exc} "
-                "(run with --debug for the traceback)",
-                err=True,
+                "(run with --debug for the traceback)"
             )
+            click.echo(click.style(message, fg="red"), err=True)
             sys.exit(EXIT_PROBLEMS)
         sys.exit(code)
 
@@ -114,8 +116,18 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kftest")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, color: bool | None) -> None:
     """Compile, lint and run Prow + Argo end-to-end test workflows."""
+    # click.echo reads ctx.color: None strips colour unless the stream is a terminal.
+    if color is None and os.environ.get("NO_COLOR"):
+        color = False  # https://no-color.org: set and not empty
+    ctx.color = color
 
 
 @cli.command()
@@ -204,10 +216,10 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--context", help="kubeconfig context (default: the current one)."),
         click.option(
             "--retry-timeout",
-            type=float,
-            default=300.0,
+            type=Duration(),
+            default="300s",
             show_default=True,
-            help="Seconds to keep retrying an unreachable cluster or bucket before exit code 3.",
+            help="How long to keep retrying an unreachable cluster or bucket before exit code 3.",
         ),
     ]
     for option in reversed(options):
@@ -252,7 +264,7 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 @click.option(
     "--older-than",
     required=True,
-    metavar="DURATION",
+    type=Duration(unit_required=True, positive=True),
     help="Age (by status.startedAt, else creation time) beyond which to clean up: 168h, 7d, 30m.",
 )
 @click.option(
@@ -303,9 +315,9 @@ def cleanup(fmt: str, **options: Any) -> int:
 @click.option(
     "--timeout",
     "wait_timeout",
+    type=Duration(),
     default="180m",
     show_default=True,
-    metavar="DURATION",
     help="With --wait: how long to wait (e.g. 180m, 1h30m) before counting it a failure.",
 )
 @_cluster_options
@@ -324,7 +336,7 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 @_common
 @click.option(
     "--bucket",
-    default="kubernetes-jenkins",
+    default=DEFAULT_BUCKET,
     show_default=True,
     help="GCS bucket for the results, in Prow's layout.",
 )
@@ -346,21 +358,20 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 @click.option(
     "--timeout",
     "wait_timeout",
+    type=Duration(),
     default="180m",
     show_default=True,
-    metavar="DURATION",
     help="How long to wait for the workflows before counting them failed.",
 )
 @click.option(
     "--ui-url-template",
-    default="http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow",
+    default=DEFAULT_UI_URL,
     show_default=True,
     help="Link to a workflow in the Argo UI, from {namespace} and {name}.",
 )
 @click.option(
     "--tekton-ui-url-template",
-    default="https://kf-ci-v1.endpoints.kubeflow-ci.cloud.goog/tekton/#/namespaces/{namespace}"
-    "/pipelineruns/{name}",
+    default=DEFAULT_TEKTON_UI_URL,
     show_default=True,
     help="Link to a Tekton PipelineRun in the Tekton dashboard, from {namespace} and {name}.",
 )
@@ -371,9 +382,9 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 )
 @click.option(
     "--grace-period",
+    type=Duration(),
     default="10s",
     show_default=True,
-    metavar="DURATION",
     help="After SIGTERM/SIGINT: how long reporting may take before exiting.",
 )
 @_cluster_options

@@ -13,10 +13,25 @@ from pathlib import Path
 from typing import Any
 
 from compiler import paths
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import Entry, Position, ProwConfig
 from compiler.schemacheck import SchemaError, Validator
 from compiler.yamlpos import Located, format_path, load
+
+CONFIG_SCHEMA = Check(
+    "config-schema",
+    "prow_config.yaml (or .kftest.yaml) does not match its schema: types, unknown keys, lists",
+    family="config",
+    suppressible=False,
+)
+DUPLICATE_NAME = Check(
+    "duplicate-name",
+    "two entries with the same name can run for the same job type",
+    family="config",
+    suppressible=False,
+)
+CHECKS = (CONFIG_SCHEMA, DUPLICATE_NAME)
 
 SCHEMA_FILE = paths.SCHEMAS_DIR / "prow_config.schema.json"
 
@@ -41,14 +56,16 @@ def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Di
         raw = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return None, [Diagnostic(rule="config-schema", file=file, message=f"cannot read: {reason}")]
+        return None, [
+            Diagnostic(rule=CONFIG_SCHEMA.id, file=file, message=f"cannot read: {reason}")
+        ]
     located, diagnostics = load(raw, file)
     if located is None:
         return None, diagnostics
     if not raw.strip() or located.data is None:
         return None, [
             Diagnostic(
-                rule="config-schema",
+                rule=CONFIG_SCHEMA.id,
                 file=file,
                 line=1,
                 column=1,
@@ -92,7 +109,7 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
         position = (located.keys.get(place) if key else None) or located.where(place)
         line, column = position if position else (None, None)
         return Diagnostic(
-            rule="config-schema",
+            rule=CONFIG_SCHEMA.id,
             file=file,
             line=line,
             column=column,
@@ -242,7 +259,6 @@ def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
         path=file,
         workflows=entries,
         python_paths=list(python_paths) if isinstance(python_paths, list) else [],
-        python_paths_position=_position(located, file, ("python_paths",)),
     )
 
 
@@ -299,7 +315,7 @@ def _duplicate_names(config: ProwConfig) -> list[Diagnostic]:
                 where = entry.where("name")
                 diagnostics.append(
                     Diagnostic(
-                        rule="duplicate-name",
+                        rule=DUPLICATE_NAME.id,
                         severity=Severity.ERROR,
                         file=where.file,
                         line=where.line,

@@ -73,7 +73,6 @@ class ProwConfig:
     path: str  # repo-relative
     workflows: list[Entry]
     python_paths: list[str] = field(default_factory=list)
-    python_paths_position: Position | None = None
 
 
 @dataclass

@@ -96,9 +96,6 @@ class BuildResult:
     checked: list[str]  # entry names that were compiled
     plan: Plan | None = None
 
-    def failed_entries(self) -> set[str]:
-        return {d.workflow for d in self.diagnostics if d.is_error and d.workflow}
-
 
 def load(options: Options) -> Loaded:
     if not options.config_path.is_file():

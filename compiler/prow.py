@@ -28,8 +28,16 @@ PROW_ENV_VARS = (
 #: Every Prow variable kftest reads.
 PROW_VARS = (*PROW_ENV_VARS, "PULL_BASE_REF", "PULL_REFS", "ARTIFACTS")
 
+# Where the seed system ran its workflows, and the jsonnet library's default namespace.
 DEFAULT_NAMESPACE = "kubeflow-test-infra"
 DEFAULT_BUCKET = "kubernetes-jenkins"
+# The seed system's Argo UI: the link to each workflow in started.json.
+DEFAULT_UI_URL = "http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow"
+#: The seed's Tekton dashboard (seed-system.md §2.9), for tekton_run entries.
+DEFAULT_TEKTON_UI_URL = (
+    "https://kf-ci-v1.endpoints.kubeflow-ci.cloud.goog/tekton/#/namespaces/{namespace}"
+    "/pipelineruns/{name}"
+)
 
 #: The job type plan and compile assume when neither JOB_TYPE nor --job-type says.
 PLACEHOLDER_JOB_TYPE = "presubmit"

@@ -11,7 +11,13 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic
+
+YAML_SYNTAX = Check(
+    "yaml-syntax", "a YAML file does not parse", family="config", suppressible=False
+)
+CHECKS = (YAML_SYNTAX,)
 
 Path = tuple[str | int, ...]
 
@@ -38,7 +44,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         column = exc.start - (text_bytes.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=line,
                 column=column,
@@ -60,7 +66,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     except _DuplicateKey as exc:
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=exc.line,
                 column=exc.column,
@@ -78,7 +84,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
             line, column = last, len(text.rstrip("\n").rsplit("\n", 1)[-1]) + 1
         return None, [
             Diagnostic(
-                rule="yaml-syntax",
+                rule=YAML_SYNTAX.id,
                 file=file,
                 line=line,
                 column=column,
@@ -86,7 +92,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
             )
         ]
     except YAMLError as exc:
-        return None, [Diagnostic(rule="yaml-syntax", file=file, message=f"YAML error: {exc}")]
+        return None, [Diagnostic(rule=YAML_SYNTAX.id, file=file, message=f"YAML error: {exc}")]
     return located, []
 
 

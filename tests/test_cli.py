@@ -346,3 +346,52 @@ def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> No
     assert empty.code == 0 and empty.stdout == ""
     assert "no entry selected for job type presubmit" in empty.stderr
     assert "skip unittests: no changed files" in empty.stderr
+
+
+def _lint_on_a_terminal(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """What ``kftest lint`` writes to stdout when stdout is a terminal (a pseudo-terminal)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "compiler", *args, "lint", "--repo-root", str(repo)],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env={**full_env, **(env or {})},
+    ) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=120) == 1
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_none_when_piped_or_declined(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        {
+            "prow_config.yaml": CONFIG.replace("v20240101-0123abc", "latest"),
+            "ci/unittests.jsonnet": COMPONENT,
+        }
+    )
+    red_error, bold = "\x1b[31merror\x1b[0m", "\x1b[1mprow_config.yaml:"
+    coloured = _lint_on_a_terminal(repo)
+    assert red_error in coloured and bold in coloured and "[immutable-image]" in coloured
+    assert "\x1b[" not in _lint_on_a_terminal(repo, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in _lint_on_a_terminal(repo, "--no-color")
+    piped = lint(repo)
+    assert piped.code == 1 and "[immutable-image]" in piped.stdout
+    assert "\x1b[" not in piped.stdout + piped.stderr
+    forced = run_kftest("--color", "lint", "--repo-root", str(repo))
+    assert red_error in forced.stdout
+    usage = run_kftest("--color", "lint", "--repo-root", str(repo / "missing"))
+    assert usage.code == 2 and "\x1b[31mkftest: " in usage.stderr  # errors are red too

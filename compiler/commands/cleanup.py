@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from compiler.commands.common import echo
+import click
+
+from compiler.cluster.retry import policy_for
 from compiler.diagnostics import UsageError
 from compiler.operate import cleanup
 from compiler.operate.cleanup_kinds import KINDS
-from compiler.operate.cluster import policy_for
-from compiler.operate.durations import parse_duration
 
 
 def run(
     *,
-    older_than: str,
+    older_than: float,
     namespace: str,
     all_namespaces: bool,
     selector: str,
@@ -33,10 +33,7 @@ def run(
     context: str | None,
     retry_timeout: float,
 ) -> int:
-    try:
-        age = parse_duration(older_than)
-    except ValueError as exc:
-        raise UsageError(f"--older-than: {exc}") from None
+    age = timedelta(seconds=older_than)
     if page_size < 1:
         raise UsageError(f"--page-size {page_size}: must be at least 1")
     if retry_timeout <= 0:
@@ -46,7 +43,7 @@ def run(
 
     def connect() -> Any:
         if not connection:
-            from compiler.operate.cluster import Cluster
+            from compiler.cluster.api import Cluster
 
             connection.append(
                 Cluster.connect(os.environ, kubeconfig=kubeconfig, context=context, policy=policy)
@@ -65,17 +62,19 @@ def run(
     chosen = [KINDS[name](options) for name in dict.fromkeys(kinds or KINDS)]
     text = fmt == "text"
     if text:
-        echo(cleanup.format_header(age, chosen))
+        click.echo(cleanup.format_header(age, chosen))
     try:
         report = cleanup.cleanup(
             chosen,
             age,
             now=datetime.now(timezone.utc),
             delete=yes,
-            progress=(lambda outcome: echo(cleanup.format_outcome(outcome))) if text else None,
+            progress=(lambda outcome: click.echo(cleanup.format_outcome(outcome)))
+            if text
+            else None,
         )
     finally:
         if connection:
             connection[0].close()
-    echo(cleanup.format_footer(report) if text else cleanup.render_json(report))
+    click.echo(cleanup.format_footer(report) if text else cleanup.render_json(report))
     return report.exit_code

@@ -80,15 +80,13 @@ def build_options(
 def render(
     command: str, diagnostics: Sequence[Diagnostic], fmt: str, checked: Sequence[str]
 ) -> str:
-    from compiler import formats, rules
+    from compiler import checks, formats
 
     report = formats.Report(
-        command=command, diagnostics=diagnostics, checked=checked, rules=rules.all_checks()
+        command=command,
+        diagnostics=diagnostics,
+        checked=checked,
+        rules=list(checks.catalogue().values()),
     )
-    return formats.render(report, fmt)
-
-
-def echo(text: str, err: bool = False) -> None:
-    stream = sys.stderr if err else sys.stdout
-    stream.write(text if text.endswith("\n") or not text else text + "\n")
-    stream.flush()
+    # Styled: click.echo drops the colour unless it is on (a terminal, --color, no NO_COLOR).
+    return formats.render(report, fmt, style=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
+
 from compiler import emit, pipeline
-from compiler.commands.common import build_options, echo, render
+from compiler.commands.common import build_options, render
 from compiler.diagnostics import UsageError, exit_code
 from compiler.model import CompiledWorkflow
 
@@ -15,16 +17,17 @@ def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     options = build_options(**common)
     result = pipeline.compile_all(options) if all_entries else pipeline.compile_selected(options)
     if not result.workflows and not result.diagnostics and result.plan is not None:
-        echo(_nothing_selected(result.plan), err=True)
+        click.echo(_nothing_selected(result.plan), err=True)
     if out is None:
         if result.workflows:
-            echo(emit.stream(_text(workflow) for workflow in result.workflows))
+            stream = emit.stream(_text(workflow) for workflow in result.workflows)
+            click.echo(stream.removesuffix("\n"))  # the stream's own last newline is echo's
         # YAML owns stdout; the diagnostics go to stderr.
         if result.diagnostics or fmt != "text":
-            echo(render("compile", result.diagnostics, fmt, result.checked), err=True)
+            click.echo(render("compile", result.diagnostics, fmt, result.checked), err=True)
     else:
         write_all(out, result.workflows)
-        echo(render("compile", result.diagnostics, fmt, result.checked))
+        click.echo(render("compile", result.diagnostics, fmt, result.checked))
     return exit_code(result.diagnostics)
 
 

@@ -11,10 +11,11 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from compiler.commands.common import echo
+import click
+
+from compiler.cluster.retry import policy_for
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.operate import debug, sources
-from compiler.operate.cluster import policy_for
 
 
 def run(
@@ -42,9 +43,9 @@ def run(
     finally:
         live.close()
     if fmt == "json":
-        echo(debug.render_json(summaries))
+        click.echo(debug.render_json(summaries))
     else:
-        echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
+        click.echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
     return EXIT_PROBLEMS if any(summary.is_failure for summary in summaries) else EXIT_OK
 
 
@@ -59,7 +60,7 @@ class _Live:
     @property
     def cluster(self) -> Any:
         if self._cluster is None:
-            from compiler.operate.cluster import Cluster
+            from compiler.cluster.api import Cluster
 
             self._cluster = Cluster.connect(
                 os.environ, kubeconfig=self.kubeconfig, context=self.context, policy=self.policy
@@ -86,16 +87,16 @@ def _summaries(
             for wf in workflows
         ]
     if target.kind == "gcs":
-        from compiler.operate import storage
+        from compiler.storage import read_url
 
-        data = storage.read(target.value, timeout=live.policy.timeout)
+        data = read_url(target.value, policy=live.policy)
         text = data.decode("utf-8", errors="replace")
         return [
             debug.summarize(wf, None, cluster=cluster_name, project=project, source=target.value)
             for wf in sources.parse(text, target.value)
         ]
+    from compiler.cluster.api import NotFound
     from compiler.operate import pods
-    from compiler.operate.cluster import NotFound
 
     cluster = live.cluster
     try:

@@ -6,8 +6,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import click
+
 from compiler import golden, pipeline
-from compiler.commands.common import build_options, echo, render
+from compiler.commands.common import build_options, render
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, Diagnostic, exit_code
 from compiler.model import JOB_TYPES
 
@@ -32,8 +34,8 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
     if update:
         changed = golden.update(golden_dir, actual)
         for name in changed:
-            echo(f"updated golden/{name}", err=True)
-        echo(render("golden", _unique(diagnostics), fmt, checked))
+            click.echo(f"updated golden/{name}", err=True)
+        click.echo(render("golden", _unique(diagnostics), fmt, checked))
         return exit_code(diagnostics)
     mismatches = golden.compare(golden_dir, actual)
     for mismatch in mismatches:
@@ -46,8 +48,8 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
             )
         )
         if fmt == "text":
-            echo(mismatch.diff, err=True)
-    echo(render("golden", _unique(diagnostics), fmt, checked))
+            click.echo(mismatch.diff.removesuffix("\n"), err=True)
+    click.echo(render("golden", _unique(diagnostics), fmt, checked))
     if mismatches:
         return EXIT_PROBLEMS
     return exit_code(diagnostics) if diagnostics else EXIT_OK

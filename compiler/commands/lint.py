@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import click
+
 from compiler import affected, pipeline
-from compiler.commands.common import build_options, echo, render
+from compiler.commands.common import build_options, render
 from compiler.diagnostics import exit_code
 
 
@@ -18,5 +20,5 @@ def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
     if files and loaded.config is not None:
         only = affected.entries_affected_by(files, loaded.config, options)
     result = pipeline.compile_all(options, only=only, loaded=loaded)
-    echo(render("lint", result.diagnostics, fmt, result.checked))
+    click.echo(render("lint", result.diagnostics, fmt, result.checked))
     return exit_code(result.diagnostics)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import click
+
 from compiler import pipeline
-from compiler.commands.common import build_options, echo, render
+from compiler.commands.common import build_options, render
 from compiler.diagnostics import exit_code
 
 
@@ -14,14 +16,14 @@ def run(fmt: str, **common: Any) -> int:
     options = build_options(**common)
     plan = pipeline.plan(options)
     if fmt == "json":
-        echo(json.dumps(plan.to_dict(), indent=2))
+        click.echo(json.dumps(plan.to_dict(), indent=2))
     elif fmt == "text":
-        echo(format_text(plan))
+        click.echo(format_text(plan))
     else:  # github, junit, sarif are formats for problems: the configuration's, here
-        echo(render("plan", plan.diagnostics, fmt, []))
+        click.echo(render("plan", plan.diagnostics, fmt, []))
         return exit_code(plan.diagnostics)
     if plan.diagnostics:
-        echo(render("plan", plan.diagnostics, "text", []), err=True)
+        click.echo(render("plan", plan.diagnostics, "text", []), err=True)
     return exit_code(plan.diagnostics)
 
 

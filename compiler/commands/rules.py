@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 
-from compiler import rules
-from compiler.commands.common import echo
+import click
+
+from compiler import checks, rules
 from compiler.diagnostics import EXIT_OK, UsageError
 
 
@@ -23,19 +24,20 @@ def _suppression(rule_id: str) -> str:
 
 
 def run(rule_id: str | None) -> int:
-    echo(show(rule_id) if rule_id else listing())
+    click.echo(show(rule_id) if rule_id else listing())
     return EXIT_OK
 
 
 def listing() -> str:
+    catalogue = checks.catalogue()
+    width = max(len(rule_id) for rule_id in catalogue)
     infos = rules.all_rules()
-    width = max(len(rule_id) for rule_id in [*rules.STAGE_CHECKS, *(info.id for info in infos)])
     lines = ["Guideline rules (kftest rules ID prints one's documentation):", ""]
     for info in infos:
         lines.append(f"  {info.id:<{width}}  {info.severity.value:<7}  {info.summary}")
     lines += ["", "Checks of the other stages:", ""]
-    for rule_id, summary in rules.STAGE_CHECKS.items():
-        lines.append(f"  {rule_id:<{width}}  {'error':<7}  {summary}")
+    for check in checks.stage_checks():
+        lines.append(f"  {check.id:<{width}}  {check.severity.value:<7}  {check.summary}")
     return "\n".join(lines) + "\n"
 
 
@@ -44,14 +46,14 @@ def show(rule_id: str) -> str:
     if info is not None:
         header = f"{info.id} ({info.severity.value} by default)"
         return f"{header}\n\n{info.doc}\n\n{_suppression(info.id)}"
-    if rule_id in rules.STAGE_CHECKS:
+    check = checks.get(rule_id)
+    if check is not None:
         note = (
-            "It reports input kftest cannot read or evaluate; it cannot be switched off."
-            if rule_id not in rules.SUPPRESSIBLE
-            else _suppression(rule_id)
+            _suppression(rule_id)
+            if check.suppressible
+            else "It reports input kftest cannot read or evaluate; it cannot be switched off."
         )
-        return f"{rule_id} (error)\n\n{rules.STAGE_CHECKS[rule_id]}.\n\n{note}\n"
-    known = [*(info.id for info in rules.all_rules()), *rules.STAGE_CHECKS]
-    hint = difflib.get_close_matches(rule_id, known, n=1)
+        return f"{rule_id} ({check.severity.value})\n\n{check.documentation}\n\n{note}\n"
+    hint = difflib.get_close_matches(rule_id, list(checks.catalogue()), n=1)
     suggestion = f"; did you mean {hint[0]}?" if hint else ""
     raise UsageError(f"no rule {rule_id!r}{suggestion} (`kftest rules` lists them)")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler import pipeline
+from compiler.cluster.retry import RetryPolicy
 from compiler.commands.common import build_options
 from compiler.diagnostics import (
     EXIT_INFRA,
@@ -33,25 +34,17 @@ from compiler.diagnostics import (
     KftestError,
     UsageError,
 )
-from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_TEKTON_UI_URL, DEFAULT_UI_URL
 from compiler.report.buildlog import BuildLog, Redactor
 from compiler.report.job import JobInfo
 from compiler.report.layout import GcsLayout, gcs_layout
 from compiler.report.outcome import WorkflowOutcome
 from compiler.report.reporter import Reporter
-from compiler.report.storage import GcsStorage
-from compiler.submit.duration import parse_duration
-from compiler.submit.retry import RetryPolicy
+from compiler.storage import GcsStorage
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.run")
 
-DEFAULT_UI_URL = "http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow"
-#: The seed's Tekton dashboard (seed-system.md §2.9).
-DEFAULT_TEKTON_UI_URL = (
-    "https://kf-ci-v1.endpoints.kubeflow-ci.cloud.goog/tekton/#/namespaces/{namespace}"
-    "/pipelineruns/{name}"
-)
 #: The junit/started/finished name of a teardown run: its entry's, with this suffix.
 TEARDOWN_SUFFIX = "-teardown"
 
@@ -80,12 +73,12 @@ def run(
     namespace: str,
     kubeconfig: str | None,
     context: str | None,
-    wait_timeout: str,
+    wait_timeout: float,
     ui_url_template: str,
     output_dir: Path | None,
-    grace_period: str,
-    tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL,
+    grace_period: float,
     retry_timeout: float,
+    tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL,
     **common: Any,
 ) -> int:
     """The CLI entry: parse the options, then ``execute``."""
@@ -96,11 +89,11 @@ def run(
             namespace=namespace,
             kubeconfig=Path(kubeconfig) if kubeconfig else None,
             context=context,
-            timeout=parse_duration(wait_timeout),
+            timeout=wait_timeout,
             ui_url_template=ui_url_template,
             tekton_ui_url_template=tekton_ui_url_template,
             output_dir=output_dir,
-            grace=parse_duration(grace_period),
+            grace=grace_period,
             retry=RetryPolicy(timeout=retry_timeout),
         )
     except ValueError as exc:
@@ -286,10 +279,10 @@ def _submit_and_wait(
     reporter: Reporter,
     redactor: Redactor,
 ) -> None:
+    from compiler.cluster.kube import KubeSession
     from compiler.evaluate.tekton import teardown_of
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
-    from compiler.submit.kube import KubeSession
     from compiler.submit.teardown import Group
 
     result = pipeline.compile_selected(options)

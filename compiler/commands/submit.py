@@ -18,12 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler.commands.common import echo
+import click
+
+from compiler.cluster.retry import RetryPolicy
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
 from compiler.prow import DEFAULT_NAMESPACE
 from compiler.report.buildlog import BuildLog, Redactor
-from compiler.submit.duration import parse_duration
-from compiler.submit.retry import RetryPolicy
 from compiler.submit.signals import Interrupts
 
 log = logging.getLogger("kftest.submit")
@@ -37,13 +37,9 @@ def run(
     context: str | None,
     dry_run: bool,
     wait: bool,
-    wait_timeout: str,
+    wait_timeout: float,
     retry_timeout: float,
 ) -> int:
-    try:
-        timeout = parse_duration(wait_timeout)
-    except ValueError as exc:
-        raise UsageError(f"--timeout: {exc}") from None
     policy = RetryPolicy(timeout=retry_timeout)
     return execute(
         files,
@@ -52,7 +48,7 @@ def run(
         context=context,
         dry_run=dry_run,
         wait=wait,
-        timeout=timeout,
+        timeout=wait_timeout,
         policy=policy,
         environ=os.environ,
     )
@@ -71,9 +67,9 @@ def execute(
     environ: Mapping[str, str] | None = None,
     resync: float = 60.0,
 ) -> int:
+    from compiler.cluster.kube import KubeSession
     from compiler.submit import create
     from compiler.submit.batch import MultiWaiter
-    from compiler.submit.kube import KubeSession
 
     if not files:
         raise UsageError("kftest submit: give at least one YAML file")
@@ -82,7 +78,7 @@ def execute(
     policy = policy or RetryPolicy()
     documents, problems = load_documents(files)
     for problem in problems:
-        echo(problem, err=True)
+        click.echo(problem, err=True)
     redactor = Redactor()
     with BuildLog(redactor):
         session = KubeSession.from_environment(
@@ -97,13 +93,13 @@ def execute(
             try:
                 created = create.create_workflow(session, body, policy=policy, dry_run=dry_run)
             except create.SubmitError as exc:
-                echo(f"error: {redactor.text(str(exc))}", err=True)
+                click.echo(click.style(f"error: {redactor.text(str(exc))}", fg="red"), err=True)
                 failed = True
                 continue
             what = {"created": "created", "exists": "unchanged (already exists)"}.get(
                 created.state, "valid (server dry run)"
             )
-            echo(f"workflow.argoproj.io/{created.name} {what} in {created.namespace}")
+            click.echo(f"workflow.argoproj.io/{created.name} {what} in {created.namespace}")
             bodies.append(body)
         if not wait or not bodies:
             return EXIT_PROBLEMS if failed else EXIT_OK
@@ -112,16 +108,18 @@ def execute(
             bodies,
             timeout=timeout,
             policy=policy,
-            on_change=lambda change: echo(change.line()),
+            on_change=lambda change: click.echo(change.line()),
             resync=resync,
             started=time.monotonic(),
         )
         with Interrupts(grace=0, on_signal=waiter.interrupt) as interrupts:
             result = waiter.run()
         for name in result.timed_out:
-            echo(f"workflow {name}: timed out after {timeout:.0f}s", err=True)
+            click.echo(
+                click.style(f"workflow {name}: timed out after {timeout:.0f}s", fg="red"), err=True
+            )
         if interrupts.event.is_set():
-            echo("stopped before every workflow finished", err=True)
+            click.echo("stopped before every workflow finished", err=True)
             return EXIT_PROBLEMS
         succeeded = all(phase == "Succeeded" for phase in result.phases.values())
         return EXIT_OK if succeeded and not failed else EXIT_PROBLEMS

@@ -13,6 +13,7 @@ from compiler.diagnostics import Diagnostic
 from compiler.evaluate import documents, errors, layout
 from compiler.evaluate import params as params_mod
 from compiler.evaluate.backend import Backend, JsonnetError
+from compiler.evaluate.errors import COMPONENT_MISSING, IMPORT_DENIED, JSONNET_ERROR
 from compiler.evaluate.sandbox import Importer
 from compiler.paths import relative_to_repo
 
@@ -49,7 +50,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
         app_dir, component_name, repo_root, request.repos_dir, request.prow_env
     )
     if isinstance(found, layout.NotFound):
-        return Outcome(_empty([_at_entry(request, "component-missing", found)]))
+        return Outcome(_empty([_at_entry(request, COMPONENT_MISSING.id, found)]))
 
     roots = layout.allowed_roots(repo_root, request.repos_dir, request.jpath)
     search = layout.search_path(found, repo_root, request.jpath)
@@ -62,7 +63,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
                 f"{shown} resolves to {path.resolve()}, outside the repository and the library dirs"
             )
             denied = layout.NotFound("app_dir", message)
-            return Outcome(_empty([_at_entry(request, "import-denied", denied)]))
+            return Outcome(_empty([_at_entry(request, IMPORT_DENIED.id, denied)]))
 
     ksonnet_params: dict[str, Any] = {}
     if found.params_file is not None:
@@ -71,7 +72,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
             if value is not None:
                 run.diagnostics.append(
                     Diagnostic(
-                        "jsonnet-error",
+                        JSONNET_ERROR.id,
                         "params.libsonnet must evaluate to an object "
                         "({global: {...}, components: {<component>: {...}}})",
                         file=run.rel(found.params_file),
@@ -102,11 +103,11 @@ def _evaluate(
     try:
         content = run.importer.read_main(path)
     except OSError as exc:
-        run.diagnostics.append(Diagnostic("jsonnet-error", f"cannot read: {exc}", file=file))
+        run.diagnostics.append(Diagnostic(JSONNET_ERROR.id, f"cannot read: {exc}", file=file))
         return None, False
     if not content.strip():
         run.diagnostics.append(
-            Diagnostic("jsonnet-error", "the file is empty", file=file, line=1, column=1)
+            Diagnostic(JSONNET_ERROR.id, "the file is empty", file=file, line=1, column=1)
         )
         return None, False
     try:
@@ -116,7 +117,7 @@ def _evaluate(
         column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"not valid UTF-8 (byte 0x{content[exc.start]:02x}); jsonnet files must be UTF-8"
         run.diagnostics.append(
-            Diagnostic("jsonnet-error", message, file=file, line=line, column=column)
+            Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
         return None, False
     try:
@@ -139,7 +140,7 @@ def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
     if importer.denials:
         return [
             Diagnostic(
-                "import-denied",
+                IMPORT_DENIED.id,
                 f"import {denial.target!r} denied: it resolves to {denial.resolved}, outside "
                 "the repository, kftest's lib/ and the -J dirs",
                 file=run.rel(denial.importer) if denial.importer else file,
@@ -158,11 +159,11 @@ def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
         origin = frames[0]
         message += f" (raised at {run.rel(origin.file)}:{origin.line})"
     if not inside:
-        return [Diagnostic("jsonnet-error", message, file=file)]
+        return [Diagnostic(JSONNET_ERROR.id, message, file=file)]
     chosen = inside[0]
     return [
         Diagnostic(
-            "jsonnet-error",
+            JSONNET_ERROR.id,
             message,
             file=run.rel(chosen.file),
             line=chosen.line,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.diagnostics import Diagnostic
+from compiler.validate.schema import ARGO_SCHEMA
 
-RULE = "argo-schema"
+RULE = ARGO_SCHEMA.id  # a component that yields no Workflow: its output is not one
 
 
 def workflows_from(

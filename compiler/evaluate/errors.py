@@ -16,6 +16,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from compiler.checks import Check
+
+COMPONENT_MISSING = Check(
+    "component-missing",
+    "an entry's app_dir/component (or py_func, or tekton_run file) does not resolve",
+    family="config",
+    suppressible=False,
+)
+JSONNET_ERROR = Check(
+    "jsonnet-error",
+    "evaluation failed (syntax or runtime), reported at the jsonnet file:line",
+    family="jsonnet",
+    suppressible=False,
+)
+IMPORT_DENIED = Check(
+    "import-denied",
+    "jsonnet tried to import a file outside the allowed roots",
+    family="jsonnet",
+    suppressible=False,
+)
+CHECKS = (COMPONENT_MISSING, JSONNET_ERROR, IMPORT_DENIED)
+
 _PREFIXES = re.compile(r"^(?:RUNTIME ERROR|STATIC ERROR|runtime error):\s*")
 # file:line:col[-col], or file:(line:col)-(line:col) for a span over several lines
 _LOCATION = (

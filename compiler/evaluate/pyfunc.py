@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
 from compiler.evaluate import documents, layout
+from compiler.evaluate.errors import COMPONENT_MISSING, JSONNET_ERROR
 from compiler.paths import relative_to_repo
 
 if TYPE_CHECKING:
@@ -70,14 +71,14 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
         documents=[], source=source, imports=frozenset(), params=kwargs, diagnostics=[]
     )
     if failure is not None:
-        result.diagnostics = at_entry("jsonnet-error", failure)
+        result.diagnostics = at_entry(JSONNET_ERROR.id, failure)
     elif answer["status"] == "missing":
-        result.diagnostics = at_entry("component-missing", f"py_func {func}: {answer['message']}")
+        result.diagnostics = at_entry(COMPONENT_MISSING.id, f"py_func {func}: {answer['message']}")
     elif answer["status"] == "error":
         message = answer["message"]
         if answer.get("file"):
             message += f" (at {relative_to_repo(answer['file'], repo_root)}:{answer['line']})"
-        result.diagnostics = at_entry("jsonnet-error", message)
+        result.diagnostics = at_entry(JSONNET_ERROR.id, message)
     else:
         docs, problems = documents.workflows_from(answer.get("workflow"), None, f"py_func {func}")
         where = entry.where("py_func")

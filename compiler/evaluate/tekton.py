@@ -44,14 +44,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, UsageError
 from compiler.evaluate import layout
+from compiler.evaluate.errors import COMPONENT_MISSING
 from compiler.paths import relative_to_repo
 from compiler.prow import PLACEHOLDERS, ProwEnv
 from compiler.yamlpos import Located, load
 
 if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
+
+TEKTON_SCHEMA = Check(
+    "tekton-schema",
+    "a tekton_run file is not a valid Tekton PipelineRun of its apiVersion (v1alpha1, v1beta1, "
+    "v1): kind, generateName, unknown fields, wrong types",
+    family="tekton",
+)
+TEKTON_SEMANTIC = Check(
+    "tekton-semantic",
+    "a PipelineRun cannot run as meant: no git resource of the repository under test "
+    "(presubmit, postsubmit), a pipelineRef/taskRef naming nothing the repository defines",
+    family="tekton",
+)
+CHECKS = (TEKTON_SCHEMA, TEKTON_SEMANTIC)
 
 GROUP = "tekton.dev"
 VERSIONS = ("v1alpha1", "v1beta1", "v1")
@@ -182,7 +198,7 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
         return _Loaded(
             diagnostics=[
                 Diagnostic(
-                    "component-missing",
+                    COMPONENT_MISSING.id,
                     f"`{key}` {path!r}: no such PipelineRun file inside the repository or "
                     f"--repos-dir (tried {tried})",
                     file=where.file or request.config_file,
@@ -202,7 +218,7 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
             source=source,
             diagnostics=[
                 Diagnostic(
-                    "component-missing",
+                    COMPONENT_MISSING.id,
                     f"cannot read: {exc.strerror or exc}",
                     file=source,
                     workflow=entry.name,
@@ -213,7 +229,7 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
         message = f"the file is larger than {MAX_BYTES // 1024} KiB; is it really a PipelineRun?"
         return _Loaded(
             source=source,
-            diagnostics=[Diagnostic("tekton-schema", message, file=source, workflow=entry.name)],
+            diagnostics=[Diagnostic(TEKTON_SCHEMA.id, message, file=source, workflow=entry.name)],
         )
     located, problems = load(raw, source)
     return _Loaded(located, source, [d.with_workflow(entry.name) for d in problems])
@@ -250,16 +266,18 @@ def prepare(
 
     data = located.data
     if not isinstance(data, dict):
-        return None, [problem("tekton-schema", "the file must hold one PipelineRun mapping")]
+        return None, [problem(TEKTON_SCHEMA.id, "the file must hold one PipelineRun mapping")]
     problems: list[Diagnostic] = []
     kind = data.get("kind")
     if kind != KIND:
-        problems.append(problem("tekton-schema", f"`kind` must be {KIND}, not {kind!r}", ("kind",)))
+        problems.append(
+            problem(TEKTON_SCHEMA.id, f"`kind` must be {KIND}, not {kind!r}", ("kind",))
+        )
     if api_version(data) is None:
         known = ", ".join(f"{GROUP}/{v}" for v in VERSIONS)
         problems.append(
             problem(
-                "tekton-schema",
+                TEKTON_SCHEMA.id,
                 f"`apiVersion` {data.get('apiVersion')!r} is not a Tekton API kftest knows "
                 f"({known})",
                 ("apiVersion",),
@@ -270,7 +288,7 @@ def prepare(
     if not isinstance(generate, str) or not generate:
         problems.append(
             problem(
-                "tekton-schema",
+                TEKTON_SCHEMA.id,
                 "`metadata.generateName` is required (the seed named runs after it; kftest "
                 "uses it for the junit-path param)",
                 ("metadata",),
@@ -278,7 +296,7 @@ def prepare(
         )
     spec = data.get("spec")
     if not isinstance(spec, dict):
-        problems.append(problem("tekton-schema", "`spec` must be a mapping", ("spec",)))
+        problems.append(problem(TEKTON_SCHEMA.id, "`spec` must be a mapping", ("spec",)))
     if problems:
         return None, problems
     assert isinstance(metadata, dict) and isinstance(spec, dict) and isinstance(generate, str)
@@ -287,7 +305,7 @@ def prepare(
     try:
         gcs_dir = artifacts_gcs(env, bucket, gcs_style)
     except UsageError as exc:
-        return None, [problem("tekton-semantic", f"cannot set artifacts-gcs: {exc}", ("spec",))]
+        return None, [problem(TEKTON_SEMANTIC.id, f"cannot set artifacts-gcs: {exc}", ("spec",))]
     spec["params"] = _params(
         spec.get("params"),
         [
@@ -300,7 +318,7 @@ def prepare(
     if env.job_type in ("presubmit", "postsubmit") and api_version(data) != "v1":
         missing = _set_revision(spec, env, source, repo_root)
         if missing and require_git:
-            problems.append(problem("tekton-semantic", missing, ("spec", "resources")))
+            problems.append(problem(TEKTON_SEMANTIC.id, missing, ("spec", "resources")))
     metadata.pop("generateName", None)
     metadata["name"] = name
     metadata["namespace"] = metadata.get("namespace") or DEFAULT_NAMESPACE

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from compiler.diagnostics import Diagnostic
 from compiler.evaluate import component, layout, pyfunc, tekton
 from compiler.evaluate.backend import Backend
+from compiler.evaluate.errors import JSONNET_ERROR
 from compiler.evaluate.pool import Failure, Notify
 from compiler.paths import relative_to_repo
 
@@ -90,7 +91,7 @@ def lost(request: EvalRequest, failure: Failure) -> EvalResult:
             source = relative_to_repo(found.file, request.repo_root)
             file, line, column = source, None, None
     diagnostic = Diagnostic(
-        "jsonnet-error", message, file=file, line=line, column=column, workflow=entry.name
+        JSONNET_ERROR.id, message, file=file, line=line, column=column, workflow=entry.name
     )
     return EvalResult(
         documents=[], source=source, imports=frozenset(), params={}, diagnostics=[diagnostic]

@@ -88,9 +88,14 @@ def _renderers() -> dict[str, Callable[[Report], str]]:
     }
 
 
-def render(report: Report, fmt: str) -> str:
-    """The whole output of ``report`` in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(report: Report, fmt: str, style: bool = False) -> str:
+    """The whole output of ``report`` in format ``fmt`` (one of :data:`FORMATS`); ``style``
+    colours the text format (see ``formats.text``), the machine formats never."""
     renderers = _renderers()
     if fmt not in renderers:
         raise UsageError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if fmt == "text" and style:
+        from compiler.formats import text
+
+        return text.render(report, style=True)
     return renderers[fmt](report)

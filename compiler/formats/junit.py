@@ -13,41 +13,18 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
+from compiler.checks import FAMILIES, family_of
 from compiler.diagnostics import Diagnostic
 from compiler.formats import Report, rule_meta
 from compiler.formats.text import format_diagnostic
 
-#: The families of the other stages' checks; every guideline rule (compiler/rules/) is in
-#: the "guidelines" family.
-STAGE_FAMILIES: dict[str, str] = {
-    **dict.fromkeys(
-        ("yaml-syntax", "config-schema", "duplicate-name", "component-missing"), "config"
-    ),
-    **dict.fromkeys(("jsonnet-error", "import-denied"), "jsonnet"),
-    **dict.fromkeys(("argo-schema", "argo-semantic"), "argo"),
-    **dict.fromkeys(("tekton-schema", "tekton-semantic"), "tekton"),
-}
-BASE_FAMILIES: tuple[str, ...] = ("config", "jsonnet", "argo", "guidelines")
+#: Every checked entry gets one testcase per family (the registry's, in data-path order).
+BASE_FAMILIES: tuple[str, ...] = FAMILIES
 NO_FILE = "kftest"
 
 # XML 1.0 cannot carry most control characters, and jsonnet or YAML errors may quote them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def family_of(rule: str) -> str:
-    """The rule's family; a rule outside the known families is a family of its own."""
-    if rule in STAGE_FAMILIES:
-        return STAGE_FAMILIES[rule]
-    return "guidelines" if rule in _guideline_rules() else rule
-
-
-@lru_cache(maxsize=1)
-def _guideline_rules() -> frozenset[str]:
-    from compiler.rules import all_rules
-
-    return frozenset(info.id for info in all_rules())
 
 
 def _families(report: Report) -> list[str]:
@@ -62,13 +39,14 @@ def _families(report: Report) -> list[str]:
     return families
 
 
-def _clean(text: str) -> str:
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot carry replaced by U+FFFD."""
     return _XML_INVALID.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 def _testcase(name: str, family: str, diagnostics: Sequence[Diagnostic]) -> ET.Element:
     testcase = ET.Element(
-        "testcase", {"classname": _clean(name), "name": _clean(f"{name} [{family}]")}
+        "testcase", {"classname": xml_text(name), "name": xml_text(f"{name} [{family}]")}
     )
     errors = [diagnostic for diagnostic in diagnostics if diagnostic.is_error]
     warnings = [diagnostic for diagnostic in diagnostics if not diagnostic.is_error]
@@ -78,11 +56,11 @@ def _testcase(name: str, family: str, diagnostics: Sequence[Diagnostic]) -> ET.E
         failure = ET.SubElement(
             testcase,
             "failure",
-            {"message": _clean(f"[{errors[0].rule}] {first}{more}"), "type": errors[0].rule},
+            {"message": xml_text(f"[{errors[0].rule}] {first}{more}"), "type": errors[0].rule},
         )
-        failure.text = _clean(_listing(errors))
+        failure.text = xml_text(_listing(errors))
     if warnings:
-        ET.SubElement(testcase, "system-out").text = _clean(_listing(warnings))
+        ET.SubElement(testcase, "system-out").text = xml_text(_listing(warnings))
     return testcase
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from compiler.diagnostics import EXIT_INFRA, EXIT_OK, EXIT_PROBLEMS, InfraError
-from compiler.operate.durations import format_duration, format_time
+from compiler.durations import format_duration, format_time
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class KindOptions:
     namespace: str | None  # None: every namespace
     selector: str | None  # a Kubernetes label selector; None or "": everything
     page_size: int
-    cluster: Callable[[], Any]  # connects lazily: compiler.operate.cluster.Cluster
+    cluster: Callable[[], Any]  # connects lazily: compiler.cluster.api.Cluster
 
 
 WOULD_DELETE, DELETED, GONE, FAILED, SKIPPED = (

@@ -25,9 +25,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from compiler.cluster import status as tekton
+from compiler.durations import format_duration, format_time, parse_time
 from compiler.operate import cloud_logging, hints, pod_names
-from compiler.operate.durations import format_duration, format_time, parse_time
-from compiler.submit import status as tekton
 
 FAILED_PHASES = frozenset({"Failed", "Error"})
 _EXIT_CODE = re.compile(r"exit code (\d+)", re.IGNORECASE)

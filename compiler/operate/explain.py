@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from compiler.operate.debug import Summary, render_text, summarize
 
 if TYPE_CHECKING:
-    from compiler.submit.kube import KubeSession
-    from compiler.submit.retry import RetryPolicy
+    from compiler.cluster.kube import KubeSession
+    from compiler.cluster.retry import RetryPolicy
 
 RULE = "-" * 80
 
@@ -35,7 +35,8 @@ def failure_report(
         return ""
     live = None
     if session is not None:
-        from compiler.operate.cluster import Cluster, policy_for
+        from compiler.cluster.api import Cluster
+        from compiler.cluster.retry import policy_for
 
         live = Cluster(session, policy or policy_for(60.0))
         if cluster is None or project is None:

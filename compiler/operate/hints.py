@@ -25,7 +25,6 @@ def _hint(key: str, pattern: str, text: str) -> Hint:
 
 
 RED_HERRING = "red-herring"
-POD_GONE = "pod-gone"
 
 HINTS: tuple[Hint, ...] = (
     _hint(

@@ -14,7 +14,6 @@ from typing import Any
 POD_NAME_FORMAT_ANNOTATION = "workflows.argoproj.io/pod-name-format"
 # Set on every pod Argo creates; what matches a live pod to its node whatever its name.
 NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
-NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
 
 _MAX_NAME = 253

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.cluster import status as tekton
+from compiler.cluster.api import Cluster, NotFound, Refused
 from compiler.diagnostics import KftestError
+from compiler.durations import format_time, parse_time
 from compiler.operate import pod_names
-from compiler.operate.cluster import Cluster, NotFound, Refused
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize, tekton_view
-from compiler.operate.durations import format_time, parse_time
-from compiler.submit import status as tekton
 
 MAIN = "main"
 #: Tekton labels a run's pods with the PipelineRun's name.

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import KftestError, UsageError
-from compiler.operate.durations import plain
+from compiler.durations import plain
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 

@@ -17,11 +17,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.cluster import status
+from compiler.formats.junit import xml_text
 from compiler.formats.text import format_diagnostic
 from compiler.report.outcome import WorkflowOutcome
-from compiler.submit import status
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -35,10 +35,6 @@ def is_junit(path: str) -> bool:
     return path.endswith(".xml") and any(part.startswith("junit") for part in parts)
 
 
-def _clean(text: str) -> str:
-    return _XML_INVALID.sub("\N{REPLACEMENT CHARACTER}", text)
-
-
 def _seconds(value: float | None) -> str:
     return f"{value:.3f}" if value is not None else "0"
 
@@ -48,16 +44,16 @@ def _testcase(
     detail: str = "",
 ) -> None:  # fmt: skip
     case = ET.SubElement(
-        suite, "testcase", {"classname": _clean(classname), "name": _clean(name),
+        suite, "testcase", {"classname": xml_text(classname), "name": xml_text(name),
                             "time": _seconds(seconds)}
     )  # fmt: skip
     if failure is not None:
-        element = ET.SubElement(case, "failure", {"message": _clean(failure.splitlines()[0])})
-        element.text = _clean(detail or failure)
+        element = ET.SubElement(case, "failure", {"message": xml_text(failure.splitlines()[0])})
+        element.text = xml_text(detail or failure)
 
 
 def render(outcome: WorkflowOutcome) -> bytes:
-    suite = ET.Element("testsuite", {"name": _clean(outcome.entry)})
+    suite = ET.Element("testsuite", {"name": xml_text(outcome.entry)})
     verdict = outcome.verdict
     if outcome.diagnostics:
         listing = "\n".join(format_diagnostic(d) for d in outcome.diagnostics)

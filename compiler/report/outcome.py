@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.cluster import status
 from compiler.diagnostics import Diagnostic
-from compiler.submit import status
 
 INVALID = "Invalid"
 NOT_SUBMITTED = "NotSubmitted"

@@ -24,7 +24,7 @@ from compiler.report.buildlog import Redactor
 from compiler.report.job import JobInfo
 from compiler.report.layout import GcsLayout
 from compiler.report.outcome import WorkflowOutcome
-from compiler.report.storage import Storage
+from compiler.storage import Storage
 
 log = logging.getLogger("kftest.report")
 

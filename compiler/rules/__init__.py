@@ -29,58 +29,28 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from compiler import checks
+from compiler.config import CONFIG_SCHEMA
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import CompiledWorkflow, ProwConfig
 from compiler.prow import ProwEnv
 from compiler.rules._context import ConfigContext, ConfigProblem, Problem, WorkflowContext
-from compiler.rules._settings import (
-    RULE_IDS,
-    SETTINGS_FILE,
-    SUPPRESSIBLE,
-    LintSettings,
-    check_rule_id,
-    load_settings,
-)
+from compiler.rules._settings import SETTINGS_FILE, LintSettings, check_rule_id, load_settings
 
 __all__ = [
-    "RULE_IDS",
     "SETTINGS_FILE",
-    "STAGE_CHECKS",
-    "SUPPRESSIBLE",
     "ConfigContext",
     "ConfigProblem",
     "LintSettings",
     "Problem",
     "RuleInfo",
     "WorkflowContext",
-    "all_checks",
     "all_rules",
     "check_config",
     "check_workflow",
     "get_rule",
     "load_settings",
 ]
-
-
-#: The checks of the other stages (not guideline rules): what they report, from the contract.
-STAGE_CHECKS: dict[str, str] = {
-    "yaml-syntax": "a YAML file does not parse",
-    "config-schema": "prow_config.yaml (or .kftest.yaml) does not match its schema: types, "
-    "unknown keys, lists",
-    "duplicate-name": "two entries with the same name can run for the same job type",
-    "component-missing": "an entry's app_dir/component (or py_func, or tekton_run file) does "
-    "not resolve",
-    "jsonnet-error": "evaluation failed (syntax or runtime), reported at the jsonnet file:line",
-    "import-denied": "jsonnet tried to import a file outside the allowed roots",
-    "argo-schema": "the output is not a structurally valid Argo Workflow (unknown fields included)",
-    "argo-semantic": "what Argo's own validator rejects: missing entrypoint/template, bad "
-    "references, dependency cycles",
-    "tekton-schema": "a tekton_run file is not a valid Tekton PipelineRun of its apiVersion "
-    "(v1alpha1, v1beta1, v1): kind, generateName, unknown fields, wrong types",
-    "tekton-semantic": "a PipelineRun cannot run as meant: no git resource of the repository "
-    "under test (presubmit, postsubmit), a pipelineRef/taskRef naming nothing the repository "
-    "defines",
-}
 
 
 @dataclass(frozen=True)
@@ -102,7 +72,7 @@ class _Rule:
 @lru_cache(maxsize=1)
 def _rules() -> tuple[_Rule, ...]:
     rules = [_load(module) for module in _rule_modules()]
-    order = {rule_id: index for index, rule_id in enumerate(RULE_IDS)}
+    order = {rule_id: index for index, rule_id in enumerate(checks.ORDER)}
     return tuple(
         sorted(rules, key=lambda rule: (order.get(rule.info.id, len(order)), rule.info.id))
     )
@@ -132,15 +102,6 @@ def _load(module: ModuleType) -> _Rule:
 def all_rules() -> list[RuleInfo]:
     """Every guideline rule, in the contract's order."""
     return [rule.info for rule in _rules()]
-
-
-def all_checks() -> list[RuleInfo]:
-    """The other stages' checks, then the guideline rules: every id a diagnostic can carry."""
-    stages = [
-        RuleInfo(rule_id, Severity.ERROR, summary, summary, scope="stage")
-        for rule_id, summary in STAGE_CHECKS.items()
-    ]
-    return stages + all_rules()
 
 
 def get_rule(rule_id: str) -> RuleInfo | None:
@@ -273,7 +234,7 @@ def _entry_disable_problems(config: ProwConfig) -> list[Diagnostic]:
                 key = f"lint.disable[{index}]"
                 diagnostics.append(
                     _config_diagnostic(
-                        "config-schema", Severity.ERROR, ConfigProblem(entry, key, reason)
+                        CONFIG_SCHEMA.id, Severity.ERROR, ConfigProblem(entry, key, reason)
                     )
                 )
     return diagnostics

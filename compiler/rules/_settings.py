@@ -24,50 +24,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from compiler import checks
+from compiler.config import CONFIG_SCHEMA
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.yamlpos import Located, format_path, load
 
 SETTINGS_FILE = ".kftest.yaml"
-
-#: Every rule id of the contract, in its order.
-RULE_IDS = (
-    "yaml-syntax",
-    "config-schema",
-    "duplicate-name",
-    "component-missing",
-    "jsonnet-error",
-    "import-denied",
-    "argo-schema",
-    "argo-semantic",
-    "tekton-schema",
-    "tekton-semantic",
-    "labels",
-    "step-image",
-    "immutable-image",
-    "checkout-first",
-    "nfs-volume",
-    "nfs-layout",
-    "kubeconfig",
-    "exit-handler",
-    "artifacts-gcs",
-    "extra-repos",
-    "name-length",
-    "dead-include-pattern",
-)
-
-#: Rules about broken input (the file does not parse, the component cannot be evaluated):
-#: nothing after them can be trusted, so they can neither be disabled nor downgraded.
-NOT_SUPPRESSIBLE = frozenset(
-    {
-        "yaml-syntax",
-        "config-schema",
-        "duplicate-name",
-        "component-missing",
-        "jsonnet-error",
-        "import-denied",
-    }
-)
-SUPPRESSIBLE = tuple(rule for rule in RULE_IDS if rule not in NOT_SUPPRESSIBLE)
 
 _LINT_KEYS = ("disable", "severity", "image_tag_pattern")
 
@@ -82,10 +44,10 @@ class LintSettings:
     file: str | None = None  # where the settings came from, for messages
 
     def is_disabled(self, rule: str, entry_disable: list[str] | tuple[str, ...] = ()) -> bool:
-        return rule not in NOT_SUPPRESSIBLE and (rule in self.disabled or rule in entry_disable)
+        return checks.suppressible(rule) and (rule in self.disabled or rule in entry_disable)
 
     def severity_for(self, rule: str, default: Severity) -> Severity:
-        return default if rule in NOT_SUPPRESSIBLE else self.severity.get(rule, default)
+        return self.severity.get(rule, default) if checks.suppressible(rule) else default
 
     def apply(self, diagnostics: list[Diagnostic], entry_disable: list[str]) -> list[Diagnostic]:
         """Drop disabled rules' diagnostics and apply severity overrides (for any stage)."""
@@ -94,7 +56,7 @@ class LintSettings:
             if self.is_disabled(diagnostic.rule, entry_disable):
                 continue
             severity = self.severity.get(diagnostic.rule)
-            if severity is not None and diagnostic.rule not in NOT_SUPPRESSIBLE:
+            if severity is not None and checks.suppressible(diagnostic.rule):
                 diagnostic = replace(diagnostic, severity=severity)
             out.append(diagnostic)
         return out
@@ -119,7 +81,7 @@ def load_settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
 def _problem(located: Located | None, message: str, path: tuple[Any, ...] | None) -> Diagnostic:
     point = located.where(path) if located is not None and path is not None else None
     return Diagnostic(
-        rule="config-schema",
+        rule=CONFIG_SCHEMA.id,
         file=SETTINGS_FILE,
         line=point[0] if point else None,
         column=point[1] if point else None,
@@ -232,11 +194,12 @@ def _unknown(located: Located, key: str, allowed: list[str], path: tuple[Any, ..
 
 def check_rule_id(rule: Any, where: str) -> str | None:
     """Why ``rule`` cannot appear under ``lint.<where>`` (here or in an entry), or None."""
-    if not isinstance(rule, str) or rule not in RULE_IDS:
-        hint = difflib.get_close_matches(str(rule), RULE_IDS, n=1)
+    known = checks.catalogue()
+    if not isinstance(rule, str) or rule not in known:
+        hint = difflib.get_close_matches(str(rule), list(known), n=1)
         suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
         return f"unknown rule id {rule!r} in `lint.{where}`{suggestion} (see `kftest rules`)"
-    if rule in NOT_SUPPRESSIBLE:
+    if not known[rule].suppressible:
         return (
             f"`{rule}` reports input kftest cannot read or evaluate; it cannot be disabled or "
             "downgraded — fix the input instead"

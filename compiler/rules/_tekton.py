@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.rules._workflow import as_dict, as_list, as_str
+from compiler.lenient import as_dict, as_list, str_or_none
 
 ARTIFACTS_PARAM = "artifacts-gcs"
 
@@ -41,10 +41,10 @@ def embedded_images(document: dict[str, Any]) -> Iterator[Image]:
             task_spec = as_dict(as_dict(task).get("taskSpec"))
             for kind in ("steps", "sidecars"):
                 for position, container in enumerate(as_list(task_spec.get(kind))):
-                    image = as_str(as_dict(container).get("image"))
+                    image = str_or_none(as_dict(container).get("image"))
                     if image:
                         yield Image(f"{base}.{kind}[{position}].image", image)
-            template = as_str(as_dict(task_spec.get("stepTemplate")).get("image"))
+            template = str_or_none(as_dict(task_spec.get("stepTemplate")).get("image"))
             if template:
                 yield Image(f"{base}.stepTemplate.image", template)
 
@@ -55,7 +55,7 @@ def run_pipeline(document: dict[str, Any], repo_root: Path | None) -> RunPipelin
     if isinstance(embedded, dict):
         return RunPipeline(embedded, "the embedded pipelineSpec", "spec.pipelineSpec")
     ref = as_dict(spec.get("pipelineRef"))
-    name = as_str(ref.get("name"))
+    name = str_or_none(ref.get("name"))
     if name is None or ref.get("resolver") or ref.get("bundle") or repo_root is None:
         return None
     from compiler.validate.tekton import repository_definitions

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-#: Argo's expression for the running workflow's name, accepted wherever metadata.name is.
-WORKFLOW_NAME_VAR = "{{workflow.name}}"
+from compiler.lenient import as_dict, as_list, str_or_none
 
 CHECKOUT_SCRIPTS = ("checkout.sh", "checkout_repos.sh")
 
@@ -27,18 +26,6 @@ _DEPENDS_RESULT = re.compile(
 )
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def as_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 @dataclass
 class Template:
     """One template: a ``spec.templates`` item, or an ``inline`` template of a step or task."""
@@ -48,7 +35,7 @@ class Template:
 
     @property
     def name(self) -> str | None:
-        return as_str(self.data.get("name"))
+        return str_or_none(self.data.get("name"))
 
     @property
     def label(self) -> str:
@@ -120,7 +107,9 @@ class Template:
     def mount_path(self, volume_names: set[str]) -> str | None:
         """Where this template mounts one of ``volume_names`` (the first such mount)."""
         for mount in self.volume_mounts():
-            if as_str(mount.get("name")) in volume_names and as_str(mount.get("mountPath")):
+            if str_or_none(mount.get("name")) in volume_names and str_or_none(
+                mount.get("mountPath")
+            ):
                 return str(mount["mountPath"])
         return None
 
@@ -133,7 +122,7 @@ class Container:
 
     @property
     def image(self) -> str | None:
-        return as_str(self.data.get("image"))
+        return str_or_none(self.data.get("image"))
 
     @cached_property
     def env(self) -> dict[str, tuple[int, str | None]]:
@@ -186,11 +175,11 @@ class Call:
 
     @property
     def name(self) -> str | None:
-        return as_str(self.data.get("name"))
+        return str_or_none(self.data.get("name"))
 
     @property
     def template_name(self) -> str | None:
-        return as_str(self.data.get("template"))
+        return str_or_none(self.data.get("template"))
 
     @property
     def is_external(self) -> bool:
@@ -206,7 +195,7 @@ class Call:
     def dependencies(self) -> set[str]:
         """Names of the tasks this DAG task waits for (``dependencies`` or ``depends``)."""
         names = {d for d in as_list(self.data.get("dependencies")) if isinstance(d, str)}
-        depends = as_str(self.data.get("depends"))
+        depends = str_or_none(self.data.get("depends"))
         if depends:
             for token in _DEPENDS_SPLIT.split(depends):
                 if token:
@@ -232,7 +221,7 @@ class Workflow:
 
     @cached_property
     def name(self) -> str:
-        return as_str(self.metadata.get("name")) or self.fallback_name
+        return str_or_none(self.metadata.get("name")) or self.fallback_name
 
     @cached_property
     def labels(self) -> dict[str, Any]:
@@ -274,17 +263,17 @@ class Workflow:
 
     @property
     def entrypoint(self) -> Template | None:
-        name = as_str(self.spec.get("entrypoint"))
+        name = str_or_none(self.spec.get("entrypoint"))
         return self.by_name.get(name) if name else None
 
     @cached_property
     def exit_handler_name(self) -> str | None:
         """``spec.onExit``, or the Argo 3.3+ ``spec.hooks.exit.template``."""
-        on_exit = as_str(self.spec.get("onExit"))
+        on_exit = str_or_none(self.spec.get("onExit"))
         if on_exit:
             return on_exit
         exit_hook = as_dict(as_dict(self.spec.get("hooks")).get("exit"))
-        return as_str(exit_hook.get("template"))
+        return str_or_none(exit_hook.get("template"))
 
     def resolve(self, call: Call) -> Template | None:
         """The template a step or task runs, if it is in this document."""

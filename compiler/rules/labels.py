@@ -58,8 +58,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler.diagnostics import Severity
+from compiler.lenient import as_dict
 from compiler.rules._context import Problem, WorkflowContext
-from compiler.rules._workflow import as_dict
 
 ID = "labels"
 SEVERITY = Severity.ERROR

@@ -67,8 +67,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.diagnostics import Severity
+from compiler.lenient import as_dict, as_list
 from compiler.rules._context import NFS_CLAIM_PARAM, Problem, WorkflowContext
-from compiler.rules._workflow import as_dict, as_list
 
 ID = "nfs-volume"
 SEVERITY = Severity.ERROR

@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from compiler.submit import retry
-from compiler.submit.kube import KubeSession, resource_of
+from compiler.cluster import retry
+from compiler.cluster.kube import KubeSession, resource_of
 from compiler.submit.wait import Change, Waiter, WaitResult, common_label_selector
 
 

@@ -16,10 +16,10 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.cluster import kube, retry
+from compiler.cluster.kube import GROUP, KIND, VERSION, KubeSession, Resource, resource_of
+from compiler.cluster.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from compiler.diagnostics import KftestError
-from compiler.operate.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
-from compiler.submit import kube, retry
-from compiler.submit.kube import GROUP, KIND, VERSION, KubeSession, Resource, resource_of
 
 log = logging.getLogger("kftest.submit")
 

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from compiler.submit import retry
+from compiler.cluster import retry
+from compiler.cluster.kube import KubeSession, resource_of
 from compiler.submit.batch import MultiWaiter, merge
-from compiler.submit.kube import KubeSession, resource_of
 from compiler.submit.wait import Change, Waiter, WaitResult
 
 log = logging.getLogger("kftest.wait")

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.submit import kube, retry, status
-from compiler.submit.kube import WORKFLOWS, KubeSession, Resource
+from compiler.cluster import api, kube, retry, status
+from compiler.cluster.kube import WORKFLOWS, KubeSession, Resource
 
 log = logging.getLogger("kftest.wait")
 
@@ -187,26 +187,23 @@ class Waiter:
 
     def _relist(self) -> None:
         items: list[dict[str, Any]] = []
-        token: str | None = None
         version: str | None = None
-        while True:
-            page = self.session.custom.list_namespaced_custom_object(
-                self.resource.group,
-                self.resource.version,
+
+        def page(token: str | None) -> dict[str, Any]:
+            return api.list_page(
+                self.session,
                 self.namespace,
-                self.resource.plural,
+                resource=self.resource,
                 label_selector=self.label_selector,
                 field_selector=self.field_selector,
                 limit=LIST_PAGE,
-                _continue=token,
-                _request_timeout=self.policy.request_timeout,
+                token=token,
+                timeout=self.policy.request_timeout,
             )
-            meta = page.get("metadata") or {}
-            version = version or meta.get("resourceVersion")
-            items += page.get("items") or []
-            token = meta.get("continue") or None
-            if not token:
-                break
+
+        for body in api.pages(page):
+            version = version or (body.get("metadata") or {}).get("resourceVersion")
+            items += [item for item in body.get("items") or [] if isinstance(item, dict)]
         self._streak.reset()
         seen = {(item.get("metadata") or {}).get("name"): item for item in items}
         for name in self.names:
@@ -317,9 +314,3 @@ def _events(response: Any) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
                 except ValueError:
                     log.warning("ignoring a malformed watch event (%d bytes)", len(line))
-
-
-def wait_for_workflows(
-    session: KubeSession, namespace: str, names: Iterable[str], **kwargs: Any
-) -> WaitResult:
-    return Waiter(session, namespace, names, **kwargs).run()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from compiler.lenient import as_dict, as_list, as_str, is_set
 from compiler.validate import docpath
 from compiler.validate.checker import CheckerBase, Template, has_location_or_key
 from compiler.validate.dag import TASK_RESULTS, ancestors, find_cycle, parse_depends
-from compiler.validate.lenient import as_dict, as_list, as_str, is_set
 from compiler.validate.names import field_name_problem, is_parameter, suggest
 
 # Inline templates nest; real workflows stay shallow, garbage must not recurse forever.

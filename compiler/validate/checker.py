@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.lenient import as_dict, as_list, as_str, is_set
 from compiler.validate import docpath
-from compiler.validate.lenient import as_dict, as_list, as_str, is_set
 from compiler.validate.names import METRIC_NAME, param_name_problem, suggest
 
-RULE = "argo-semantic"
+ARGO_SEMANTIC = Check(
+    "argo-semantic",
+    "what Argo's own validator rejects: missing entrypoint/template, bad references, "
+    "dependency cycles",
+    family="argo",
+)
+CHECKS = (ARGO_SEMANTIC,)
+RULE = ARGO_SEMANTIC.id
 
 ARTIFACT_LOCATIONS = (
     "s3",

@@ -19,11 +19,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.paths import SCHEMAS_DIR
 from compiler.validate import docpath
 
-RULE = "argo-schema"
+ARGO_SCHEMA = Check(
+    "argo-schema",
+    "the output is not a structurally valid Argo Workflow (unknown fields included)",
+    family="argo",
+)
+CHECKS = (ARGO_SCHEMA,)
+RULE = ARGO_SCHEMA.id
 SCHEMA_FILE = SCHEMAS_DIR / "argo-workflow.schema.json"
 KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 # Past this many problems in one document the rest are counted, not listed: the first ones

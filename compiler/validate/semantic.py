@@ -23,10 +23,10 @@ here, and no input makes these checks raise.
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic
+from compiler.lenient import as_dict, as_list, as_str, is_int
 from compiler.validate import docpath
 from compiler.validate.calls import CallChecks
 from compiler.validate.checker import RULE, Template
-from compiler.validate.lenient import as_dict, as_list, as_str, is_int
 from compiler.validate.names import field_name_problem
 from compiler.validate.tags import group_by_template
 from compiler.validate.templates import TemplateChecks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from compiler.validate.lenient import as_dict, as_list
+from compiler.lenient import as_dict, as_list
 
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 

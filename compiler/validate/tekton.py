@@ -40,8 +40,8 @@ from compiler.paths import SCHEMAS_DIR
 from compiler.validate import docpath, schema
 from compiler.yamlpos import Located, load
 
-SCHEMA_RULE = "tekton-schema"
-SEMANTIC_RULE = "tekton-semantic"
+SCHEMA_RULE = tekton.TEKTON_SCHEMA.id
+SEMANTIC_RULE = tekton.TEKTON_SEMANTIC.id
 SCHEMA_FILE = SCHEMAS_DIR / "tekton.schema.json"
 #: The repository scan for Pipeline/Task definitions is bounded: hostile or huge trees.
 MAX_FILES = 20000

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from compiler.lenient import as_dict, as_list, as_str, is_int, is_set
 from compiler.validate import docpath
 from compiler.validate.checker import CheckerBase
-from compiler.validate.lenient import as_dict, as_list, as_str, is_int, is_set
 from compiler.validate.names import field_name_problem, is_parameter, param_name_problem, suggest
 from compiler.validate.tags import tags_in
 

@@ -13,7 +13,7 @@ from standins import fixtures as standin
 from standins.fixtures import CANARY_TOKEN, KubeEnv
 from standins.gcs import free_port
 
-from compiler.operate.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from compiler.cluster.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 # The stand-in's fixture, made visible to this module's tests.
 kube = standin.kube
@@ -118,7 +118,8 @@ def test_unreachable_cluster(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--older-than", "a week"), "--older-than: 'a week' is not a duration"),
+        (("--older-than", "a week"), "'--older-than': 'a week' is not a duration"),
+        (("--older-than", "168"), "'--older-than': '168' is not a duration here: give a unit"),
         (("--older-than", "1h", "--kind", "disks"), "--kind disks: unknown"),
         (("--older-than", "1h", "--page-size", "0"), "--page-size 0"),
     ],

@@ -389,17 +389,25 @@ def test_missing_prow_variables_are_a_usage_error(run: Run) -> None:
         run("presubmit", env={"PULL_NUMBER": ""})
 
 
-def test_sigterm_reports_and_exits(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811
-    kube.api.controller.set_outcome(lambda wf: True, hang=True)
+def postsubmit_environment(
+    kube_env: KubeEnv, gcs_env: GcsEnv, tmp_path: Path
+) -> tuple[dict[str, str], Path]:
+    """The environment of ``kftest run`` as a Prow postsubmit, and its changed-files list."""
     env = {
         **{k: v for k, v in os.environ.items() if k not in PROW["presubmit"]},
         **PROW["postsubmit"],
-        **kube.env,
-        **gcs.env,
+        **kube_env.env,
+        **gcs_env.env,
         "HOME": str(tmp_path),
     }
     changed = tmp_path / "changed.txt"
     changed.write_text("py/a.py\n")
+    return env, changed
+
+
+def test_sigterm_reports_and_exits(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811
+    kube.api.controller.set_outcome(lambda wf: True, hang=True)
+    env, changed = postsubmit_environment(kube, gcs, tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "compiler", "run", "--repo-root", str(repo),
          "--changed-files", str(changed), "--bucket", gcs.bucket,
@@ -427,6 +435,20 @@ def test_sigterm_reports_and_exits(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_p
     local = tmp_path / "out"
     for name in ("started.json", "finished.json", "build-log.txt", "artifacts/junit_e2e.xml"):
         assert gcs.read(f"{build_dir}/{name}") == (local / name).read_bytes()
+
+
+def test_a_timeout_in_days(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811
+    """``run --timeout 1d`` is the same duration ``cleanup --older-than 1d`` accepts."""
+    env, changed = postsubmit_environment(kube, gcs, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "compiler", "run", "--repo-root", str(repo),
+         "--changed-files", str(changed), "--bucket", gcs.bucket, "--timeout", "1d",
+         "--output-dir", str(tmp_path / "out"), "--retry-timeout", "2"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    finished = json.loads(gcs.read(f"{BUILD_DIRS['postsubmit']}/finished.json"))
+    assert finished["result"] == "SUCCESS"
 
 
 def test_no_upload_reports_locally_and_to_artifacts(run: Run, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811

@@ -10,9 +10,9 @@ import pytest
 from standins import WORKFLOWS
 from standins.fixtures import CANARY_TOKEN, FAST, NAMESPACE, KubeEnv, kube  # noqa: F401
 
+from compiler.cluster.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from compiler.commands.submit import execute
 from compiler.diagnostics import UsageError
-from compiler.operate.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 Capsys = pytest.CaptureFixture[str]
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import click
+
 from compiler.diagnostics import Diagnostic
 from compiler.formats import Report, render
 
@@ -33,3 +35,13 @@ def test_keeps_the_given_order(diagnostics: list[Diagnostic]) -> None:
     backward = render(Report("lint", diagnostics[::-1]), "text").splitlines()
     assert forward[0].startswith("prow_config.yaml:12:7:")
     assert backward[0].startswith("kftest:")
+
+
+def test_styled_location_bold_errors_red_warnings_yellow(report: Report) -> None:
+    lines = render(report, "text", style=True).splitlines()
+    bold, red, yellow, reset = "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
+    assert lines[0].startswith(f"{bold}prow_config.yaml:12:7:{reset} {red}error{reset} [")
+    assert lines[2].startswith(f"{bold}prow_config.yaml:9:{reset} {yellow}warning{reset} [")
+    assert [click.unstyle(line) for line in lines] == render(report, "text").splitlines()
+    for fmt in ("json", "github", "junit", "sarif"):
+        assert "\x1b[" not in render(report, fmt, style=True)

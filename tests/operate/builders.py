@@ -11,7 +11,7 @@ import pytest
 from standins import EVENTS, PODS, WORKFLOWS
 from standins.fixtures import NAMESPACE, KubeEnv
 
-from compiler.submit.retry import RetryPolicy
+from compiler.cluster.retry import RetryPolicy
 
 FAST = RetryPolicy(timeout=2.0, initial=0.01, maximum=0.05, connect_timeout=2, read_timeout=5)
 IMPATIENT = RetryPolicy(timeout=0.3, initial=0.01, maximum=0.05, connect_timeout=1, read_timeout=1)

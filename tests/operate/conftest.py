@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from standins.fixtures import KubeEnv, gcs, gcs_emulator, kube  # noqa: F401
 
-from compiler.operate.cluster import Cluster
-from compiler.submit.kube import KubeSession
+from compiler.cluster.api import Cluster
+from compiler.cluster.kube import KubeSession
 
 from .builders import FAST
 

@@ -10,6 +10,8 @@ import pytest
 from standins import WORKFLOWS
 from standins.fixtures import NAMESPACE, KubeEnv
 
+from compiler.cluster.api import Cluster
+from compiler.cluster.ownership import DEFAULT_SELECTOR, MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from compiler.diagnostics import InfraError
 from compiler.operate import cleanup
 from compiler.operate.cleanup import (
@@ -24,8 +26,6 @@ from compiler.operate.cleanup import (
     Resource,
 )
 from compiler.operate.cleanup_kinds import KINDS
-from compiler.operate.cluster import Cluster
-from compiler.operate.ownership import DEFAULT_SELECTOR, MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 from .builders import put_workflow
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from standins.fixtures import KubeEnv
 from standins.gcs import free_port
 
+from compiler.cluster.kube import KubeSession
 from compiler.operate.explain import failure_report
-from compiler.submit.kube import KubeSession
 
 from .builders import IMPATIENT, WF, failed_dag, put_pod, put_workflow
 

@@ -5,7 +5,7 @@ import time
 from standins import WORKFLOWS
 from standins.fixtures import NAMESPACE, KubeEnv
 
-from compiler.operate.cluster import Cluster
+from compiler.cluster.api import Cluster
 from compiler.operate.debug import render_text, summarize
 from compiler.operate.pod_names import NODE_ID_ANNOTATION, v2_name
 from compiler.operate.pods import gather

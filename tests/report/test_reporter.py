@@ -10,7 +10,7 @@ from compiler.report.job import JobInfo
 from compiler.report.layout import gcs_layout
 from compiler.report.outcome import WorkflowOutcome
 from compiler.report.reporter import Reporter
-from compiler.report.storage import GcsStorage
+from compiler.storage import GcsStorage
 
 PRESUBMIT = {
     "JOB_TYPE": "presubmit",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.submit.retry import RetryPolicy
+from compiler.cluster.retry import RetryPolicy
 
 from .gcs import FakeGcs, GcsFaultProxy, emulator_binary
 from .kube_api import KubeApiStandIn

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from standins.fixtures import FAST, IMPATIENT, KubeEnv, gcs, gcs_emulator, kube  # noqa: F401
 
-from compiler.submit.kube import KubeSession
+from compiler.cluster.kube import KubeSession
 
 
 def workflow(name: str, **labels: str) -> dict[str, Any]:

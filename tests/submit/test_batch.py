@@ -3,9 +3,9 @@ from __future__ import annotations
 from standins import WORKFLOWS
 from standins.fixtures import KubeEnv
 
+from compiler.cluster.kube import KubeSession
 from compiler.submit.batch import MultiWaiter
 from compiler.submit.create import prepare
-from compiler.submit.kube import KubeSession
 
 from .conftest import FAST, workflow
 

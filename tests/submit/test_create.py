@@ -4,9 +4,9 @@ import pytest
 from standins import WORKFLOWS
 from standins.fixtures import NAMESPACE, KubeEnv
 
+from compiler.cluster.kube import KubeSession
 from compiler.diagnostics import InfraError
 from compiler.submit.create import SubmitError, check_document, create_workflow, prepare
-from compiler.submit.kube import KubeSession
 
 from .conftest import FAST, IMPATIENT, workflow
 

@@ -13,7 +13,9 @@ MODULES = [
     "compiler.submit.wait",
     "compiler.submit.batch",
     "compiler.report.reporter",
-    "compiler.report.storage",
+    "compiler.storage",
+    "compiler.cluster.api",
+    "compiler.operate.cleanup",
 ]
 
 

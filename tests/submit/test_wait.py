@@ -8,9 +8,9 @@ import pytest
 from standins import WORKFLOWS
 from standins.fixtures import NAMESPACE, KubeEnv
 
+from compiler.cluster.kube import KubeSession
 from compiler.diagnostics import InfraError
 from compiler.submit import wait
-from compiler.submit.kube import KubeSession
 from compiler.submit.wait import Change, Waiter, common_label_selector
 
 from .conftest import FAST, IMPATIENT, workflow

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from compiler.cluster.api import NotFound, Refused
+from compiler.durations import parse_time
 from compiler.operate.cleanup import DeleteFailed, Gone, KindOptions, Resource
-from compiler.operate.cluster import NotFound, Refused
-from compiler.operate.durations import parse_time
 
 
 class Workflows:

@@ -8,9 +8,9 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 from standins.fixtures import CANARY_TOKEN, NAMESPACE, KubeEnv
 
+from compiler.cluster.kube import GROUP, PLURAL, VERSION, KubeSession, classify, describe
+from compiler.cluster.retry import Action
 from compiler.diagnostics import InfraError, UsageError
-from compiler.submit.kube import GROUP, PLURAL, VERSION, KubeSession, classify, describe
-from compiler.submit.retry import Action
 
 
 def reachable(session: KubeSession) -> bool:

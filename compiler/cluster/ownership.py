@@ -10,5 +10,3 @@ from __future__ import annotations
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "kftest"
 DEFAULT_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
-# Where the seed system ran its workflows, and the jsonnet library's default namespace.
-DEFAULT_NAMESPACE = "kubeflow-test-infra"

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compiler.cluster.retry import Action
 from compiler.diagnostics import InfraError, UsageError
-from compiler.submit.retry import Action
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient, CustomObjectsApi
@@ -165,7 +165,7 @@ def _secrets_of(configuration: Any) -> set[str]:
 
 
 def classify(exc: BaseException) -> tuple[Action, float | None]:
-    """How to react to a failed API call (see compiler.submit.retry)."""
+    """How to react to a failed API call (see compiler.cluster.retry)."""
     import urllib3
     from kubernetes.client.exceptions import ApiException
 

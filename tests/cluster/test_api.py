@@ -4,14 +4,13 @@ import json
 from pathlib import Path
 
 import pytest
-from standins.fixtures import NAMESPACE, KubeEnv
+from standins.fixtures import IMPATIENT, NAMESPACE, KubeEnv
 from standins.gcs import free_port
 
+from compiler.cluster.api import Cluster, NotFound, gke_cluster_and_project
+from compiler.cluster.kube import KubeSession
+from compiler.cluster.retry import policy_for
 from compiler.diagnostics import InfraError
-from compiler.operate.cluster import Cluster, NotFound, gke_cluster_and_project, policy_for
-from compiler.submit.kube import KubeSession
-
-from .builders import IMPATIENT
 
 
 def test_gke_context_names() -> None:

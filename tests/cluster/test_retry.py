@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from compiler.cluster.retry import Action, RetryPolicy, Streak, call
 from compiler.diagnostics import InfraError
-from compiler.submit.retry import Action, RetryPolicy, Streak, call
 
 
 class Clock:

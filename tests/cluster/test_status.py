@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from compiler.submit import status
+from compiler.cluster import status
 
 
 def test_phase_and_message() -> None:

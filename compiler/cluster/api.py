@@ -1,9 +1,10 @@
-"""The cluster calls ``debug`` and ``cleanup`` make, each retried like the submitter's.
+"""The cluster calls beyond create-and-watch: reads, paginated lists and deletes, each retried.
 
 Credentials, reloads on 401/403, the retry classification and secret-free error text come from
-``compiler.submit.kube``; this module adds the reads the submitter does not need (pods, pod
-logs, events, paginated workflow lists) and deletes. Responses are read as plain JSON
-(``_preload_content=False``) so that objects look exactly like the API's, as in a saved YAML.
+``compiler.cluster.kube``; this module adds the reads (workflows, paginated workflow lists,
+pods, pod logs, events) and deletes that ``debug``, ``cleanup`` and ``submit`` make. Responses
+are read as plain JSON (``_preload_content=False``) so that objects look exactly like the API's,
+as in a saved YAML.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from compiler.cluster import kube
+from compiler.cluster.retry import Action, Classifier, RetryPolicy, call
 from compiler.diagnostics import KftestError
-from compiler.submit import kube
-from compiler.submit.retry import Action, Classifier, RetryPolicy, call
 
 T = TypeVar("T")
 
@@ -104,35 +105,25 @@ class Cluster:
     def list_workflows(
         self, namespace: str | None, selector: str | None, page_size: int = 100
     ) -> Iterator[dict[str, Any]]:
-        """Every matching workflow, one page (``limit``/``continue``) at a time."""
-        token: str | None = None
+        """Every matching workflow, one page (``limit``/``continue``) at a time, each page
+        retried."""
         where = f"namespace {namespace}" if namespace else "all namespaces"
-        while True:
-            kwargs: dict[str, Any] = {
-                "limit": page_size,
-                "_preload_content": False,
-                "_request_timeout": self._timeout,
-            }
-            if selector:
-                kwargs["label_selector"] = selector
-            if token:
-                kwargs["_continue"] = token
 
-            def page(kwargs: dict[str, Any] = kwargs) -> Any:
-                custom = self.session.custom
-                if namespace:
-                    return custom.list_namespaced_custom_object(
-                        kube.GROUP, kube.VERSION, namespace, kube.PLURAL, **kwargs
-                    )
-                return custom.list_cluster_custom_object(
-                    kube.GROUP, kube.VERSION, kube.PLURAL, **kwargs
-                )
+        def page(token: str | None) -> dict[str, Any]:
+            return self._call(
+                f"list workflows in {where}",
+                lambda: list_page(
+                    self.session,
+                    namespace,
+                    label_selector=selector,
+                    limit=page_size,
+                    token=token,
+                    timeout=self._timeout,
+                ),
+            )
 
-            body = self._json(f"list workflows in {where}", page) or {}
+        for body in pages(page):
             yield from (item for item in body.get("items") or [] if isinstance(item, dict))
-            token = (body.get("metadata") or {}).get("continue")
-            if not token:
-                return
 
     def delete_workflow(self, namespace: str, name: str) -> None:
         self._json(
@@ -212,27 +203,60 @@ class Cluster:
         )
 
 
+def list_page(
+    session: kube.KubeSession,
+    namespace: str | None,
+    *,
+    limit: int,
+    token: str | None = None,
+    label_selector: str | None = None,
+    field_selector: str | None = None,
+    timeout: tuple[float, float],
+    resource: kube.Resource = kube.WORKFLOWS,
+) -> dict[str, Any]:
+    """One page of workflows, or of another ``resource`` (Tekton PipelineRuns), all namespaces
+    when ``namespace`` is None, as the API's JSON."""
+    kwargs: dict[str, Any] = {
+        "limit": limit,
+        "_preload_content": False,
+        "_request_timeout": timeout,
+    }
+    if label_selector:
+        kwargs["label_selector"] = label_selector
+    if field_selector:
+        kwargs["field_selector"] = field_selector
+    if token:
+        kwargs["_continue"] = token
+    custom = session.custom
+    if namespace:
+        response = custom.list_namespaced_custom_object(
+            resource.group, resource.version, namespace, resource.plural, **kwargs
+        )
+    else:
+        response = custom.list_cluster_custom_object(
+            resource.group, resource.version, resource.plural, **kwargs
+        )
+    body = json.loads(response.data or b"null")
+    return body if isinstance(body, dict) else {}
+
+
+def pages(fetch: Callable[[str | None], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every page of a list: ``fetch(None)``, then ``fetch(continue token)`` until none."""
+    token: str | None = None
+    while True:
+        body = fetch(token)
+        yield body
+        token = (body.get("metadata") or {}).get("continue") or None
+        if not token:
+            return
+
+
 def _forbidden_is_final(exc: BaseException) -> tuple[Action, float | None]:
     """A 403 on a delete is a refusal of that one object (RBAC, an admission webhook), not an
     expired token (that answers 401): fail it at once instead of reloading credentials."""
     if kube.status_code(exc) == 403:
         return Action.FATAL, None
     return kube.classify(exc)
-
-
-def policy_for(timeout: float) -> RetryPolicy:
-    """The production retry policy, with every delay shortened when ``timeout`` (how long to
-    keep trying an unreachable cluster) is shorter than its default."""
-    default = RetryPolicy()
-    if timeout >= default.timeout:
-        return RetryPolicy(timeout=timeout)
-    return RetryPolicy(
-        timeout=timeout,
-        initial=min(default.initial, timeout / 10),
-        maximum=min(default.maximum, max(timeout / 4, 0.01)),
-        connect_timeout=min(default.connect_timeout, max(timeout, 0.5)),
-        read_timeout=min(default.read_timeout, max(timeout, 5.0)),
-    )
 
 
 def gke_cluster_and_project(name: str) -> tuple[str | None, str | None]:

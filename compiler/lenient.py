@@ -1,7 +1,8 @@
 """Lenient reads of an untrusted document: a value of the wrong type reads as empty.
 
-The schema reports wrong types; the semantic checks read through these so that no document,
-however broken, makes them raise.
+The schema reports wrong types; the semantic checks (``validate``) and the rules read through
+these so that no document, however broken, makes them raise. ``as_str`` reads a wrong type as
+``""``; ``str_or_none`` as ``None``, for the rules that tell "absent" from "empty".
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ def as_list(value: object) -> list[Any]:
 
 def as_str(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def is_set(mapping: dict[Any, Any], key: str) -> bool:

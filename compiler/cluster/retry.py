@@ -48,6 +48,21 @@ class RetryPolicy:
         return min(self.maximum, max(delay, hint)) if hint else delay
 
 
+def policy_for(timeout: float) -> RetryPolicy:
+    """The production retry policy, with every delay shortened when ``timeout`` (how long to
+    keep trying an unreachable cluster) is shorter than its default."""
+    default = RetryPolicy()
+    if timeout >= default.timeout:
+        return RetryPolicy(timeout=timeout)
+    return RetryPolicy(
+        timeout=timeout,
+        initial=min(default.initial, timeout / 10),
+        maximum=min(default.maximum, max(timeout / 4, 0.01)),
+        connect_timeout=min(default.connect_timeout, max(timeout, 0.5)),
+        read_timeout=min(default.read_timeout, max(timeout, 5.0)),
+    )
+
+
 Classifier = Callable[[BaseException], tuple[Action, float | None]]
 
 
