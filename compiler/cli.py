@@ -286,7 +286,7 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
     "--kind",
     "kinds",
     multiple=True,
-    help="Resource kind to clean up (repeatable; default: all; known: workflows).",
+    help="Resource kind to clean up (repeatable; default: all; known: workflows, pipelineruns).",
 )
 @click.option("--yes", is_flag=True, help="Really delete (default: a dry run that only lists).")
 @click.option("--page-size", type=int, default=100, show_default=True, help="Items per list call.")

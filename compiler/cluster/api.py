@@ -86,15 +86,18 @@ class Cluster:
 
     # -- workflows -----------------------------------------------------------------------
 
-    def get_workflow(self, namespace: str, name: str) -> dict[str, Any]:
+    def get_workflow(
+        self, namespace: str, name: str, resource: kube.Resource = kube.WORKFLOWS
+    ) -> dict[str, Any]:
+        """A workflow, or an object of another ``resource`` (a Tekton PipelineRun)."""
         return dict(
             self._json(
-                f"get workflow {namespace}/{name}",
+                f"get {resource.noun} {namespace}/{name}",
                 lambda: self.session.custom.get_namespaced_custom_object(
-                    kube.GROUP,
-                    kube.VERSION,
+                    resource.group,
+                    resource.version,
                     namespace,
-                    kube.PLURAL,
+                    resource.plural,
                     name,
                     _preload_content=False,
                     _request_timeout=self._timeout,
@@ -103,18 +106,23 @@ class Cluster:
         )
 
     def list_workflows(
-        self, namespace: str | None, selector: str | None, page_size: int = 100
+        self,
+        namespace: str | None,
+        selector: str | None,
+        page_size: int = 100,
+        resource: kube.Resource = kube.WORKFLOWS,
     ) -> Iterator[dict[str, Any]]:
-        """Every matching workflow, one page (``limit``/``continue``) at a time, each page
-        retried."""
+        """Every matching workflow (or object of ``resource``), one page (``limit``/
+        ``continue``) at a time, each page retried."""
         where = f"namespace {namespace}" if namespace else "all namespaces"
 
         def page(token: str | None) -> dict[str, Any]:
             return self._call(
-                f"list workflows in {where}",
+                f"list {resource.plural} in {where}",
                 lambda: list_page(
                     self.session,
                     namespace,
+                    resource=resource,
                     label_selector=selector,
                     limit=page_size,
                     token=token,
@@ -125,14 +133,16 @@ class Cluster:
         for body in pages(page):
             yield from (item for item in body.get("items") or [] if isinstance(item, dict))
 
-    def delete_workflow(self, namespace: str, name: str) -> None:
+    def delete_workflow(
+        self, namespace: str, name: str, resource: kube.Resource = kube.WORKFLOWS
+    ) -> None:
         self._json(
-            f"delete workflow {namespace}/{name}",
+            f"delete {resource.noun} {namespace}/{name}",
             lambda: self.session.custom.delete_namespaced_custom_object(
-                kube.GROUP,
-                kube.VERSION,
+                resource.group,
+                resource.version,
                 namespace,
-                kube.PLURAL,
+                resource.plural,
                 name,
                 _preload_content=False,
                 _request_timeout=self._timeout,
