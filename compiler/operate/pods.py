@@ -15,6 +15,7 @@ from typing import Any
 
 from compiler.cluster import status as tekton
 from compiler.cluster.api import Cluster, NotFound, Refused
+from compiler.cluster.kube import Resource
 from compiler.diagnostics import KftestError
 from compiler.durations import format_time, parse_time
 from compiler.operate import pod_names
@@ -62,6 +63,32 @@ def gather(cluster: Cluster, workflow: Mapping[str, Any], tail: int = 50) -> dic
             if info is not None:
                 found[step.node_id] = info
     return found
+
+
+def with_task_runs(cluster: Cluster, run: dict[str, Any]) -> dict[str, Any]:
+    """A tekton.dev/v1 PipelineRun only names its TaskRuns (``status.childReferences``):
+    fetch them (label ``tekton.dev/pipelineRun``) into ``status["kftest/taskRuns"]``, where
+    ``status.task_runs`` reads them. Other objects come back unchanged; so does the run when
+    the TaskRuns cannot be listed (the summary then has no steps)."""
+    run_status = run.get("status")
+    if not tekton.is_tekton(run) or not isinstance(run_status, dict):
+        return run
+    if run_status.get("taskRuns") or not run_status.get("childReferences"):
+        return run
+    meta = run.get("metadata") or {}
+    version = str(run.get("apiVersion") or "").split("/", 1)[-1]
+    resource = Resource(tekton.TEKTON_GROUP, version, "taskruns", "TaskRun", "TaskRun")
+    try:
+        items = list(
+            cluster.list_workflows(
+                str(meta.get("namespace") or ""),
+                f"{TEKTON_RUN_LABEL}={meta.get('name')}",
+                resource=resource,
+            )
+        )
+    except KftestError:
+        return run
+    return {**run, "status": {**run_status, "kftest/taskRuns": items}}
 
 
 def lookup(
