@@ -4,6 +4,11 @@ emulator: the same report, artifact for artifact, for both kinds."""
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +26,15 @@ from standins.fixtures import (  # noqa: F401
 )
 from standins.tekton_controller import pipeline_runs
 
-from tests.commands.test_run import BUILD_DIRS, COMPONENT, IMAGE, LINKS, Run
+from tests.commands.test_run import (
+    BUILD_DIRS,
+    COMPONENT,
+    IMAGE,
+    LINKS,
+    REPO_ROOT,
+    Run,
+    postsubmit_environment,
+)
 
 RUN = """\
 apiVersion: tekton.dev/v1alpha1
@@ -193,3 +206,45 @@ def test_api_faults_on_pipeline_runs(run: Run, kube: KubeEnv, verb: str, action:
     run.assert_complete()
     assert kube.api.store.commits[(pipeline_runs("v1alpha1"), "kf-ci", MAIN)] == 1
     assert kube.api.store.commits[(pipeline_runs("v1beta1"), "kf-ci", DOWN)] == 1
+
+
+@pytest.mark.parametrize("action", ["503", "corrupt"])
+def test_gcs_faults_on_a_tekton_run(run: Run, gcs: GcsEnv, action: str) -> None:  # noqa: F811
+    gcs.proxy.add(action, method="POST" if action == "corrupt" else "*", times=4)
+    assert run("presubmit") == 0
+    run.assert_complete()
+    assert len(gcs.proxy.fired) == 4
+
+
+def test_sigterm_stops_waiting_for_a_pipeline_run(
+    make_repo: Callable[..., Path],
+    kube: KubeEnv,  # noqa: F811
+    gcs: GcsEnv,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(FILES)
+    kube.api.tekton.set_outcome(lambda run: True, hang=True)
+    env, changed = postsubmit_environment(kube, gcs, tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compiler", "run", "--repo-root", str(repo),
+         "--changed-files", str(changed), "--bucket", gcs.bucket,
+         "--output-dir", str(tmp_path / "out"), "--grace-period", "5s", "--retry-timeout", "2"],
+        cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "PipelineRun " in line and ": Running after " in line:
+            break
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    rest = process.stderr.read()
+    assert process.wait(timeout=15) == 1
+    assert time.monotonic() - started < 5
+    assert "SIGTERM: stopping" in rest
+    build_dir = BUILD_DIRS["postsubmit"]
+    finished = json.loads(gcs.read(f"{build_dir}/finished.json"))
+    assert (finished["passed"], finished["result"]) == (False, "ABORTED")
+    junit = ET.fromstring(gcs.read(f"{build_dir}/artifacts/junit_go-tests.xml"))
+    message = junit.find("testcase/failure").get("message")
+    assert message == "aborted in phase Running: Tasks Completed: 0"
+    assert gcs.read(f"{build_dir}/artifacts/junit_go-tests-teardown.xml")  # never started
