@@ -52,14 +52,18 @@ def prepare(document: dict[str, Any], namespace: str) -> dict[str, Any]:
 
 
 def check_document(document: Any) -> str | None:
-    """Why ``document`` cannot be submitted as an Argo Workflow, or None."""
+    """Why ``document`` cannot be submitted as an Argo Workflow (or a Tekton PipelineRun of a
+    tekton.dev version kftest knows, as ``kftest compile`` writes them), or None."""
     if not isinstance(document, dict):
         return "not a mapping"
     api_version = f"{GROUP}/{VERSION}"
-    if document.get("apiVersion") != api_version or document.get("kind") != KIND:
+    tekton = [kube.pipeline_runs(version) for version in kube.TEKTON_VERSIONS]
+    accepted = [(api_version, KIND)] + [(r.api_version, r.kind) for r in tekton]
+    if (document.get("apiVersion"), document.get("kind")) not in accepted:
         return (
-            f"expected apiVersion {api_version} and kind {KIND}, got "
-            f"{document.get('apiVersion')!r} and {document.get('kind')!r}"
+            f"expected apiVersion {api_version} and kind {KIND} (or a Tekton PipelineRun, "
+            f"tekton.dev/v1alpha1, v1beta1 or v1), got {document.get('apiVersion')!r} and "
+            f"{document.get('kind')!r}"
         )
     meta = document.get("metadata")
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):

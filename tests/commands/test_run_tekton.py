@@ -248,3 +248,27 @@ def test_sigterm_stops_waiting_for_a_pipeline_run(
     message = junit.find("testcase/failure").get("message")
     assert message == "aborted in phase Running: Tasks Completed: 0"
     assert gcs.read(f"{build_dir}/artifacts/junit_go-tests-teardown.xml")  # never started
+
+
+def test_kftest_submit_takes_a_compiled_pipeline_run(
+    make_repo: Callable[..., Path],
+    kube: KubeEnv,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import run_kftest
+
+    repo = make_repo(FILES)
+    env = {"REPO_OWNER": "kubeflow", "REPO_NAME": "testing", "HOME": str(tmp_path)}
+    out = tmp_path / "compiled"
+    compiled = run_kftest(
+        "compile", "--repo-root", str(repo), "--job-type", "periodic", "--all", "--salt", "abcd",
+        "--out", str(out), env=env,
+    )  # fmt: skip
+    assert compiled.code == 0, compiled.stdout + compiled.stderr
+    [main] = [p for p in out.glob("*go-tests-[0-9]*.yaml")]
+    result = run_kftest(
+        "submit", str(main), "--wait", "--kubeconfig", str(kube.kubeconfig), env=env
+    )
+    assert result.code == 0, result.stderr
+    assert f"pipelinerun.tekton.dev/{main.stem} created in kf-ci" in result.stdout
+    assert stored_run(kube, "v1alpha1", main.stem)["status"]["conditions"][0]["status"] == "True"
