@@ -21,54 +21,81 @@ FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
 
 
-def _common(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every compiling command shares (the contract's "common options")."""
-    options = [
-        click.option(
-            "--config",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="prow_config.yaml to read (default: <repo-root>/prow_config.yaml).",
-        ),
-        click.option(
-            "--repo-root",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Repository root (default: git top-level of the current directory).",
-        ),
-        click.option("--job-type", type=click.Choice(JOB_TYPES), help="Overrides JOB_TYPE."),
-        click.option(
-            "--changed-files",
-            "changed_files",
-            metavar="FILE|-",
-            help="Changed files, one repo-relative path per line (- for stdin); "
-            "default: computed with git as the seed system did.",
-        ),
-        click.option("--salt", metavar="HEX4", help="Fixes the random workflow-name suffix."),
-        click.option(
-            "-J",
-            "--jpath",
-            multiple=True,
-            type=click.Path(file_okay=False, exists=True, path_type=Path),
-            help="Extra jsonnet library directory (repeatable).",
-        ),
-        click.option(
-            "--repos-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Where repositories are checked out as <owner>/<repo> (the seed's "
-            "--repos_dir); app_dir and python_paths may be relative to it.",
-        ),
-        click.option(
-            "--eval-timeout",
-            "eval_timeout",
-            type=Duration(positive=True),
-            default="10s",
-            show_default=True,
-            help="How long one component may take to evaluate (CPU time; 10, 10s, 1m).",
-        ),
-    ]
+def _options(function: Callable[..., Any], options: list[Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+_CONFIG_OPTIONS = [
+    click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="prow_config.yaml to read (default: <repo-root>/prow_config.yaml).",
+    ),
+    click.option(
+        "--repo-root",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Repository root (default: git top-level of the current directory).",
+    ),
+    click.option("--job-type", type=click.Choice(JOB_TYPES), help="Overrides JOB_TYPE."),
+]
+_CHANGED_FILES_OPTION = click.option(
+    "--changed-files",
+    "changed_files",
+    metavar="FILE|-",
+    help="Changed files, one repo-relative path per line (- for stdin); "
+    "default: computed with git as the seed system did.",
+)
+_SALT_OPTION = click.option(
+    "--salt",
+    metavar="HEX4",
+    help="Fixes the random 4-hex suffix of workflow names (default: a new one each run, so "
+    "that a retried job never collides with the workflow of an earlier try).",
+)
+_EVALUATE_OPTIONS = [
+    click.option(
+        "-J",
+        "--jpath",
+        multiple=True,
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Extra jsonnet library directory (repeatable).",
+    ),
+    click.option(
+        "--repos-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where repositories are checked out as <owner>/<repo> (the seed's "
+        "--repos_dir); app_dir and python_paths may be relative to it.",
+    ),
+    click.option(
+        "--eval-timeout",
+        "eval_timeout",
+        type=Duration(positive=True),
+        default="10s",
+        show_default=True,
+        help="How long one component may take to evaluate (CPU time; 10, 10s, 1m).",
+    ),
+]
+
+
+def _selecting(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that select entries by job type and changed files, without
+    evaluating anything (plan)."""
+    return _options(function, [*_CONFIG_OPTIONS, _CHANGED_FILES_OPTION])
+
+
+def _evaluating(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that evaluate every entry for its job types (lint, golden):
+    nothing about changed files or names, which they do not use."""
+    return _options(function, [*_CONFIG_OPTIONS, *_EVALUATE_OPTIONS])
+
+
+def _compiling(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that select, evaluate and name workflows (compile, run)."""
+    return _options(
+        function, [*_CONFIG_OPTIONS, _CHANGED_FILES_OPTION, _SALT_OPTION, *_EVALUATE_OPTIONS]
+    )
 
 
 def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
@@ -80,6 +107,16 @@ def _format_option(choices: tuple[str, ...] = FORMATS) -> Callable[..., Any]:
         show_default=True,
         help="Output format.",
     )
+
+
+def _refuse(option: str, when: str, useless: bool) -> None:
+    """An option given on the command line that would do nothing is a usage error, not
+    silently ignored: ``--OPTION does nothing WHEN``."""
+    ctx = click.get_current_context()
+    param = next(p for p in ctx.command.params if p.name == option)
+    if useless and ctx.get_parameter_source(option) is click.core.ParameterSource.COMMANDLINE:
+        flag = max(param.opts, key=len)
+        raise click.UsageError(f"{flag} does nothing {when}", ctx)
 
 
 def _guarded(function: Callable[..., int]) -> Callable[..., None]:
@@ -131,7 +168,7 @@ def cli(ctx: click.Context, debug: bool, color: bool | None) -> None:
 
 
 @cli.command()
-@_common
+@_evaluating
 @_format_option()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @_guarded
@@ -146,7 +183,7 @@ def lint(files: tuple[Path, ...], fmt: str, **common: Any) -> int:
 
 
 @cli.command()
-@_common
+@_selecting
 @_format_option()
 @_guarded
 def plan(fmt: str, **common: Any) -> int:
@@ -157,7 +194,7 @@ def plan(fmt: str, **common: Any) -> int:
 
 
 @cli.command(name="compile")
-@_common
+@_compiling
 @_format_option()
 @click.option(
     "--out",
@@ -173,13 +210,14 @@ def plan(fmt: str, **common: Any) -> int:
 @_guarded
 def compile_(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
     """Compile the selected entries to Argo Workflow YAML."""
+    _refuse("changed_files", "with --all (every entry is compiled)", all_entries)
     from compiler.commands import compile as command
 
     return command.run(out, all_entries, fmt, **common)
 
 
 @cli.command()
-@_common
+@_evaluating
 @_format_option()
 @click.option("--update", is_flag=True, help="Rewrite golden/ instead of comparing.")
 @click.option(
@@ -298,6 +336,7 @@ def cleanup(fmt: str, **options: Any) -> int:
 
     A deletion that fails does not stop the others (exit code 1 at the end).
     """
+    _refuse("namespace", "with --all-namespaces", options["all_namespaces"])
     from compiler.commands import cleanup as command
 
     return command.run(fmt=fmt, **options)
@@ -327,13 +366,14 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
 
     A workflow that already exists with the same spec (a repeated submit) is not an error.
     """
+    _refuse("wait_timeout", "without --wait", not options["wait"])
     from compiler.commands import submit as command
 
     return command.run(files, **options)
 
 
 @cli.command(name="run")
-@_common
+@_compiling
 @click.option(
     "--bucket",
     default=DEFAULT_BUCKET,
@@ -381,6 +421,14 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     help="Where to write the report locally (default: a new temporary directory).",
 )
 @click.option(
+    "--progress-interval",
+    type=Duration(positive=True),
+    default="60s",
+    show_default=True,
+    help="While waiting: a progress line per running workflow at least this often (also at "
+    "every phase change and, at once, at every failed step).",
+)
+@click.option(
     "--grace-period",
     type=Duration(),
     default="10s",
@@ -397,6 +445,8 @@ def run_(**options: Any) -> int:
     Exit code 0 when every workflow succeeded, 1 when one failed, errored, timed out or was
     invalid, 3 when the cluster or the bucket stayed unreachable.
     """
+    _refuse("bucket", "with --no-upload", options["no_upload"])
+    _refuse("gcs_layout", "with --no-upload", options["no_upload"])
     from compiler.commands import run as command
 
     return command.run(**options)

@@ -27,6 +27,9 @@ _RESERVED = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$"
 )
+# Characters a YAML stream may not carry raw (DEL, C1 controls, surrogates, non-characters) or
+# that a YAML 1.1 reader takes for line breaks (NEL, LS, PS) or drops (a BOM): always escaped.
+_MUST_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
 def key_order(mapping: dict[str, Any], top: bool = False) -> list[str]:
@@ -117,7 +120,10 @@ def _string(text: str) -> str:
     # Workflows repeat the same keys, paths and env values step after step: cache the verdict.
     if _PLAIN.match(text) and not _RESERVED.match(text) and _plain_safe(text):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    # A JSON string is a YAML double-quoted scalar; JSON leaves some characters raw that YAML
+    # does not allow, so those are escaped the way both spell it (\uXXXX).
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _MUST_ESCAPE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
 
 
 def _plain_safe(text: str) -> bool:
@@ -132,7 +138,7 @@ def _blockable(text: str) -> bool:
         return False
     if any(line != line.rstrip() for line in text.split("\n")):
         return False
-    return all(ch >= " " or ch == "\n" for ch in text) and "\u2028" not in text
+    return all(ch >= " " or ch == "\n" for ch in text) and not _MUST_ESCAPE.search(text)
 
 
 def _block(prefix: str, text: str, indent: int, lines: list[str]) -> None:

@@ -48,10 +48,29 @@ def environment(job_type: str) -> dict[str, str]:
     return env
 
 
+MISSING = "missing"  # compiled, but no golden file yet
+STALE = "stale"  # a golden file that nothing compiles to any more
+DIFFERS = "differs"
+
+
 @dataclass(frozen=True)
 class Mismatch:
     path: str  # relative to the golden dir
-    diff: str  # unified diff, expected -> actual
+    diff: str  # unified diff, expected -> actual; empty for a missing or stale file
+    kind: str = DIFFERS
+
+    def message(self) -> str:
+        if self.kind == MISSING:
+            return "no golden file for this workflow; run `kftest golden --update` to create it"
+        if self.kind == STALE:
+            return (
+                "golden file of a workflow that is no longer compiled; run `kftest golden "
+                "--update` to remove it"
+            )
+        return (
+            "compiled output differs from the golden file; review the diff and run "
+            "`kftest golden --update` if the change is intended"
+        )
 
 
 def render(workflows: Iterable[CompiledWorkflow]) -> dict[str, str]:
@@ -72,12 +91,16 @@ def compare(golden_dir: Path, actual: dict[str, str]) -> list[Mismatch]:
         old, new = expected.get(name), actual.get(name)
         if old == new:
             continue
+        if old is None or new is None:
+            # Nothing to compare: a diff of a whole file against nothing says less than its name.
+            mismatches.append(Mismatch(name, "", MISSING if old is None else STALE))
+            continue
         diff = "".join(
             difflib.unified_diff(
-                (old or "").splitlines(keepends=True),
-                (new or "").splitlines(keepends=True),
-                fromfile=f"golden/{name}" if old is not None else "/dev/null",
-                tofile=f"compiled/{name}" if new is not None else "/dev/null",
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"golden/{name}",
+                tofile=f"compiled/{name}",
             )
         )
         mismatches.append(Mismatch(name, diff))

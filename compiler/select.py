@@ -79,41 +79,61 @@ def normalize(path: str) -> str:
 
 def changed_files_from_git(repo: Path, env: ProwEnv) -> tuple[list[str], list[str]]:
     """The seed's diff for the job type; returns (files, notes for the log). Never raises:
-    when git cannot say, there are no changed files and a note says why.
+    when git cannot say, there are no changed files and a note says why. There is one note,
+    saying what the files were compared against (none for periodics, which use no files).
 
     presubmit: fetch the base branch, diff against the merge-base with it, falling back to a
-    diff against the branch itself when the merge-base fails (shallow clones); batch: the same
-    (an improvement on the seed); postsubmit: the last commit only; periodic: nothing.
+    diff against the branch itself when the merge-base fails (shallow clones); a clone without
+    that remote branch uses the local one, and one without either (a plain ``git init``) takes
+    the uncommitted changes; batch: the same (an improvement on the seed); postsubmit: the
+    last commit only; periodic: nothing.
     """
     notes: list[str] = []
     try:
         return _diff(repo, env, notes), notes
     except GitError as exc:
-        notes.append(f"could not compute changed files with git: {exc}")
-        return [], notes
+        return [], [f"could not compute changed files with git: {exc}"]
 
 
 def _diff(repo: Path, env: ProwEnv, notes: list[str]) -> list[str]:
     job_type = env.job_type
     if job_type in ("presubmit", "batch"):
         base_ref = env.get("PULL_BASE_REF") or "main"
-        remote = f"remotes/origin/{base_ref}"
+        remote = f"origin/{base_ref}"
+        if not _has_ref(repo, "HEAD"):
+            notes.append("changed files: every file, as there is no commit yet")
+            return _lines(_git(repo, "ls-files", "--cached", "--others", "--exclude-standard"))
+        why_not_remote = "no remote origin"
+        if "origin" in _git(repo, "remote").split():
+            why_not_remote = f"no {remote}"
+            try:
+                _git(repo, "fetch", "origin", f"{base_ref}:refs/remotes/origin/{base_ref}")
+            except GitError as exc:
+                why_not_remote = f"git fetch origin {base_ref} failed: {exc}"
+        if _has_ref(repo, f"refs/remotes/{remote}"):
+            base, what = remote, remote
+        elif _has_ref(repo, f"refs/heads/{base_ref}"):
+            # A laptop clone without that remote branch: the local one is the base.
+            base, what = base_ref, f"the local branch {base_ref} ({why_not_remote})"
+        else:
+            files = _lines(_git(repo, "diff", "--name-only", "HEAD"))
+            files += _lines(_git(repo, "ls-files", "--others", "--exclude-standard"))
+            notes.append(
+                f"changed files: the uncommitted changes against HEAD, as there is no base "
+                f"branch {base_ref} ({why_not_remote}, no local branch {base_ref}; "
+                "PULL_BASE_REF names the base branch, --changed-files lists the files)"
+            )
+            return list(dict.fromkeys(files))
         try:
-            _git(repo, "fetch", "origin", f"{base_ref}:refs/remotes/origin/{base_ref}")
+            ancestor = _git(repo, "merge-base", "HEAD", base).strip()
         except GitError as exc:
-            notes.append(f"git fetch of {base_ref} failed, using what is local: {exc}")
-            if not _has_ref(repo, remote) and _has_ref(repo, f"refs/heads/{base_ref}"):
-                # A laptop clone without that remote branch: the local one is the base.
-                notes.append(f"no {remote}: diffing against the local branch {base_ref}")
-                remote = base_ref
-        try:
-            ancestor = _git(repo, "merge-base", "HEAD", remote).strip()
-            return _lines(_git(repo, "diff", "--name-only", ancestor))
-        except GitError as exc:
-            notes.append(f"git merge-base with {remote} failed ({exc}); diffing against it")
-            return _lines(_git(repo, "diff", "--name-only", remote))
+            notes.append(f"changed files: against {what} itself (no merge-base with HEAD: {exc})")
+            return _lines(_git(repo, "diff", "--name-only", base))
+        notes.append(f"changed files: since {ancestor[:7]}, the merge-base of HEAD and {what}")
+        return _lines(_git(repo, "diff", "--name-only", ancestor))
     if job_type == "postsubmit":
         sha = env.get("PULL_BASE_SHA") or "HEAD"
+        notes.append(f"changed files: the last commit ({sha}^..{sha})")
         return _lines(_git(repo, "diff", "--name-only", f"{sha}^", sha))
     return []
 

@@ -19,6 +19,21 @@ SHARED = REPO_ROOT.parent / "shared"
 ARGO_DATA = SHARED / "argo"
 
 
+#: Modules that run kftest end to end in subprocesses (and pre-commit, which builds a virtualenv
+#: and pip-installs kftest), and tests against the stand-in servers (tests/standins/, which
+#: wait for real watches and timeouts): most of the suite's time. `pytest -m "not slow"`
+#: leaves them out.
+SLOW_MODULES = frozenset({"test_precommit.py", "test_cli.py", "test_readme.py"})
+SLOW_FIXTURES = frozenset({"kube", "gcs", "gcs_emulator"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.path.name in SLOW_MODULES or fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _no_prow_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROW_VARS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -254,7 +255,7 @@ def test_plan_json_and_text(make_repo: Callable[..., Path]) -> None:
     skipped = run_kftest(
         "plan", "--job-type", "presubmit", "--changed-files", "-", cwd=repo, stdin="README.md\n"
     )
-    assert "skip unittests" in skipped.stdout and "0 of 1 entries run" in skipped.stdout
+    assert "skip unittests" in skipped.stdout and "0 of 1 entry run" in skipped.stdout
 
 
 def test_compile_stream_and_out_dir(make_repo: Callable[..., Path], tmp_path: Path) -> None:
@@ -346,6 +347,50 @@ def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> No
     assert empty.code == 0 and empty.stdout == ""
     assert "no entry selected for job type presubmit" in empty.stderr
     assert "skip unittests: no changed files" in empty.stderr
+
+
+# Each command offers only the options it uses: an option that a command accepted and ignored
+# (`golden --salt`, `plan --eval-timeout`) let users believe they had changed something.
+OPTIONS = {
+    "lint": "config repo-root job-type jpath repos-dir eval-timeout format",
+    "plan": "config repo-root job-type changed-files format",
+    "compile": "config repo-root job-type changed-files salt jpath repos-dir eval-timeout format "
+    "out all",
+    "golden": "config repo-root job-type jpath repos-dir eval-timeout format update golden-dir",
+}
+
+
+@pytest.mark.parametrize("command", sorted(OPTIONS))
+def test_each_command_has_only_the_options_it_uses(command: str) -> None:
+    result = run_kftest(command, "--help")
+    assert result.code == 0
+    options = (re.match(r"\s+(?:-\w, )?--([\w-]+)", line) for line in result.stdout.splitlines())
+    listed = {match.group(1) for match in options if match} - {"help"}
+    assert listed == set(OPTIONS[command].split())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["golden", "--salt", "1234"], "No such option '--salt'"),
+        (["plan", "--eval-timeout", "5"], "No such option '--eval-timeout'"),
+        (["lint", "--changed-files", "x"], "No such option '--changed-files'"),
+        (["compile", "--all", "--changed-files", "x"], "--changed-files does nothing with --all"),
+        (["submit", "--timeout", "5m", "x.yaml"], "--timeout does nothing without --wait"),
+        (["run", "--no-upload", "--bucket", "b"], "--bucket does nothing with --no-upload"),
+        (
+            ["cleanup", "-A", "-n", "ns", "--older-than", "1d"],
+            "--namespace does nothing with --all-namespaces",
+        ),
+    ],
+)
+def test_an_option_that_would_do_nothing_is_refused(
+    args: list[str], message: str, make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    result = run_kftest(*args, cwd=repo)
+    assert_clean_failure(result, code=2)
+    assert message in result.stderr
 
 
 def _lint_on_a_terminal(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:

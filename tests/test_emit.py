@@ -109,3 +109,30 @@ def test_argo_examples_round_trip() -> None:
             assert yaml.load(dump(document)) == document, path
             count += 1
     assert count > 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bell\x07\nline",
+        "tab\tin\nblock",
+        "nul\x00\nx",
+        "esc\x1b[0m\ny",
+        "sep\u2028\nz",
+        "x\ny\x7f",
+        "nel\x85\nc1\x9b",
+        "bom\ufeff\nx",
+    ],
+)
+def test_strings_with_characters_yaml_cannot_carry_raw_round_trip(text: str) -> None:
+    """A literal block cannot hold control characters: such strings are emitted quoted, with
+    what YAML forbids raw (DEL, C1 controls) escaped; so are single-line ones."""
+    emitted = dump({"script": text, "line": text.replace("\n", " ")})
+    assert "script: |" not in emitted
+    assert read(emitted) == {"script": text, "line": text.replace("\n", " ")}
+
+
+@pytest.mark.parametrize(("value", "text"), [({}, "{}\n"), ([], "[]\n"), (None, "null\n")])
+def test_empty_documents_say_what_they_are(value: object, text: str) -> None:
+    assert dump(value) == text
+    assert read(dump(value)) == value

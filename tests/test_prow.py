@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from compiler.prow import ProwEnv, check_salt, workflow_name
+from compiler.prow import ProwEnv, check_salt, new_salt, workflow_name
+from tests.conftest import Result
 
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -82,3 +85,79 @@ def test_job_type_override_and_placeholders() -> None:
 def test_bad_salt(salt: str) -> None:
     with pytest.raises(ValueError):
         check_salt(salt)
+
+
+def test_names_use_all_63_characters_and_keep_the_whole_suffix() -> None:
+    env = ProwEnv.from_environ(
+        {"JOB_TYPE": "periodic", "JOB_NAME": "kubeflow-periodic-" + "x" * 80, "BUILD_NUMBER": "42"}
+    )
+    name = workflow_name(env, "e2e", "00ff")
+    assert len(name) == 63 and DNS1123.match(name), name
+    assert name.endswith("x-42-00ff")
+
+
+def test_suffix_parts_that_sanitize_to_nothing_are_dropped() -> None:
+    env = ProwEnv.from_environ(
+        {"JOB_TYPE": "presubmit", "JOB_NAME": "j", "PULL_NUMBER": "#", "BUILD_NUMBER": "7"}
+    )
+    # No empty segment ("j-wf--7-00ff") where the PR number had no valid character.
+    assert workflow_name(env, "wf", "00ff") == "j-wf-7-00ff"
+
+
+def test_placeholders_follow_what_prow_sets_per_job_type() -> None:
+    empty = ProwEnv.from_environ({})
+    periodic = empty.for_job_type("periodic", placeholders=True)
+    assert periodic.get("JOB_NAME") == "kftest-local" and periodic.get("BUILD_NUMBER") == "1"
+    # Periodic jobs have no pull request and no base commit: no placeholder pretends they do.
+    for key in ("PULL_NUMBER", "PULL_PULL_SHA", "PULL_BASE_SHA", "PULL_BASE_REF"):
+        assert not periodic.get(key), key
+    presubmit = empty.for_job_type("presubmit", placeholders=True)
+    assert presubmit.get("PULL_NUMBER") == "1" and presubmit.get("PULL_BASE_REF") == "main"
+    assert presubmit.prow_env_string().startswith("BUILD_ID=1,BUILD_NUMBER=1,JOB_NAME=")
+    real = empty.for_job_type("presubmit", placeholders=False)
+    assert real.values == {"JOB_TYPE": "presubmit"}
+
+
+def test_a_job_type_given_on_the_command_line_reaches_prow_env() -> None:
+    env = ProwEnv.from_environ({"JOB_NAME": "j"}, job_type="postsubmit")
+    assert env.get("JOB_TYPE") == "postsubmit"
+    assert env.prow_env_string() == "JOB_NAME=j,JOB_TYPE=postsubmit"
+
+
+def test_salts_are_four_hex_digits_and_differ_between_runs() -> None:
+    salts = {new_salt() for _ in range(64)}
+    assert all(check_salt(salt) == salt for salt in salts)
+    assert len(salts) > 32  # 65,536 values: repeats among 64 draws are rare
+
+
+def test_two_compiles_without_salt_name_their_workflows_differently(
+    make_repo: Callable[..., Path], kftest: Callable[..., Result]
+) -> None:
+    """Two runs of one job must not collide in the cluster: the salt is what separates them."""
+    repo = make_repo(
+        {
+            "prow_config.yaml": """
+                workflows:
+                  - name: unittests
+                    app_dir: ci
+                    component: unittests
+                    params: {stepImage: "gcr.io/kubeflow-ci/test-worker:v20240101-0123abc"}
+            """,
+            "ci/unittests.jsonnet": """
+                local kftest = import 'kftest.libsonnet';
+                function(params)
+                  local wf = kftest.workflow(params, 'unittests');
+                  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])])
+            """,
+        }
+    )
+    names = []
+    for _ in range(2):
+        result = kftest("compile", "--repo-root", str(repo), "--job-type", "periodic")
+        assert result.code == 0, result.stderr
+        names += re.findall(
+            r"^  name: (kftest-local-unittests-1-[0-9a-f]{4})$", result.stdout, re.M
+        )
+    assert len(names) == 2 and names[0] != names[1]
+    pinned = kftest("compile", "--repo-root", str(repo), "--job-type", "periodic", "--salt", "beef")
+    assert "  name: kftest-local-unittests-1-beef\n" in pinned.stdout

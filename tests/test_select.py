@@ -92,7 +92,8 @@ def test_presubmit_diffs_against_merge_base(upstream_and_clone: tuple[Path, Path
     env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
     files, notes = changed_files_from_git(clone, env)
     assert sorted(files) == ["docs/c.md", "py/b.py"]
-    assert notes == []
+    base = git(clone, "merge-base", "HEAD", "origin/main").strip()
+    assert notes == [f"changed files: since {base[:7]}, the merge-base of HEAD and origin/main"]
 
 
 def test_batch_is_diffed_like_presubmit(upstream_and_clone: tuple[Path, Path]) -> None:
@@ -118,7 +119,8 @@ def test_presubmit_falls_back_without_merge_base(tmp_path: Path) -> None:
     env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
     files, notes = changed_files_from_git(repo, env)
     assert sorted(files) == ["a.txt", "b.txt"]
-    assert any("merge-base" in note for note in notes)
+    assert len(notes) == 1
+    assert notes[0].startswith("changed files: against origin/main itself (no merge-base")
 
 
 def test_postsubmit_diffs_the_last_commit(upstream_and_clone: tuple[Path, Path]) -> None:
@@ -147,7 +149,30 @@ def test_a_laptop_clone_diffs_against_the_local_base_branch(tmp_path: Path) -> N
     env = ProwEnv.from_environ({"JOB_TYPE": "presubmit"})
     files, notes = changed_files_from_git(repo, env)
     assert files == ["py/b.py"]
-    assert any("local branch main" in note for note in notes)
+    assert len(notes) == 1
+    assert "merge-base of HEAD and the local branch main (no remote origin)" in notes[0]
+
+
+def test_a_plain_git_init_says_once_what_it_compared(tmp_path: Path) -> None:
+    # `git init` on master, no remote: there is no base branch, so the uncommitted changes
+    # (modified and new files) are the change, and one note says so.
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "master")
+    write_files(repo, {"a.txt": "a\n", "b.txt": "b\n"})
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit"})
+    files, notes = changed_files_from_git(repo, env)
+    assert sorted(files) == ["a.txt", "b.txt"]
+    assert notes == ["changed files: every file, as there is no commit yet"]
+
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a")
+    write_files(repo, {"a.txt": "changed\n", "py/new.py": "x\n"})
+    files, notes = changed_files_from_git(repo, env)
+    assert sorted(files) == ["a.txt", "py/new.py"]
+    assert len(notes) == 1
+    assert notes[0].startswith("changed files: the uncommitted changes against HEAD")
+    assert "no remote origin, no local branch main" in notes[0]
 
 
 def test_git_failures_are_notes_not_errors(tmp_path: Path) -> None:

@@ -36,13 +36,15 @@ def build_options(
     config: Path | None,
     repo_root: Path | None,
     job_type: str | None,
-    changed_files: str | None,
-    salt: str | None,
-    jpath: Sequence[Path],
-    repos_dir: Path | None,
-    eval_timeout: float,
+    changed_files: str | None = None,
+    salt: str | None = None,
+    jpath: Sequence[Path] = (),
+    repos_dir: Path | None = None,
+    eval_timeout: float = 10.0,
     **overrides: Any,
 ) -> pipeline.Options:
+    """The pipeline's options from a command's; each command has only the options it uses
+    (cli.py), the others keep their defaults here."""
     root = (repo_root or repo_root_of(Path.cwd())).resolve()
     if not root.is_dir():
         raise UsageError(f"--repo-root {root}: no such directory")
@@ -78,7 +80,11 @@ def build_options(
 
 
 def render(
-    command: str, diagnostics: Sequence[Diagnostic], fmt: str, checked: Sequence[str]
+    command: str,
+    diagnostics: Sequence[Diagnostic],
+    fmt: str,
+    checked: Sequence[str],
+    scope: str = "",
 ) -> str:
     from compiler import checks, formats
 
@@ -87,6 +93,53 @@ def render(
         diagnostics=diagnostics,
         checked=checked,
         rules=list(checks.catalogue().values()),
+        scope=scope,
     )
     # Styled: click.echo drops the colour unless it is on (a terminal, --color, no NO_COLOR).
     return formats.render(report, fmt, style=True)
+
+
+def scope(result: pipeline.BuildResult) -> str:
+    """What a compile checked, for the summary line: ``3 entries x 3 job types, 9 workflows``,
+    or ``2 of 5 entries x their job types (presubmit 2, periodic 1), 3 workflows`` when the
+    entries do not all run under the same job types. Empty when nothing was compiled (the
+    command says why)."""
+    from compiler.formats import plural
+    from compiler.model import JOB_TYPES
+
+    if not result.pairs:
+        return ""
+    entries = list(dict.fromkeys(name for name, _ in result.pairs))
+    found = {job_type for _, job_type in result.pairs}
+    job_types = [job_type for job_type in JOB_TYPES if job_type in found]
+    job_types += sorted(found - set(job_types))
+    if result.entries_in_config > len(entries):
+        entries_text = f"{len(entries)} of {plural(result.entries_in_config, 'entry', 'entries')}"
+    else:
+        entries_text = plural(len(entries), "entry", "entries")
+    if len(result.pairs) == len(entries) * len(job_types):
+        shape = f"{entries_text} x {plural(len(job_types), 'job type')}"
+    else:
+        counts = {job_type: 0 for job_type in job_types}
+        for _, job_type in result.pairs:
+            counts[job_type] += 1
+        per = ", ".join(f"{job_type} {n}" for job_type, n in counts.items())
+        shape = f"{entries_text} x their job types ({per})"
+    return f"{shape}, {plural(len(result.workflows), 'workflow')}"
+
+
+def nothing_checked(result: pipeline.BuildResult, options: pipeline.Options) -> str:
+    """Why a compile checked nothing, for the summary line (empty when it checked something)."""
+    if result.pairs:
+        return ""
+    if not result.config_loaded:
+        return nothing_to_check(f"{options.config_file} does not load")
+    if result.entries_in_config == 0:
+        return nothing_to_check(f"{options.config_file} has no entries")
+    if options.job_type:
+        return nothing_to_check(f"no entry runs for job type {options.job_type}")
+    return nothing_to_check("no entry selected")
+
+
+def nothing_to_check(why: str) -> str:
+    return f"nothing to check ({why})"

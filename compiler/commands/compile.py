@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from compiler import emit, pipeline
-from compiler.commands.common import build_options, render
+from compiler.commands.common import build_options, nothing_checked, render, scope
 from compiler.diagnostics import UsageError, exit_code
 from compiler.model import CompiledWorkflow
 
@@ -24,10 +24,14 @@ def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
             click.echo(stream.removesuffix("\n"))  # the stream's own last newline is echo's
         # YAML owns stdout; the diagnostics go to stderr.
         if result.diagnostics or fmt != "text":
-            click.echo(render("compile", result.diagnostics, fmt, result.checked), err=True)
+            click.echo(
+                render("compile", result.diagnostics, fmt, result.checked, scope(result)), err=True
+            )
     else:
         write_all(out, result.workflows)
-        click.echo(render("compile", result.diagnostics, fmt, result.checked))
+        summary = scope(result) or nothing_checked(result, options)
+        summary += f" written to {out}" if result.workflows else ""
+        click.echo(render("compile", result.diagnostics, fmt, result.checked, summary))
     return exit_code(result.diagnostics)
 
 

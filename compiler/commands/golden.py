@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from compiler import golden, pipeline
-from compiler.commands.common import build_options, render
+from compiler.commands.common import build_options, nothing_checked, render, scope
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, Diagnostic, exit_code
 from compiler.model import JOB_TYPES
 
@@ -21,6 +21,7 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
     workflows = []
     diagnostics: list[Diagnostic] = []
     checked: list[str] = []
+    merged = pipeline.BuildResult([], [], [])
     for job_type in (options.job_type,) if options.job_type else JOB_TYPES:
         run_options = dataclasses.replace(
             options, job_type=job_type, environ=golden.environment(job_type), placeholders=False
@@ -29,13 +30,17 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
         workflows += result.workflows
         diagnostics += result.diagnostics
         checked += result.checked
+        merged.pairs += result.pairs
+        merged.entries_in_config = result.entries_in_config
+    merged.workflows = workflows
     actual = golden.render(workflows)
     checked = list(dict.fromkeys(checked))
+    summary = scope(merged) or nothing_checked(merged, options)
     if update:
         changed = golden.update(golden_dir, actual)
         for name in changed:
             click.echo(f"updated golden/{name}", err=True)
-        click.echo(render("golden", _unique(diagnostics), fmt, checked))
+        click.echo(render("golden", _unique(diagnostics), fmt, checked, summary))
         return exit_code(diagnostics)
     mismatches = golden.compare(golden_dir, actual)
     for mismatch in mismatches:
@@ -43,13 +48,13 @@ def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
             Diagnostic(
                 rule="golden",
                 file=f"{golden_dir.name}/{mismatch.path}",
-                message="compiled output differs from the golden file; review the diff and run "
-                "`kftest golden --update` if the change is intended",
+                message=mismatch.message(),
             )
         )
-        if fmt == "text":
+        if fmt == "text" and mismatch.diff:
             click.echo(mismatch.diff.removesuffix("\n"), err=True)
-    click.echo(render("golden", _unique(diagnostics), fmt, checked))
+    summary += f" compared with {golden_dir.name}/" if merged.pairs else ""
+    click.echo(render("golden", _unique(diagnostics), fmt, checked, summary))
     if mismatches:
         return EXIT_PROBLEMS
     return exit_code(diagnostics) if diagnostics else EXIT_OK

@@ -9,16 +9,36 @@ from typing import Any
 import click
 
 from compiler import affected, pipeline
-from compiler.commands.common import build_options, render
-from compiler.diagnostics import exit_code
+from compiler.commands.common import (
+    build_options,
+    nothing_checked,
+    nothing_to_check,
+    render,
+    scope,
+)
+from compiler.diagnostics import UsageError, exit_code
 
 
 def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
+    missing = [str(file) for file in files if not file.exists()]
+    if missing:
+        # A typo must not pass as "nothing to check" (pre-commit passes only existing files).
+        raise UsageError(f"{', '.join(missing)}: no such file")
     options = build_options(emit=False, **common)
     loaded = pipeline.load(options)
     only = None
     if files and loaded.config is not None:
         only = affected.entries_affected_by(files, loaded.config, options)
     result = pipeline.compile_all(options, only=only, loaded=loaded)
-    click.echo(render("lint", result.diagnostics, fmt, result.checked))
+    summary = scope(result)
+    if not summary:
+        summary = _unaffected(files) if only == [] and result.entries_in_config else ""
+        summary = summary or nothing_checked(result, options)
+    click.echo(render("lint", result.diagnostics, fmt, result.checked, summary))
     return exit_code(result.diagnostics)
+
+
+def _unaffected(files: Sequence[Path]) -> str:
+    if len(files) == 1:
+        return nothing_to_check(f"{files[0]} affects no entry")
+    return nothing_to_check(f"none of the {len(files)} files affects an entry")

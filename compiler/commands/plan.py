@@ -10,6 +10,7 @@ import click
 from compiler import pipeline
 from compiler.commands.common import build_options, render
 from compiler.diagnostics import exit_code
+from compiler.formats import plural
 
 
 def run(fmt: str, **common: Any) -> int:
@@ -39,5 +40,6 @@ def format_text(plan: pipeline.Plan) -> str:
         verdict = "run " if decision.run else "skip"
         lines.append(f"{verdict} {decision.entry.name:<{width}}  {decision.reason}")
     selected = sum(1 for d in plan.decisions if d.run)
-    lines.append(f"{selected} of {len(plan.decisions)} entries run")
+    total = plural(len(plan.decisions), "entry", "entries")
+    lines.append(f"{selected} of {total} run{'s' if selected == 1 else ''}")
     return "\n".join(lines)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler import pipeline
 from compiler.cluster.retry import RetryPolicy
@@ -43,6 +43,9 @@ from compiler.report.reporter import Reporter
 from compiler.storage import GcsStorage
 from compiler.submit.signals import Interrupts
 
+if TYPE_CHECKING:
+    from compiler.submit.progress import Line
+
 log = logging.getLogger("kftest.run")
 
 #: The junit/started/finished name of a teardown run: its entry's, with this suffix.
@@ -63,6 +66,7 @@ class RunSettings:
     grace: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     resync: float = 60.0
+    progress_interval: float = 60.0  # a progress line per running workflow at least this often
 
 
 def run(
@@ -78,6 +82,7 @@ def run(
     output_dir: Path | None,
     grace_period: float,
     retry_timeout: float,
+    progress_interval: float,
     tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL,
     **common: Any,
 ) -> int:
@@ -95,6 +100,7 @@ def run(
             output_dir=output_dir,
             grace=grace_period,
             retry=RetryPolicy(timeout=retry_timeout),
+            progress_interval=progress_interval,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -283,6 +289,7 @@ def _submit_and_wait(
     from compiler.evaluate.tekton import teardown_of
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
+    from compiler.submit.progress import Progress
     from compiler.submit.teardown import Group
 
     result = pipeline.compile_selected(options)
@@ -328,13 +335,23 @@ def _submit_and_wait(
     if state.stop.is_set():
         return
     reporter.started(outcomes)
+    started = time.monotonic()
+    progress = Progress(
+        {o.name: o.namespace for o in outcomes if o.submitted},
+        _log_line,
+        interval=settings.progress_interval,
+        ui_urls={o.name: o.ui_url for o in outcomes if o.submitted},
+        started=started,
+        tekton=[w.name for w in result.workflows if w.document.get("kind") == "PipelineRun"],
+    )
 
     def start_teardown(body: Any) -> bool:
         down = by_outcome[body["metadata"]["name"]]
-        started = _create(session, body, down, settings, state)
-        if started:
+        created = _create(session, body, down, settings, state)
+        if created:
+            progress.add(down.name, down.namespace, down.ui_url)
             reporter.started(outcomes)
-        return started
+        return created
 
     waiter = Group(
         session,
@@ -343,14 +360,20 @@ def _submit_and_wait(
         start_teardown,
         timeout=settings.timeout,
         policy=settings.retry,
-        on_change=lambda change: log.info("%s", change.line()),
+        on_change=progress.change,
+        on_update=progress.update,
         resync=settings.resync,
+        started=started,
     )
     with state.lock:
         state.waiter = waiter
     if state.stop.is_set():
         return
-    waited = waiter.run()
+    stop_progress = progress.start()
+    try:
+        waited = waiter.run()
+    finally:
+        stop_progress()
     with state.lock:
         state.waited = waited
     for name in waited.timed_out:
@@ -379,6 +402,10 @@ def _create(
     log.info("%s %s/%s %s: %s", noun, outcome.namespace, outcome.name, created.state,
              outcome.ui_url)  # fmt: skip
     return True
+
+
+def _log_line(line: Line) -> None:
+    (log.error if line.failure else log.info)("%s", line.text)
 
 
 def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:

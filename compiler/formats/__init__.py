@@ -32,12 +32,15 @@ class Report:
     ``checked`` names the entries that were checked, so that formats listing tests (JUnit)
     can show the passing ones too. ``rules`` gives rule metadata (SARIF): objects with
     ``id``/``summary``/``severity`` attributes, or plain ``(id, summary[, severity])`` tuples.
+    ``scope`` says what was checked ("3 entries x 3 job types, 9 workflows"), so that the
+    summary line of a run that checked nothing does not look like a clean bill of health.
     """
 
     command: str
     diagnostics: Sequence[Diagnostic]
     checked: Sequence[str] = ()
     rules: Sequence[Any] = ()
+    scope: str = ""
 
 
 def rule_meta(rule: Any) -> RuleMeta:
@@ -54,11 +57,17 @@ def rule_meta(rule: Any) -> RuleMeta:
     return RuleMeta(str(rule_id), str(summary), Severity(severity))
 
 
-def summary_line(diagnostics: Sequence[Diagnostic]) -> str:
-    """``N errors, M warnings`` (singular when 1), the last line of text-like formats."""
+def summary_line(diagnostics: Sequence[Diagnostic], scope: str = "") -> str:
+    """``[SCOPE: ]N errors, M warnings`` (singular when 1), the last line of text-like formats."""
     errors = sum(1 for diagnostic in diagnostics if diagnostic.is_error)
     warnings = len(diagnostics) - errors
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+    counts = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    return f"{scope}: {counts}" if scope else counts
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 entry``, ``3 entries``: ``words`` is the plural when it is not ``word + "s"``."""
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
 
 
 def context_suffix(diagnostic: Diagnostic) -> str:
@@ -69,10 +78,6 @@ def context_suffix(diagnostic: Diagnostic) -> str:
     if diagnostic.path:
         parts.append(f"path: {diagnostic.path}")
     return f" ({'; '.join(parts)})" if parts else ""
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _renderers() -> dict[str, Callable[[Report], str]]:

@@ -37,5 +37,5 @@ def annotation(diagnostic: Diagnostic) -> str:
 
 def render(report: Report) -> str:
     lines = [annotation(diagnostic) for diagnostic in report.diagnostics]
-    lines.append(summary_line(report.diagnostics))
+    lines.append(summary_line(report.diagnostics, report.scope))
     return "\n".join(lines)

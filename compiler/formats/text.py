@@ -47,5 +47,5 @@ def format_diagnostic(diagnostic: Diagnostic, style: bool = False) -> str:
 
 def render(report: Report, style: bool = False) -> str:
     lines = [format_diagnostic(diagnostic, style) for diagnostic in report.diagnostics]
-    lines.append(summary_line(report.diagnostics))
+    lines.append(summary_line(report.diagnostics, report.scope))
     return "\n".join(lines)

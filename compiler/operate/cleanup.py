@@ -141,17 +141,22 @@ def cleanup(
     now: datetime,
     delete: bool,
     progress: Callable[[Outcome], None] | None = None,
+    listing: Callable[[ResourceKind, int], None] | None = None,
 ) -> Report:
     """List every kind, pick what is older than ``older_than``, delete it when ``delete``.
 
-    Listing errors (InfraError) propagate: without a complete list nothing is deleted.
+    ``listing`` is told the kind and how many of it were listed so far, after each one (a
+    large namespace takes many pages). Listing errors (InfraError) propagate: without a
+    complete list nothing is deleted.
     """
     report = Report(older_than=older_than, dry_run=not delete)
     expired: list[tuple[Resource, float]] = []
     for kind in kinds:
         report.scopes.append((kind.name, kind.describe_scope()))
-        for resource in kind.list():
+        for listed, resource in enumerate(kind.list(), 1):
             report.scanned += 1
+            if listing is not None:
+                listing(kind, listed)
             if resource.started is None:
                 report.unknown_age += 1
                 continue

@@ -23,6 +23,7 @@ class MultiWaiter:
         timeout: float,
         policy: retry.RetryPolicy,
         on_change: Callable[[Change], None] | None = None,
+        on_update: Callable[[str, dict[str, Any]], None] | None = None,
         resync: float = 60.0,
         started: float | None = None,
     ) -> None:
@@ -39,6 +40,7 @@ class MultiWaiter:
                 timeout=timeout,
                 policy=policy,
                 on_change=on_change,
+                on_update=on_update,
                 stop=self.stop,
                 label_selector=common_label_selector(docs),
                 resync=resync,

@@ -100,15 +100,18 @@ class Group:
         timeout: float,
         policy: retry.RetryPolicy,
         on_change: Callable[[Change], None] | None = None,
+        on_update: Callable[[str, dict[str, Any]], None] | None = None,
         resync: float = 60.0,
+        started: float | None = None,
     ) -> None:
-        started = time.monotonic()  # one deadline for runs and teardowns alike
         wait = {
             "timeout": timeout,
             "policy": policy,
             "on_change": on_change,
+            "on_update": on_update,
             "resync": resync,
-            "started": started,
+            # One deadline for runs and teardowns alike.
+            "started": time.monotonic() if started is None else started,
         }
         self.parts: list[Any] = []
         if bodies:

@@ -95,6 +95,7 @@ class Waiter:
         timeout: float,
         policy: retry.RetryPolicy,
         on_change: Callable[[Change], None] | None = None,
+        on_update: Callable[[str, dict[str, Any]], None] | None = None,
         stop: threading.Event | None = None,
         label_selector: str | None = None,
         resync: float = 60.0,
@@ -110,6 +111,7 @@ class Waiter:
         self.timeout = timeout
         self.policy = policy
         self.on_change = on_change
+        self.on_update = on_update  # every state seen, e.g. to report a failed step at once
         self.stop = stop or threading.Event()
         self.resync = resync
         self.clock = clock
@@ -281,10 +283,14 @@ class Waiter:
             old, new = self.phases[name], status.phase(obj)
             if status.terminal(obj):
                 self.done.add(name)
-            if new == old or old in WAIT_TERMINAL:
+            if old in WAIT_TERMINAL:
                 return
+            changed = new != old
             self.phases[name] = new
-        self._announce(name, new, obj)
+        if self.on_update is not None:
+            self.on_update(name, obj)
+        if changed:
+            self._announce(name, new, obj)
 
     def _vanished(self, name: str, obj: dict[str, Any] | None = None) -> None:
         with self.lock:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,6 +18,8 @@ from standins.fixtures import CANARY_TOKEN, KubeEnv
 from standins.gcs import free_port
 
 from compiler.cluster.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # The stand-in's fixture, made visible to this module's tests.
 kube = standin.kube
@@ -73,6 +79,7 @@ def test_dry_run_by_default(leaked: KubeEnv, kftest: Callable[..., object]) -> N
     assert len(remaining(leaked)) == 7
     assert leaked.api.count("DELETE") == 0
     assert CANARY_TOKEN not in out + result.stderr  # type: ignore[attr-defined]
+    assert "listing" not in result.stderr  # type: ignore[attr-defined]  # not a terminal
 
 
 def test_yes_deletes_across_pages_and_survives_a_failure(
@@ -134,3 +141,31 @@ def test_usage_errors(
     result = cleanup(capsys, monkeypatch, kube, *args)
     assert result.code == 2 and message in result.stderr
     assert kube.api.requests == []
+
+
+def test_listing_progress_on_a_terminal_only(leaked: KubeEnv, tmp_path: Path) -> None:
+    """stderr a terminal: a count rewritten in place while the pages come, erased at the end."""
+    master, slave = pty.openpty()
+    args = ["cleanup", "--older-than", "7d", "--page-size", "2",
+            "--kubeconfig", str(leaked.kubeconfig)]  # fmt: skip
+    process = subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=slave, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert process.returncode == 0
+    terminal = shown.decode()
+    scope = "in namespace kubeflow-test-infra with labels app.kubernetes.io/managed-by=kftest"
+    assert f"\r\x1b[Klisting workflows {scope}: 1 so far" in terminal
+    assert terminal.endswith("\r\x1b[K")  # erased before the results
+    assert "listing" not in process.stdout and "5 of 6 older than 7d." in process.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from operate.builders import (
 )
 from standins import WORKFLOWS
 from standins import fixtures as standin
-from standins.fixtures import CANARY_TOKEN, NAMESPACE, GcsEnv, KubeEnv
+from standins.fixtures import CANARY_TOKEN, NAMESPACE, GcsEnv, KubeEnv, wait_until
 from standins.gcs import free_port
 
 from compiler.emit import dump
@@ -48,10 +47,7 @@ def test_failed_dag_with_its_pod_log_and_events(
     body = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
             "metadata": {"name": name}, "spec": {"entrypoint": "e2e"}}  # fmt: skip
     kube.api.store.create(WORKFLOWS, NAMESPACE, body)
-    deadline = time.monotonic() + 10
-    while not kube.api.store.pod_logs:
-        assert time.monotonic() < deadline, "the fake controller did not finish the workflow"
-        time.sleep(0.02)
+    wait_until(lambda: kube.api.store.pod_logs, "the fake controller to fail the workflow")
     pod = next(
         n["id"]
         for n in kube.api.store.get(WORKFLOWS, NAMESPACE, name)["status"]["nodes"].values()

@@ -4,8 +4,11 @@ controller, and the real GCS emulator. Every fault of issue 5 is one case of
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -242,8 +245,14 @@ def test_presubmit(run: Run, kube: KubeEnv, gcs: GcsEnv) -> None:  # noqa: F811
     broken = run.junit("broken").find("testcase/failure")
     assert "immutable-image" in broken.text and "prow_config.yaml:" in broken.text
     log = run.stored("build-log.txt").decode()
-    assert "workflow kftest-presubmit-e2e-7-abcdef1-15-abcd: Failed after" in log
-    assert "(2 failed nodes)" in log
+    e2e_name = "kftest-presubmit-e2e-7-abcdef1-15-abcd"
+    assert f"workflow {e2e_name}: Failed after" in log
+    assert "steps: 0 running, 4 finished (2 failed)" in log
+    for step in ("run-tests", "test-1"):  # each failed step, with the command that explains it
+        assert (
+            f"ERROR workflow {e2e_name}: step {step} failed after" in log
+            and f"explain it with: kftest debug {e2e_name} -n {NAMESPACE}" in log
+        )
     # The same explanation `kftest debug` gives, so the answer is already in Prow's log.
     assert "failed workflows, explained" in log
     assert "Cloud Logging" in log or "resource.type=" in log
@@ -460,3 +469,76 @@ def test_no_upload_reports_locally_and_to_artifacts(run: Run, gcs: GcsEnv, tmp_p
     assert json.loads((artifacts / "finished.json").read_bytes())["result"] == "FAILURE"
     assert (artifacts / "junit_e2e.xml").read_bytes() == run.local()["artifacts/junit_e2e.xml"]
     assert "1 junit failure(s)" in (artifacts / "build-log.txt").read_text()
+
+
+class _Lines(logging.Handler):
+    """Every line of the build log as it is written, with the time it was written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[float, str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((time.monotonic(), record.levelname, record.getMessage()))
+
+
+def test_the_build_log_is_never_silent_while_waiting(run: Run, kube: KubeEnv) -> None:  # noqa: F811
+    # e2e runs for about 3 s: a checkout, a test that fails after 1.6 s (the step after it never
+    # runs), then the exit handler for 0.8 s. With a 0.25 s interval that is many intervals.
+    kube.api.controller.set_outcome(
+        "-e2e-",
+        steps=(("checkout", 0.4, "Succeeded"), ("e2e-test", 1.6, "Failed"), ("never", 1, "")),
+        exit_seconds=0.8,
+    )
+    lines = _Lines()
+    logger = logging.getLogger("kftest")
+    logger.addHandler(lines)
+    try:
+        assert run("postsubmit", progress_interval=0.25) == 1
+    finally:
+        logger.removeHandler(lines)
+    name = next(n for n in run.workflow_names() if "-e2e-" in n)
+    ui = f"UI: http://testing-argo.kubeflow.org/workflows/{NAMESPACE}/{name}?tab=workflow"
+    mine = [
+        (t, level, text) for t, level, text in lines.lines if text.startswith(f"workflow {name}:")
+    ]
+    texts = [text for _, _, text in mine]
+
+    # A line at every phase change, ending with the terminal one.
+    changes = [t for t in texts if re.match(rf"workflow {name}: (Pending|Running|Failed) after", t)]
+    assert [c.split(": ")[1].split()[0] for c in changes] == ["Pending", "Running", "Failed"]
+    assert changes[-1].startswith(f"workflow {name}: Failed after ")
+    assert "steps: 0 running, 3 finished (1 failed)" in changes[-1] and changes[-1].endswith(ui)
+    # While it runs, at least one line every interval (with slack for a loaded machine).
+    running = [t for t, _, text in mine]
+    start = next(t for t, _, text in mine if ": Running after " in text)
+    end = next(t for t, _, text in mine if ": Failed after " in text)
+    during = [t for t in running if start <= t <= end]
+    assert end - start > 4 * 0.25
+    assert max(b - a for a, b in itertools.pairwise(during)) < 0.25 + 0.5
+    still = [t for t in texts if ": still Running after " in t]
+    assert len(still) >= 4
+    # Each says what runs: counts, the step running longest, and the UI link.
+    assert any("steps: 1 running, 1 finished; longest running: e2e-test (" in t for t in still)
+    assert all(t.endswith(ui) for t in still)
+    # The failed step, at once (before the exit handler is done), once, with the command.
+    failure = [
+        (t, level, text) for t, level, text in mine if text.startswith(f"workflow {name}: step ")
+    ]
+    assert len(failure) == 1
+    when, level, text = failure[0]
+    assert level == "ERROR"
+    assert re.fullmatch(
+        rf"workflow {name}: step e2e-test failed after \d+s: Error \(exit code 1\); "
+        rf"explain it with: kftest debug {name} -n {NAMESPACE}",
+        text,
+    )
+    assert when < end - 0.5  # the exit handler still had 0.8 s to run
+    assert any(
+        "steps: 1 running, 2 finished (1 failed); longest running: copy-artifacts" in t
+        for t in still
+    )
+    # A finished workflow gets no more progress lines.
+    other = [t for t in (text for _, _, text in lines.lines) if "-unittests-" in t]
+    done = next(i for i, t in enumerate(other) if ": Succeeded after " in t)
+    assert not any(": still " in t for t in other[done:])

@@ -176,7 +176,8 @@ def test_a_failed_pipeline_run_still_tears_down_and_is_explained(
     assert cases[1].get("name") == "run-tests"
     assert "exited with code 1" in ET.tostring(cases[1]).decode()
     log = run.stored("build-log.txt").decode()
-    assert f"PipelineRun {MAIN}: Failed after" in log and "(1 failed TaskRun)" in log
+    assert f"PipelineRun {MAIN}: Failed after" in log and "1 finished (1 failed)" in log
+    assert f"PipelineRun {MAIN}: TaskRun run-tests failed after" in log
     # kftest debug's explanation: the failed TaskRun, its pod, the step's log and events.
     assert f"PipelineRun {MAIN} in namespace kf-ci" in log
     assert f"{MAIN}-run-tests-pod" in log

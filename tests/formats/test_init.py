@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from compiler.diagnostics import Diagnostic, Severity, UsageError
 from compiler.formats import FORMATS, Report, RuleMeta, render, rule_meta, summary_line
+from tests.conftest import Result
 
 
 def test_every_format_renders_an_empty_report() -> None:
@@ -15,9 +18,47 @@ def test_every_format_renders_an_empty_report() -> None:
         assert not output.endswith("\n"), f"{fmt}: callers add the final newline"
 
 
-def test_every_format_is_deterministic(report: Report) -> None:
-    for fmt in FORMATS:
-        assert render(report, fmt) == render(report, fmt), fmt
+MESSY_CONFIG = """
+workflows:
+  - name: unittests
+    app_dir: ci
+    component: unittests
+    include_dirs: [py/*, nothing/*]
+    params:
+      stepImage: gcr.io/kubeflow-ci/test-worker:latest
+  - name: broken
+    app_dir: ci
+    component: broken
+    job_typo: [presubmit]
+"""
+LIB_COMPONENT = """
+local kftest = import 'kftest.libsonnet';
+function(params)
+  local wf = kftest.workflow(params, 'unittests');
+  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])])
+"""
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_is_the_same_from_run_to_run(
+    fmt: str, make_repo: Callable[..., Path], kftest: Callable[..., Result]
+) -> None:
+    """Two processes with different hash seeds (set and dict order, str hashes) print the same
+    bytes: CI diffs, SARIF uploads and golden reviews depend on it."""
+    repo = make_repo(
+        {
+            "prow_config.yaml": MESSY_CONFIG,
+            "ci/unittests.jsonnet": LIB_COMPONENT,
+            "ci/broken.jsonnet": "error 'no'",
+            "py/a.py": "",
+        }
+    )
+    runs = [
+        kftest("lint", "--repo-root", str(repo), "--format", fmt, env={"PYTHONHASHSEED": seed})
+        for seed in ("1", "2", "3")
+    ]
+    assert {run.code for run in runs} == {1}, runs[0].stderr
+    assert runs[0].stdout.strip() and runs[0].stdout == runs[1].stdout == runs[2].stdout
 
 
 def test_unknown_format_is_a_usage_error() -> None:

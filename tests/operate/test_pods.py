@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import time
-
 from standins import WORKFLOWS
-from standins.fixtures import NAMESPACE, KubeEnv
+from standins.fixtures import NAMESPACE, KubeEnv, wait_until
 
 from compiler.cluster.api import Cluster
 from compiler.operate.debug import render_text, summarize
@@ -21,12 +19,9 @@ def run_to_failure(kube: KubeEnv, name: str) -> dict:
     body = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
             "metadata": {"name": name}, "spec": {"entrypoint": "e2e"}}  # fmt: skip
     kube.api.store.create(WORKFLOWS, NAMESPACE, body)
-    deadline = time.monotonic() + 10
-    while kube.api.controller.phase_of(NAMESPACE, name) != "Failed":
-        assert time.monotonic() < deadline, "the fake controller did not finish the workflow"
-        time.sleep(0.02)
-    while not kube.api.store.pod_logs:  # pods are written right after the final status
-        time.sleep(0.01)
+    wait_until(lambda: kube.api.controller.phase_of(NAMESPACE, name) == "Failed", "the failure")
+    # Pods are written right after the final status.
+    wait_until(lambda: kube.api.store.pod_logs, "the failed workflow's pod logs")
     return kube.api.store.get(WORKFLOWS, NAMESPACE, name)
 
 

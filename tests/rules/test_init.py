@@ -283,11 +283,12 @@ def test_a_huge_workflow_is_checked_quickly() -> None:
         templates.append({**copy.deepcopy(step), "name": name})
         tasks.append({"name": name, "template": name, "dependencies": [previous]})
         previous = name
-    start = time.perf_counter()
+    # CPU time of this process: what the rules cost, whatever else a busy CI machine runs.
+    start = time.process_time()
     found = from_document(document, params=base.workflow.params).lint()
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert found == []
-    assert elapsed < 3.0, f"{elapsed:.2f}s for 3000 tasks"
+    assert elapsed < 3.0, f"{elapsed:.2f} s of CPU for 3000 tasks"
 
 
 def test_config_rules_survive_odd_entries() -> None:

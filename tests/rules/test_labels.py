@@ -103,3 +103,42 @@ def test_template_and_pod_labels_are_checked_too() -> None:
 
     paths = sorted(d.path or "" for d in found(variant(lib_document(), change), "labels"))
     assert paths == ["spec.podMetadata.labels.url", "spec.templates[3].metadata.labels.step"]
+
+
+@pytest.mark.parametrize("labels", [["org", "repo"], "org=kubeflow", 3])
+def test_labels_that_are_not_a_mapping_are_one_clear_problem(labels: Any) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["metadata"]["labels"] = labels
+
+    diagnostics = found(variant(lib_document("presubmit"), change), "labels")
+    assert [d.path for d in diagnostics if "must be a mapping" in d.message] == ["metadata.labels"]
+
+
+def test_a_pr_label_matching_prow_is_fine_on_any_job_type() -> None:
+    """A postsubmit or periodic run that Prow gave a PULL_NUMBER may carry it as `pr`."""
+    base = lib_document("postsubmit")
+    labels = {"org": "local", "repo": "repo", "pr": "12", "workflow": "t"}
+    compiled = variant(base, _labels(**labels))
+    env = ProwEnv("postsubmit", {**compiled.env.values, "PULL_NUMBER": "12"})
+    assert found(Compiled(compiled.workflow, env, compiled.config), "labels") == []
+    other = variant(base, _labels(**{**labels, "pr": "13"}))
+    [diagnostic] = found(Compiled(other.workflow, env, other.config), "labels")
+    assert diagnostic.path == "metadata.labels.pr" and "on a postsubmit job" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        ("n" * 63, True),
+        ("n" * 64, False),
+        ("a" * 253 + "/name", True),
+        ("a" * 254 + "/name", False),
+        ("kftest.io/" + "n" * 63, True),
+        ("kftest.io/" + "n" * 64, False),
+        ("kftest.io/", False),
+    ],
+)
+def test_label_name_length_limits_are_kubernetes_own(key: str, valid: bool) -> None:
+    labels = {"org": "local", "repo": "repo", "pr": "1", "workflow": "t", key: "v"}
+    diagnostics = found(variant(lib_document("presubmit"), _labels(**labels)), "labels")
+    assert (diagnostics == []) is valid, [d.message for d in diagnostics]

@@ -32,6 +32,12 @@ class Outcome:
     message: str | None = None
     hang: bool = False
     step: float | None = None
+    #: Run these steps one after the other while Running, writing each node's progress as
+    #: Argo does: (name, seconds, final node phase). A failed step ends the script; then the
+    #: exit handler runs for ``exit_seconds`` and the workflow ends in the failed step's phase
+    #: (else Succeeded; ``phase`` is not used).
+    steps: tuple[tuple[str, float, str], ...] | None = None
+    exit_seconds: float = 0.2
 
 
 @dataclass
@@ -41,6 +47,8 @@ class _Progress:
     seen: float
     outcome: Outcome
     stage: int = 0  # 0 new, 1 Pending, 2 Running, 3 final
+    running_at: float = 0.0  # time.time() when Running was written
+    written: tuple[tuple[str, str], ...] = ()  # the scripted node phases last written
 
 
 @dataclass
@@ -113,6 +121,9 @@ class FakeArgoController:
         outcome = progress.outcome
         step = outcome.step if outcome.step is not None else self.step
         due = progress.seen + step * (progress.stage + 1)
+        if progress.stage == 2 and outcome.steps is not None:
+            self._script(progress)
+            return
         if progress.stage >= 3 or now < due:
             return
         if progress.stage == 2 and outcome.hang:
@@ -140,8 +151,49 @@ class FakeArgoController:
         except NotFound:
             return
         self.transitions.append((progress.name, phase, time.monotonic()))
+        progress.running_at = time.time()
         self._event(updated, phase)
         if progress.stage == 3:
+            self._pods(updated)
+
+    def _script(self, progress: _Progress) -> None:
+        """Running with ``Outcome.steps``: write the nodes whenever one changes phase."""
+        outcome = progress.outcome
+        assert outcome.steps is not None
+        nodes, done = _scripted_nodes(
+            progress.name, outcome.steps, outcome.exit_seconds, progress.running_at, time.time()
+        )
+        written = tuple((n["displayName"], n["phase"]) for n in nodes.values())
+        if written == progress.written and not done:
+            return
+        progress.written = written
+        started = _iso(progress.running_at - time.time())
+        failed = [n for n in nodes.values() if n["type"] == "Pod" and n["phase"] != "Succeeded"]
+        final = failed[0]["phase"] if failed and failed[0]["phase"] != "Running" else "Succeeded"
+        phase = final if done else "Running"
+        status: Obj = {"phase": phase, "startedAt": started, "nodes": nodes}
+        if done:
+            status["finishedAt"] = _iso()
+            if failed:
+                status["message"] = outcome.message or f"child '{failed[0]['id']}' failed"
+            nodes[progress.name]["phase"] = phase
+            nodes[progress.name]["finishedAt"] = status["finishedAt"]
+            for callback in self.on_finish:
+                obj = self.store.get(WORKFLOWS, progress.namespace, progress.name)
+                callback({**obj, "status": status})
+        try:
+            updated = self.store.update(
+                WORKFLOWS,
+                progress.namespace,
+                progress.name,
+                lambda o: o.__setitem__("status", status),
+            )
+        except NotFound:
+            return
+        if done:
+            progress.stage = 3
+            self.transitions.append((progress.name, phase, time.monotonic()))
+            self._event(updated, phase)
             self._pods(updated)
 
     # -- what Argo writes ----------------------------------------------------------------------
@@ -193,6 +245,74 @@ class FakeArgoController:
 
 def _iso(offset: float = 0.0) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+def _scripted_nodes(
+    name: str,
+    steps: tuple[tuple[str, float, str], ...],
+    exit_seconds: float,
+    running_at: float,
+    now: float,
+) -> tuple[dict[str, Obj], bool]:
+    """The nodes of a scripted workflow ``now``, and whether it is over (exit handler done)."""
+    nodes: dict[str, Obj] = {}
+    children = []
+    begin = running_at
+    failed = False
+    for step, seconds, phase in steps:
+        if now < begin:
+            break
+        node_id = _node_id(name, step)
+        over = now >= begin + seconds
+        node: Obj = {
+            "id": node_id,
+            "name": f"{name}.{step}",
+            "displayName": step,
+            "type": "Pod",
+            "templateName": step,
+            "phase": phase if over else "Running",
+            "startedAt": _iso(begin - now),
+        }
+        if over:
+            node["finishedAt"] = _iso(begin + seconds - now)
+            if phase in ("Failed", "Error"):
+                node["message"] = "Error (exit code 1)" if phase == "Failed" else "pod deleted"
+                failed = True
+        nodes[node_id] = node
+        children.append(node_id)
+        begin += seconds
+        if not over or failed:
+            break
+    script_over = (
+        bool(nodes)
+        and all("finishedAt" in n for n in nodes.values())
+        and (failed or len(nodes) == len(steps))
+    )
+    done = False
+    if script_over:
+        node_id = _node_id(name, "copy-artifacts")
+        over = now >= begin + exit_seconds
+        nodes[node_id] = {
+            "id": node_id,
+            "name": f"{name}.onExit.copy-artifacts",
+            "displayName": "copy-artifacts",
+            "type": "Pod",
+            "templateName": "copy-artifacts",
+            "phase": "Succeeded" if over else "Running",
+            "startedAt": _iso(begin - now),
+            **({"finishedAt": _iso(begin + exit_seconds - now)} if over else {}),
+        }
+        done = over
+    nodes[name] = {
+        "id": name,
+        "name": name,
+        "displayName": name,
+        "type": "DAG",
+        "phase": "Failed" if failed else "Running",
+        "startedAt": _iso(running_at - now),
+        "children": children,
+    }
+    return nodes, done
 
 
 def _node_id(workflow: str, name: str) -> str:

@@ -10,8 +10,9 @@ STORAGE_EMULATOR_HOST.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,15 @@ NAMESPACE = "kubeflow-test-infra"
 FAST = RetryPolicy(timeout=2.0, initial=0.01, maximum=0.05, connect_timeout=2, read_timeout=5)
 #: For tests that expect to give up: out of patience after 0.3 s.
 IMPATIENT = RetryPolicy(timeout=0.3, initial=0.01, maximum=0.05, connect_timeout=1, read_timeout=1)
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Poll ``condition`` until it holds; fail (never hang) after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
+        time.sleep(0.01)
 
 
 @dataclass

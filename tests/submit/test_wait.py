@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from standins import WORKFLOWS
-from standins.fixtures import NAMESPACE, KubeEnv
+from standins.fixtures import NAMESPACE, KubeEnv, wait_until
 
 from compiler.cluster.kube import KubeSession
 from compiler.diagnostics import InfraError
@@ -130,8 +130,9 @@ def test_deleted_while_waiting(kube: KubeEnv, session: KubeSession) -> None:
     names = submit(kube, "wf-del")
 
     def delete_when_running() -> None:
-        while kube.api.controller.phase_of(NAMESPACE, "wf-del") != "Running":
-            time.sleep(0.01)
+        wait_until(
+            lambda: kube.api.controller.phase_of(NAMESPACE, "wf-del") == "Running", "Running"
+        )
         kube.api.store.delete(WORKFLOWS, NAMESPACE, "wf-del")
 
     threading.Thread(target=delete_when_running, daemon=True).start()
@@ -195,8 +196,7 @@ def test_bookmarks_advance_the_resume_version(kube: KubeEnv, session: KubeSessio
     blocked = waiter(session, submit(kube, "wf-b"), timeout=1.5)
 
     def unrelated_writes() -> None:
-        while kube.api.controller.phase_of(NAMESPACE, "wf-b") != "Running":
-            time.sleep(0.01)
+        wait_until(lambda: kube.api.controller.phase_of(NAMESPACE, "wf-b") == "Running", "Running")
         for i in range(3):
             kube.api.store.create(WORKFLOWS, "elsewhere", workflow(f"other-{i}"))
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from compiler.diagnostics import Severity
-from compiler.validate import validate_workflow
+from compiler.validate import docpath, validate_workflow
 from compiler.validate.semantic import check_semantics
 
 Doc = dict[str, Any]
@@ -604,52 +604,120 @@ GARBAGE: list[Any] = [
 ]
 
 
-def _mutations(document: Any, rng: random.Random) -> Any:
-    """A copy of ``document`` with one random node replaced by garbage."""
+def _mutations(document: Any, rng: random.Random) -> tuple[Any, str, Any]:
+    """A copy of ``document`` with one random node replaced by garbage, the replaced node's
+    path (as diagnostics spell it) and the garbage."""
     mutated = copy.deepcopy(document)
-    holders = []
-    stack = [mutated]
+    holders: list[tuple[Any, Any, str]] = []
+    stack: list[tuple[Any, str]] = [(mutated, "")]
     while stack:
-        node = stack.pop()
+        node, path = stack.pop()
         if isinstance(node, dict):
-            holders += [(node, key) for key in node]
-            stack.extend(node.values())
+            for key, value in node.items():
+                child = docpath.key(path, key)
+                holders.append((node, key, child))
+                stack.append((value, child))
         elif isinstance(node, list):
-            holders += [(node, i) for i in range(len(node))]
-            stack.extend(node)
-    if holders:
-        holder, key = rng.choice(holders)
-        holder[key] = copy.deepcopy(rng.choice(GARBAGE))
-    return mutated
+            for index, value in enumerate(node):
+                holders.append((node, index, docpath.index(path, index)))
+                stack.append((value, docpath.index(path, index)))
+    garbage = copy.deepcopy(rng.choice(GARBAGE))
+    if not holders:
+        return mutated, "", garbage
+    holder, key, path = rng.choice(holders)
+    holder[key] = garbage
+    return mutated, path, garbage
+
+
+def _related(diagnostic_path: str | None, mutated_path: str) -> bool:
+    """The diagnostic is about the mutated node, something inside it, or what contains it."""
+    if not diagnostic_path:
+        return True  # a document-level finding (e.g. a missing top-level field)
+    return diagnostic_path.startswith(mutated_path) or mutated_path.startswith(diagnostic_path)
 
 
 @pytest.mark.parametrize(
-    "document",
+    ("document", "rule", "path", "fragment"),
     [
-        None,
-        [],
-        "x",
-        {},
-        {"kind": "Workflow"},
-        {"spec": None},
-        {"spec": {"templates": None}},
-        {"spec": {"templates": [None, 1, "x", []]}},
-        {"kind": 3, "spec": []},
-        {"kind": "CronWorkflow", "spec": {"workflowSpec": "x", "schedules": "x"}},
-        {"spec": {"templates": [{"name": "m", "steps": [None, [None, {"name": []}]]}]}},
-        {"spec": {"templates": [{"name": "m", "dag": {"tasks": [{"depends": 3}, None]}}]}},
-        {"spec": {"templates": [{"name": "m", "dag": {"tasks": [{"name": "a", "depends": "("}]}}]}},
+        (None, "argo-schema", None, "must be a mapping, got null"),
+        ([], "argo-schema", None, "must be a mapping, got a list"),
+        ("x", "argo-schema", None, "must be a mapping, got a string"),
+        ({}, "argo-schema", None, "missing required field 'spec'"),
+        ({"kind": "Workflow"}, "argo-semantic", "spec.entrypoint", "entrypoint is required"),
+        ({"spec": None}, "argo-schema", "spec", "expected a mapping, got null"),
+        # null is "not set", as the Kubernetes API reads it: no templates, so no entrypoint.
+        ({"spec": {"templates": None}}, "argo-semantic", "spec.entrypoint", "is required"),
+        (
+            {"spec": {"templates": [None, 1, "x", []]}},
+            "argo-schema",
+            "spec.templates[1]",
+            "got an integer",
+        ),
+        ({"kind": 3, "spec": []}, "argo-schema", "kind", "expected a string, got an integer"),
+        (
+            {"kind": "CronWorkflow", "spec": {"workflowSpec": "x", "schedules": "x"}},
+            "argo-schema",
+            "spec.workflowSpec",
+            "got a string",
+        ),
+        (
+            {"spec": {"templates": [{"name": "m", "steps": [None, [None, {"name": []}]]}]}},
+            "argo-schema",
+            "spec.templates[0].steps[1][1].name",
+            "expected a string, got a list",
+        ),
+        (
+            {"spec": {"templates": [{"name": "m", "dag": {"tasks": [{"depends": 3}, None]}}]}},
+            "argo-schema",
+            "spec.templates[0].dag.tasks[0].depends",
+            "expected a string, got an integer",
+        ),
+        (
+            {
+                "spec": {
+                    "templates": [{"name": "m", "dag": {"tasks": [{"name": "a", "depends": "("}]}}]
+                }
+            },
+            "argo-semantic",
+            "spec.templates[0].dag.tasks[0]",
+            "must set template",
+        ),
     ],
 )
-def test_odd_documents_never_raise(document: Any) -> None:
-    validate_workflow(document)
+def test_odd_documents_are_errors_at_the_odd_place(
+    document: Any, rule: str, path: str | None, fragment: str
+) -> None:
+    found = validate_workflow(document)
+    assert all(d.rule in ("argo-schema", "argo-semantic") and d.message for d in found)
+    assert any(
+        d.is_error and d.rule == rule and d.path == path and fragment in d.message for d in found
+    ), [(d.rule, d.path, d.message) for d in found]
 
 
-def test_random_garbage_in_real_workflows_never_raises(argo_data: Path, argo_docs: Any) -> None:
+def test_random_garbage_in_real_workflows_is_found_where_it_is(
+    argo_data: Path, argo_docs: Any
+) -> None:
     rng = random.Random(20240229)
     documents = [doc for _, _, doc in argo_docs(argo_data / "examples")]
+    clean = {
+        id(doc): {(d.rule, d.path, d.message) for d in validate_workflow(doc)} for doc in documents
+    }
+    type_errors = located = 0
     for _ in range(400):
-        validate_workflow(_mutations(rng.choice(documents), rng))
+        original = rng.choice(documents)
+        mutated, path, garbage = _mutations(original, rng)
+        found = validate_workflow(mutated)
+        assert all(d.rule in ("argo-schema", "argo-semantic") and d.message for d in found)
+        new = [d for d in found if (d.rule, d.path, d.message) not in clean[id(original)]]
+        # Structural findings are about the garbage itself; semantic ones may be elsewhere (a
+        # task renamed to garbage leaves other tasks depending on a name that is gone).
+        structural = [d for d in new if d.rule == "argo-schema" and d.path]
+        assert all(_related(d.path, path) for d in structural), (path, garbage, structural)
+        if garbage in ([None], [[]], [{"name": 1}]) or (isinstance(garbage, dict) and garbage):
+            type_errors += 1
+            located += any(d.is_error for d in new)
+    # Garbage of a shape no Argo field of a string/number/list-of-mapping type accepts is found.
+    assert type_errors > 50 and located / type_errors > 0.6, (located, type_errors)
 
 
 def test_huge_and_deep_workflows_are_fine() -> None:

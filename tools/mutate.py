@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Mutation testing for kftest: does the suite notice when the code changes behaviour?
+
+For one module at a time, this makes small changes ("mutants") to its source — a comparison
+flipped, ``and`` ↔ ``or``, a number off by one, ``not`` dropped, an ``if`` negated, a ``return``
+that returns None, a ``raise``/``continue``/call statement removed — and runs the module's tests
+against each. A mutant the tests fail on is *killed*; one they pass on *survived*: a behaviour
+change nobody would notice. The score is killed / (all - excluded).
+
+Each mutant is written into a private copy of the project (compiler/, schemas/, lib/, tests/,
+…) and the tests run there with ``PYTHONPATH`` pointing at the copy, so the many tests that run
+``python -m compiler`` in a subprocess load the mutated code too. ``../shared`` is linked beside
+the copy, so tests that use it run as they do in the checkout.
+
+Equivalent mutants (no observable behaviour change: a cache size, a fast path) are excluded at
+their line with a ``# mutation: equivalent — <why>`` comment, so the reason stays beside the code
+and ``--list-excluded`` prints them all.
+
+Usage (from the repository root):
+
+    python3 tools/mutate.py compiler/prow.py                    # the module's own tests
+    python3 tools/mutate.py compiler/emit.py -t tests/test_golden.py  # plus related tests
+    python3 tools/mutate.py --all                               # every module in MODULE_TESTS
+    python3 tools/mutate.py --list-excluded
+
+Not part of the default test command: a module takes minutes (one pytest run per mutant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXCLUDE_MARK = "# mutation: equivalent"
+
+#: The modules of the compile path and the reporter, each with the tests that exercise it
+#: (its own tests plus the CLI/golden tests that reach it). ``--all`` runs these.
+MODULE_TESTS: dict[str, list[str]] = {
+    "compiler/prow.py": ["tests/test_prow.py", "tests/test_cli.py", "tests/test_golden.py"],
+    "compiler/select.py": ["tests/test_select.py", "tests/test_cli.py"],
+    "compiler/emit.py": ["tests/test_emit.py", "tests/test_golden.py"],
+    "compiler/rules/labels.py": ["tests/rules"],
+    "compiler/config.py": ["tests/test_config.py", "tests/test_cli.py"],
+}
+
+_COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+_BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.FloorDiv,
+    ast.FloorDiv: ast.Mult,
+    ast.Div: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    replacement: str
+    description: str
+
+    def apply(self, source_lines: list[str]) -> str:
+        """The module's source with this mutant's span replaced (everything else byte-equal)."""
+        lines = list(source_lines)
+        head = lines[self.line - 1][: self.col]
+        tail = lines[self.end_line - 1][self.end_col :]
+        lines[self.line - 1 : self.end_line] = [head + self.replacement + tail]
+        return "".join(lines)
+
+
+def _span(node: ast.AST) -> tuple[int, int, int, int]:
+    return node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0
+
+
+def _copy_with(node: ast.AST, **changes: object) -> ast.AST:
+    clone = ast.parse(ast.unparse(node), mode="eval").body if isinstance(node, ast.expr) else node
+    for key, value in changes.items():
+        setattr(clone, key, value)
+    return clone
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0]))
+    return found
+
+
+def mutants(source: str, strings: bool = False) -> Iterator[Mutant]:
+    tree = ast.parse(source)
+    skipped = _docstring_nodes(tree) | {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr)
+        for part in ast.walk(node)
+    }
+    annotations = {
+        id(sub)
+        for node in ast.walk(tree)
+        for attr in ("annotation", "returns")
+        if isinstance(getattr(node, attr, None), ast.AST)
+        for sub in ast.walk(getattr(node, attr))
+    }
+    for node in ast.walk(tree):
+        if id(node) in annotations or not hasattr(node, "lineno"):
+            continue
+        yield from _node_mutants(node, skipped, strings)
+
+
+def _expr_mutant(node: ast.expr, new: ast.expr, description: str) -> Mutant:
+    return Mutant(*_span(node), ast.unparse(new), description)
+
+
+def _node_mutants(node: ast.AST, skipped: set[int], strings: bool) -> Iterator[Mutant]:
+    if isinstance(node, ast.Compare):
+        for index, op in enumerate(node.ops):
+            swap = _COMPARE_SWAPS.get(type(op))
+            if swap:
+                clone = _copy_with(node)
+                assert isinstance(clone, ast.Compare)
+                clone.ops[index] = swap()
+                yield _expr_mutant(node, clone, f"{type(op).__name__} -> {swap.__name__}")
+    elif isinstance(node, ast.BoolOp):
+        other = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        yield _expr_mutant(
+            node, _copy_with(node, op=other), f"{type(node.op).__name__} -> {type(other).__name__}"
+        )
+    elif isinstance(node, ast.BinOp) and type(node.op) in _BINOP_SWAPS:
+        swap = _BINOP_SWAPS[type(node.op)]
+        yield _expr_mutant(
+            node, _copy_with(node, op=swap()), f"{type(node.op).__name__} -> {swap.__name__}"
+        )
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield _expr_mutant(node, node.operand, "drop not")
+    elif isinstance(node, ast.Constant) and id(node) not in skipped:
+        value = node.value
+        if isinstance(value, bool):
+            yield _expr_mutant(node, ast.Constant(not value), f"{value} -> {not value}")
+        elif isinstance(value, int):
+            yield _expr_mutant(node, ast.Constant(value + 1), f"{value} -> {value + 1}")
+        elif isinstance(value, str) and value and strings:
+            yield _expr_mutant(node, ast.Constant("XX" + value + "XX"), "string changed")
+    elif isinstance(node, (ast.If, ast.While)) and not (
+        isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+    ):
+        test = node.test
+        yield _expr_mutant(test, ast.UnaryOp(ast.Not(), test), "negate condition")
+    elif isinstance(node, ast.Return) and node.value is not None:
+        if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            yield Mutant(*_span(node), "return None", "return None")
+    elif id(node) not in skipped and (
+        isinstance(node, (ast.Raise, ast.Continue, ast.Break))
+        or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call))
+    ):
+        yield Mutant(*_span(node), "pass", f"delete {type(node).__name__.lower()}")
+
+
+def excluded(mutant: Mutant, source_lines: list[str]) -> bool:
+    return any(
+        EXCLUDE_MARK in source_lines[line - 1]
+        for line in range(mutant.line, mutant.end_line + 1)
+        if line - 1 < len(source_lines)
+    )
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    killed: bool
+    seconds: float
+
+
+class Sandbox:
+    """A private copy of the project in which one mutant at a time is installed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.project = root / "kftest"
+        self.project.mkdir(parents=True)
+        # The working tree as git sees it (tracked + new files): what the tests see in a clone.
+        listing = (
+            subprocess.run(
+                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                cwd=REPO,
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .split("\0")
+        )
+        for name in filter(None, listing):
+            source, target = REPO / name, self.project / name
+            if source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+        shared = REPO.parent / "shared"
+        if shared.is_dir():
+            (root / "shared").symlink_to(shared)
+        subprocess.run(["git", "init", "-q"], cwd=self.project, check=True)
+
+    def run(self, module: str, mutated: str, tests: Sequence[str], timeout: float) -> bool:
+        target = self.project / module
+        original = target.read_text(encoding="utf-8")
+        target.write_text(mutated, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(self.project), "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                cwd=self.project,
+                env=env,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+            return result.returncode != 0
+        except subprocess.TimeoutExpired:
+            return True  # a mutant that hangs the tests is noticed (as a timeout)
+        finally:
+            target.write_text(original, encoding="utf-8")
+
+
+def baseline_seconds(sandbox: Sandbox, module: str, tests: Sequence[str]) -> float:
+    source = (REPO / module).read_text(encoding="utf-8")
+    started = time.monotonic()
+    if sandbox.run(module, source, tests, timeout=3600):
+        raise SystemExit(f"the tests fail on the unmutated {module}: fix them first ({tests})")
+    return time.monotonic() - started
+
+
+def run_module(
+    module: str, tests: Sequence[str], jobs: int, strings: bool = False
+) -> dict[str, object]:
+    source = (REPO / module).read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    candidates = list(mutants(source, strings))
+    chosen = [m for m in candidates if not excluded(m, lines)]
+    skipped = len(candidates) - len(chosen)
+    with tempfile.TemporaryDirectory(prefix="kftest-mutants-") as tmp:
+        sandboxes = [Sandbox(Path(tmp) / f"w{index}") for index in range(jobs)]
+        budget = max(30.0, 5 * baseline_seconds(sandboxes[0], module, tests))
+        free = list(sandboxes)
+
+        def attempt(mutant: Mutant) -> Outcome:
+            sandbox = free.pop()
+            try:
+                started = time.monotonic()
+                killed = sandbox.run(module, mutant.apply(lines), tests, budget)
+                return Outcome(mutant, killed, time.monotonic() - started)
+            finally:
+                free.append(sandbox)
+
+        outcomes: list[Outcome] = []
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for outcome in pool.map(attempt, chosen):
+                outcomes.append(outcome)
+                mutant = outcome.mutant
+                verdict = "killed  " if outcome.killed else "SURVIVED"
+                print(
+                    f"  [{len(outcomes)}/{len(chosen)}] {verdict} {module}:{mutant.line}: "
+                    f"{mutant.description} ({outcome.seconds:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    survivors = [o.mutant for o in outcomes if not o.killed]
+    killed = len(outcomes) - len(survivors)
+    score = killed / len(outcomes) if outcomes else 1.0
+    return {
+        "module": module,
+        "tests": list(tests),
+        "mutants": len(candidates),
+        "excluded": skipped,
+        "killed": killed,
+        "survived": len(survivors),
+        "score": round(score * 100, 1),
+        "survivors": [
+            {
+                "line": m.line,
+                "col": m.col,
+                "change": m.description,
+                "code": lines[m.line - 1].strip(),
+            }
+            for m in survivors
+        ],
+    }
+
+
+def list_excluded(modules: Sequence[str]) -> None:
+    for module in modules:
+        for number, line in enumerate((REPO / module).read_text().splitlines(), 1):
+            if EXCLUDE_MARK in line:
+                print(f"{module}:{number}: {line.split(EXCLUDE_MARK, 1)[1].strip(' —-')}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="module paths, e.g. compiler/prow.py")
+    parser.add_argument("-t", "--tests", action="append", default=[], help="extra test paths")
+    parser.add_argument("--all", action="store_true", help="every module in MODULE_TESTS")
+    parser.add_argument("-j", "--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--list-excluded", action="store_true")
+    parser.add_argument(
+        "--strings", action="store_true", help="also mutate string literals (many more mutants)"
+    )
+    args = parser.parse_args(argv)
+    modules = list(MODULE_TESTS) if args.all else args.modules
+    if args.list_excluded:
+        list_excluded(modules or list(MODULE_TESTS))
+        return 0
+    if not modules:
+        parser.error("name a module, or --all")
+    results = []
+    for module in modules:
+        tests = [*MODULE_TESTS.get(module, [_default_tests(module)]), *args.tests]
+        result = run_module(module, tests, args.jobs, args.strings)
+        results.append(result)
+        print(
+            f"{module}: {result['score']}% ({result['killed']}/"
+            f"{result['killed'] + result['survived']} killed, {result['excluded']} excluded)"
+        )
+        for survivor in result["survivors"]:  # type: ignore[union-attr]
+            print(
+                f"  survived {module}:{survivor['line']}: {survivor['change']}: {survivor['code']}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+def _default_tests(module: str) -> str:
+    path = Path(module)
+    parts = path.with_suffix("").parts[1:]  # drop "compiler"
+    return str(Path("tests", *parts[:-1], f"test_{parts[-1]}.py"))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
