@@ -374,6 +374,7 @@ def _submit_and_wait(
         waited = waiter.run()
     finally:
         stop_progress()
+    _fetch_task_runs(waited.objects, session)
     with state.lock:
         state.waited = waited
     for name in waited.timed_out:
@@ -402,6 +403,20 @@ def _create(
     log.info("%s %s/%s %s: %s", noun, outcome.namespace, outcome.name, created.state,
              outcome.ui_url)  # fmt: skip
     return True
+
+
+def _fetch_task_runs(objects: dict[str, dict[str, Any] | None], session: Any) -> None:
+    """A tekton.dev/v1 PipelineRun only names its TaskRuns: fetch them into its final object
+    (``status["kftest/taskRuns"]``), so that the junit, the saved YAML and ``kftest debug`` of
+    that copy show which TaskRun failed. A cluster that does not answer leaves them out."""
+    from compiler.cluster.api import Cluster
+    from compiler.cluster.retry import policy_for
+    from compiler.operate.pods import with_task_runs
+
+    cluster = Cluster(session, policy_for(30.0))
+    for name, obj in objects.items():
+        if obj is not None and (obj.get("status") or {}).get("childReferences"):
+            objects[name] = with_task_runs(cluster, obj)
 
 
 def _log_line(line: Line) -> None:

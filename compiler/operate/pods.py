@@ -73,7 +73,11 @@ def with_task_runs(cluster: Cluster, run: dict[str, Any]) -> dict[str, Any]:
     run_status = run.get("status")
     if not tekton.is_tekton(run) or not isinstance(run_status, dict):
         return run
-    if run_status.get("taskRuns") or not run_status.get("childReferences"):
+    if (
+        run_status.get("taskRuns")
+        or run_status.get("kftest/taskRuns")
+        or not run_status.get("childReferences")
+    ):
         return run
     meta = run.get("metadata") or {}
     version = str(run.get("apiVersion") or "").split("/", 1)[-1]

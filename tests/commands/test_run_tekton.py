@@ -273,3 +273,61 @@ def test_kftest_submit_takes_a_compiled_pipeline_run(
     assert result.code == 0, result.stderr
     assert f"pipelinerun.tekton.dev/{main.stem} created in kf-ci" in result.stdout
     assert stored_run(kube, "v1alpha1", main.stem)["status"]["conditions"][0]["status"] == "True"
+
+
+V1_RUN = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: e2e-
+spec:
+  taskRunTemplate:
+    serviceAccountName: kf-ci
+  pipelineSpec:
+    params:
+    - name: artifacts-gcs
+      type: string
+    tasks:
+    - name: build
+      params:
+      - name: gcs
+        value: $(params.artifacts-gcs)
+      taskSpec:
+        params:
+        - name: gcs
+          type: string
+        steps:
+        - name: build
+          image: golang:1.22.1
+          script: make && gsutil cp -r artifacts $(params.gcs)
+    - name: e2e
+      runAfter: [build]
+      taskSpec:
+        steps:
+        - name: test
+          image: golang:1.22.1
+          script: make e2e
+"""
+
+
+def test_a_failed_v1_run_reports_its_task_runs(
+    make_repo: Callable[..., Path],
+    kube: KubeEnv,  # noqa: F811
+    gcs: GcsEnv,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    config = "workflows:\n  - name: e2e\n    tekton_run: tekton/e2e-run.yaml\n"
+    repo = make_repo({"prow_config.yaml": config, "tekton/e2e-run.yaml": V1_RUN})
+    run = Run(repo, kube, gcs, tmp_path)
+    name = "kftest-presubmit-e2e-7-abcdef1-15-abcd"
+    kube.api.tekton.set_outcome(name, reason="Failed")
+    assert run("presubmit") == 1, run.local().get("build-log.txt", b"").decode()
+    run.assert_complete()
+    cases = run.junit("e2e").findall("testcase")
+    assert [case.get("name") for case in cases][1:] == ["e2e"]  # the failed TaskRun
+    final = yaml.safe_load(run.stored(f"{name}.yaml"))
+    assert [r["metadata"]["name"] for r in final["status"]["kftest/taskRuns"]] == [
+        f"{name}-build",
+        f"{name}-e2e",
+    ]
+    assert f"{name}-e2e-pod" in run.stored("build-log.txt").decode()
