@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from ruamel.yaml import YAML
 from standins.fixtures import (  # noqa: F401
     NAMESPACE,
     GcsEnv,
@@ -35,6 +35,11 @@ from tests.commands.test_run import (
     Run,
     postsubmit_environment,
 )
+
+
+def load_yaml(text: str | bytes) -> Any:
+    return YAML(typ="safe").load(text)
+
 
 RUN = """\
 apiVersion: tekton.dev/v1alpha1
@@ -151,7 +156,7 @@ def test_presubmit_argo_and_tekton_end_to_end(run: Run, kube: KubeEnv, gcs: GcsE
     for entry in ("unittests", "go-tests", "go-tests-teardown"):
         junit = run.junit(entry)
         assert (junit.get("tests"), junit.get("failures")) == ("1", "0"), entry
-    final = yaml.safe_load(run.stored(f"{MAIN}.yaml"))
+    final = load_yaml(run.stored(f"{MAIN}.yaml"))
     assert final["status"]["conditions"][0]["status"] == "True"
     log = run.stored("build-log.txt").decode()
     assert f"PipelineRun {MAIN}: Succeeded after" in log
@@ -325,7 +330,7 @@ def test_a_failed_v1_run_reports_its_task_runs(
     run.assert_complete()
     cases = run.junit("e2e").findall("testcase")
     assert [case.get("name") for case in cases][1:] == ["e2e"]  # the failed TaskRun
-    final = yaml.safe_load(run.stored(f"{name}.yaml"))
+    final = load_yaml(run.stored(f"{name}.yaml"))
     assert [r["metadata"]["name"] for r in final["status"]["kftest/taskRuns"]] == [
         f"{name}-build",
         f"{name}-e2e",

@@ -9,9 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from ruamel.yaml import YAML
 
 from tests.conftest import REPO_ROOT, Result, run_kftest
+
+
+def load_yaml(text: str | bytes) -> Any:
+    return YAML(typ="safe").load(text)
+
 
 FIXTURE = REPO_ROOT / "tests/data/tekton-repo"
 PROW = {
@@ -76,7 +81,7 @@ def compile_json(repo: Path, job_type: str = "presubmit", **env: str) -> tuple[R
 
 
 def compiled(repo: Path) -> dict[str, dict[str, Any]]:
-    return {p.stem: yaml.safe_load(p.read_text()) for p in sorted((repo / "out").glob("*.yaml"))}
+    return {p.stem: load_yaml(p.read_text()) for p in sorted((repo / "out").glob("*.yaml"))}
 
 
 @pytest.fixture
@@ -223,5 +228,5 @@ def test_output_is_deterministic(seed_repo: Path) -> None:
 def test_fixture_golden_files_are_current() -> None:
     result = run_kftest("golden", "--repo-root", str(FIXTURE))
     assert result.code == 0, result.stderr + result.stdout
-    kinds = {yaml.safe_load(path.read_text())["kind"] for path in FIXTURE.glob("golden/*/*.yaml")}
+    kinds = {load_yaml(path.read_text())["kind"] for path in FIXTURE.glob("golden/*/*.yaml")}
     assert kinds == {"Workflow", "PipelineRun"}
