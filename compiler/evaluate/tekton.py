@@ -50,7 +50,7 @@ from compiler.evaluate import layout
 from compiler.evaluate.errors import COMPONENT_MISSING
 from compiler.paths import relative_to_repo
 from compiler.prow import PLACEHOLDERS, ProwEnv
-from compiler.yamlpos import Located, load
+from compiler.yamlpos import Located, format_path, load
 
 if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
@@ -258,8 +258,6 @@ def prepare(
             path = path[:-1]
             point = located.where(path) if path else None
         line, column = point if point else (1, 1)
-        from compiler.yamlpos import format_path
-
         return Diagnostic(
             rule, message, file=source, line=line, column=column, path=format_path(path) or None
         )
