@@ -230,3 +230,35 @@ def test_fixture_golden_files_are_current() -> None:
     assert result.code == 0, result.stderr + result.stdout
     kinds = {load_yaml(path.read_text())["kind"] for path in FIXTURE.glob("golden/*/*.yaml")}
     assert kinds == {"Workflow", "PipelineRun"}
+
+
+def test_job_types_and_include_dirs_select_tekton_entries(seed_repo: Path) -> None:
+    config = seed_repo / "prow_config.yaml"
+    config.write_text(
+        config.read_text() + "    include_dirs: [tekton/*]\n    job_types: [presubmit]\n"
+    )
+    for changed, job_type, runs in [
+        ("tekton/run.yaml\n", "presubmit", True),
+        ("py/x.py\n", "presubmit", False),
+        ("tekton/run.yaml\n", "postsubmit", False),
+    ]:
+        result = run_kftest(
+            "plan", "--repo-root", str(seed_repo), "--job-type", job_type, "--changed-files",
+            "-", "--format", "json", stdin=changed, env=PROW,
+        )  # fmt: skip
+        [entry] = json.loads(result.stdout)["entries"]
+        assert (entry["name"], entry["run"]) == ("go-unittests", runs), entry
+
+
+def test_lint_of_changed_yaml_checks_the_tekton_entries(seed_repo: Path) -> None:
+    run_file = seed_repo / "tekton/run.yaml"
+    run_file.write_text(run_file.read_text().replace("pipelineRef:", "pipelineRf:"))
+    result = run_kftest(
+        "lint", "--repo-root", str(seed_repo), "--format", "json", str(run_file), env=PROW
+    )
+    report = json.loads(result.stdout)
+    assert result.code == 1
+    assert any(
+        d["rule"] == "tekton-schema" and "did you mean 'pipelineRef'" in d["message"]
+        for d in report["diagnostics"]
+    ), report
