@@ -56,7 +56,7 @@ EMITTERS = (
     "compiler.evaluate.errors",
     "compiler.validate.schema",
     "compiler.validate.checker",
-    "compiler.evaluate.tekton",
+    "compiler.validate.tekton",
 )
 
 

@@ -284,7 +284,7 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
 @click.option("--project", help="GCP project for the Cloud Logging link.")
 @_cluster_options
-@_format_option(("text", "json"))
+@_format_option(("text", "json", "html"))
 @_guarded
 def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
     """Explain a workflow: its phase, step tree, and for each failed step the pod, exit code,
@@ -292,10 +292,40 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 
     Give a workflow name (read from the cluster), a YAML/JSON file (kubectl get wf -o yaml),
     or the final object kftest run saved to GCS. Exit code 1 when a workflow failed.
+    --format html prints the run report's page for them (graph, timeline, failed steps).
     """
     from compiler.commands import debug as command
 
     return command.run(targets, fmt=fmt, **options)
+
+
+@cli.command(name="report")
+@click.argument("source", metavar="DIR|FILE|gs://.../BUILD_DIR")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the page to this file (default: stdout).",
+)
+@click.option("--cluster", "cluster_name", help="GKE cluster name for the Cloud Logging query.")
+@click.option("--project", help="GCP project for the Cloud Logging link.")
+@click.option(
+    "--retry-timeout",
+    type=Duration(),
+    default="300s",
+    show_default=True,
+    help="How long to keep retrying an unreachable bucket before exit code 3.",
+)
+@_guarded
+def report(source: str, **options: Any) -> int:
+    """Make the HTML run report (kftest-report.html) again from what a run saved: a local
+    artifacts or output directory, a workflow YAML, or a gs:// build directory.
+
+    Self-contained: graph, timeline, failed steps, junit; nothing is loaded when it is opened.
+    """
+    from compiler.commands import report as command
+
+    return command.run(source, **options)
 
 
 @cli.command()
@@ -372,6 +402,71 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     return command.run(files, **options)
 
 
+def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """How kftest checkout (and kftest run --checkout) reach the repositories."""
+    options = [
+        click.option(
+            "--base-url",
+            default="https://github.com",
+            show_default=True,
+            help="Where ORG/NAME lives: <base-url>/<org>/<name>.git (a mirror, a test server).",
+        ),
+        click.option(
+            "--checkout-timeout",
+            "checkout_timeout",
+            type=Duration(positive=True),
+            default="30m",
+            show_default=True,
+            help="How long the whole checkout may take.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@click.argument("src_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--repos",
+    multiple=True,
+    metavar="ORG/NAME@SHA[:PR],...",
+    help="More repositories, ,-separated as checkout_repos.sh took them (repeatable); "
+    "SHA may be HEAD.",
+)
+@click.option(
+    "--links",
+    multiple=True,
+    metavar="SRC=DEST,...",
+    help="Symbolic links SRC_DIR/DEST -> SRC_DIR/SRC, e.g. a fork as the canonical repo.",
+)
+@click.option(
+    "--depth",
+    metavar="N|all",
+    help="Commits to fetch of each repository (default: 2, and all for EXTRA_REPOS).",
+)
+@_checkout_options
+@click.option(
+    "--retry-timeout",
+    type=Duration(),
+    default="300s",
+    show_default=True,
+    help="How long to keep retrying a failing fetch before exit code 3.",
+)
+@_guarded
+def checkout(src_dir: Path, **options: Any) -> int:
+    """Check out the repository under test into SRC_DIR/<org>/<name>, as the Prow environment
+    says (presubmit, postsubmit, periodic, batch), plus EXTRA_REPOS (ORG/NAME@SHA[:PR];...)
+    and --repos.
+
+    Prints `git describe` of each. Exit code 2 for a malformed spec, 3 when git cannot fetch
+    a repository or ref after retries; a failed checkout leaves no half-written directory.
+    """
+    from compiler.commands import checkout as command
+
+    return command.run(src_dir, **options)
+
+
 @cli.command(name="run")
 @_compiling
 @click.option(
@@ -435,6 +530,15 @@ def submit(files: tuple[Path, ...], **options: Any) -> int:
     show_default=True,
     help="After SIGTERM/SIGINT: how long reporting may take before exiting.",
 )
+@click.option(
+    "--checkout",
+    "checkout_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="SRC_DIR",
+    help="First check out the repository under test (and EXTRA_REPOS) as `kftest checkout "
+    "SRC_DIR` does; --repo-root and --repos-dir then default to it.",
+)
+@_checkout_options
 @_cluster_options
 @_guarded
 def run_(**options: Any) -> int:

@@ -2,6 +2,9 @@
 
 The schema (schemas/prow_config.schema.json) is the one declaration of the format; this module
 turns its errors into diagnostics a person can act on ("did you mean ...", "write a list").
+``.kftest.yaml`` (schemas/kftest.schema.json) goes through the same ``schema_diagnostics``. A
+schema node may carry ``x-message``, the message for a wrong value there (``{key}`` and
+``{value}`` are filled in); validators ignore the keyword.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Di
                 "(`workflows: []` for none)",
             )
         ]
-    diagnostics = _schema_diagnostics(located, file)
+    diagnostics = schema_diagnostics(located, file, _validator())
     if diagnostics and not isinstance(located.data, dict):
         return None, diagnostics
     config = _build(located, file, {_entry_index(d, located) for d in diagnostics})
@@ -91,8 +94,8 @@ def _validator() -> Validator:
     return Validator(schema())
 
 
-def _schema_diagnostics(located: Located, file: str) -> list[Diagnostic]:
-    validator = _validator()
+def schema_diagnostics(located: Located, file: str, validator: Validator) -> list[Diagnostic]:
+    """Every schema error of ``located``, as diagnostics at the line of the value."""
     diagnostics = []
     for error in validator.iter_errors(located.data):
         diagnostics.extend(_explain(error, located, file))
@@ -120,15 +123,19 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
 
     name = _display_name(path, located)
     validator = error.validator
+    custom = error.schema.get("x-message")
+    if isinstance(custom, str) and validator not in ("additionalProperties", "required"):
+        return [at(custom.format(key=path[-1] if path else "", value=repr(instance)))]
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         out = []
         for key in sorted(set(instance) - set(allowed)):
             hint = difflib.get_close_matches(key, allowed, n=1)
             suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+            inside = f" in {name}" if path else ""
             out.append(
                 at(
-                    f"unknown key `{key}` in {name}{suggestion} (allowed: {', '.join(allowed)})",
+                    f"unknown key `{key}`{inside}{suggestion} (allowed: {', '.join(allowed)})",
                     (*path, key),
                     key=True,
                 )

@@ -223,7 +223,7 @@ class _Finished:
 def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
     from compiler import emit as emit_stage
-    from compiler.evaluate import tekton
+    from compiler.validate import tekton
 
     job_type = request.prow_env.job_type or "presubmit"
     workflows = []
@@ -262,15 +262,13 @@ def _lint(
     compiled: CompiledWorkflow, env: ProwEnv, repo_root: Path, config_file: str
 ) -> list[Diagnostic]:
     from compiler import rules, validate
-    from compiler.evaluate import tekton
+    from compiler.validate import tekton
 
     settings, _ = _settings(repo_root)
     if tekton.is_pipeline_run(compiled.document):
-        from compiler.validate import tekton as validate_tekton
-
-        found = validate_tekton.validate_compiled(compiled, repo_root)
+        found = tekton.validate_compiled(compiled, repo_root)
         found = settings.apply(found, compiled.entry.lint_disable)
-        placer = validate_tekton.Placer(compiled, repo_root)
+        placer = tekton.Placer(compiled, repo_root)
         checked = rules.check_workflow(compiled, env, settings, config_file, repo_root)
         # A rule's finding about the run points at its line in the PipelineRun file.
         return found + [

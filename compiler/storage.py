@@ -5,6 +5,8 @@ whose bytes do not match it, and the object metadata in the upload's response ca
 hash of what was stored, which must equal ours. Either mismatch is a broken upload, retried
 like a 503, at the cost of no extra request (the seed read every upload back). MD5 rather
 than CRC32C because hashlib has it and a one-shot upload needs no composable checksum.
+fake-gcs-server (the tests' emulator) does not refuse a mismatching hash, but it answers with
+the hash of what it stored, so the comparison is what catches a corrupted upload there.
 
 Retries: the client library's own policy (``google.cloud.storage.retry.DEFAULT_RETRY``: which
 errors are transient), with the timings of the one ``RetryPolicy`` kftest uses for the cluster

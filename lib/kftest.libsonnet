@@ -163,8 +163,9 @@ local envList(env) = [
         template: builder.template(name, command, env, workingDir, deadline, resources, args),
       },
 
-    // The first step: checkout.sh clones the repository under test (and EXTRA_REPOS, and
-    // kubeflow/testing) into dirs.src, after creating the outputs layout.
+    // The first step: `kftest checkout` clones the repository under test (at the ref the Prow
+    // variables in prow_env say) and EXTRA_REPOS into dirs.src, after creating the outputs
+    // layout. The step image needs kftest and git (images/Dockerfile builds such an image).
     checkout:: {
       name: 'checkout',
       activeDeadlineSeconds: toInt(p.stepDeadline),
@@ -174,7 +175,7 @@ local envList(env) = [
           '/bin/sh',
           '-xc',
           'mkdir -p ' + shellQuote(builder.dirs.artifacts)
-          + ' && /usr/local/bin/checkout.sh ' + shellQuote(builder.dirs.src),
+          + ' && kftest checkout ' + shellQuote(builder.dirs.src),
         ],
         env: envList(builder.prowEnv { EXTRA_REPOS: p.extraRepos }),
         volumeMounts: builder.volumeMounts,

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Result, run_kftest
+
+from tests.conftest import Result, run_kftest
 
 COMPONENT = """
 local kftest = import 'kftest.libsonnet';

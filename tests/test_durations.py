@@ -58,6 +58,10 @@ def test_every_duration_option_uses_the_one_type() -> None:
     assert {name: type(kind) for name, kind in options.items()} == {
         name: Duration for name in options
     }
+    for name in ("run", "submit", "cleanup", "debug", "lint"):
+        help_text = CliRunner().invoke(cli, [name, "--help"])
+        assert help_text.exit_code == 0, help_text.output
+        assert "DURATION" in help_text.output
     result = CliRunner().invoke(cli, ["run", "--timeout", "1 day"])
     assert result.exit_code == 2
     assert "Invalid value for '--timeout': '1 day' is not a duration" in result.output

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ARGO_DATA
 from ruamel.yaml import YAML
 
 from compiler.emit import dump, dump_all
+from tests.conftest import ARGO_DATA
 
 TRICKY = {
     "kind": "Workflow",

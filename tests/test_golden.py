@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import REPO_ROOT, run_kftest
-
 from compiler import golden
+from tests.conftest import REPO_ROOT, run_kftest
 
 
 def test_project_golden_files_are_current() -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
 
 from compiler.prow import PROW_VARS
+from tests.conftest import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 MARKER = re.compile(r"^<!-- tour: (file (?P<path>\S+)|session) -->\n```[\w-]*\n(?P<body>.*?)^```$",

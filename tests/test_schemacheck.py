@@ -1,12 +1,12 @@
-"""The subset validator agrees with python-jsonschema on kftest's own schema."""
+"""compiler/schemacheck.py (jsonschema-rs) agrees with python-jsonschema on kftest's own schema."""
 
 from __future__ import annotations
 
 import copy
+import datetime
 import itertools
 from typing import Any
 
-import pytest
 from jsonschema import Draft202012Validator
 
 from compiler.config import schema
@@ -88,8 +88,13 @@ def test_same_errors_as_jsonschema() -> None:
     assert checked > 250
 
 
-def test_unknown_keywords_are_refused() -> None:
-    with pytest.raises(ValueError, match="minItems"):
-        Validator({"type": "array", "minItems": 1})
-    with pytest.raises(ValueError, match="format"):
-        Validator({"properties": {"a": {"format": "email"}}})
+def test_yaml_values_json_lacks_are_errors_at_their_place() -> None:
+    """A date where a string belongs, a non-string key: reported with the original value/key."""
+    day = datetime.date(2024, 1, 1)
+    document = {"workflows": [{**ENTRY, "name": day, 7: "x", "params": {"when": day}}]}
+    errors = sorted(Validator(schema()).iter_errors(document), key=lambda e: e.validator)
+    assert [(e.validator, e.absolute_path) for e in errors] == [
+        ("additionalProperties", ("workflows", 0)),
+        ("type", ("workflows", 0, "name")),
+    ]
+    assert 7 in errors[0].instance and errors[1].instance is day

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import git, write_files
 
 from compiler.model import Entry, Position
 from compiler.prow import ProwEnv
 from compiler.select import changed_files_from_git, decide, read_changed_files
+from tests.conftest import git, write_files
 
 
 def entry(**fields) -> Entry:

@@ -16,7 +16,7 @@ import click
 
 from compiler.cluster.retry import policy_for
 from compiler.diagnostics import EXIT_OK, EXIT_PROBLEMS, UsageError
-from compiler.operate import debug, sources
+from compiler.operate import debug, render, sources
 
 
 def run(
@@ -37,16 +37,22 @@ def run(
         raise UsageError(f"--retry-timeout {retry_timeout}: must be positive")
     classified = [sources.classify(target) for target in targets]
     live = _Live(kubeconfig, context, retry_timeout)
-    summaries: list[debug.Summary] = []
+    found: list[tuple[dict[str, Any], debug.Summary]] = []
     try:
         for target in classified:
-            summaries += _summaries(target, namespace, tail, live, cluster_name, project)
+            found += _summaries(target, namespace, tail, live, cluster_name, project)
     finally:
         live.close()
+    summaries = [summary for _, summary in found]
     if fmt == "json":
-        click.echo(debug.render_json(summaries))
+        click.echo(render.render_json(summaries))
+    elif fmt == "html":
+        from compiler.report.html import page
+        from compiler.report.html import render as html
+
+        click.echo(html.render(page.for_workflows(found)).rstrip("\n"))
     else:
-        click.echo(("\n\n" + "-" * 80 + "\n\n").join(debug.render_text(s) for s in summaries))
+        click.echo(("\n\n" + "-" * 80 + "\n\n").join(render.render_text(s) for s in summaries))
     return EXIT_PROBLEMS if any(summary.is_failure for summary in summaries) else EXIT_OK
 
 
@@ -80,22 +86,22 @@ def _summaries(
     live: _Live,
     cluster_name: str | None,
     project: str | None,
-) -> list[debug.Summary]:
+) -> list[tuple[dict[str, Any], debug.Summary]]:
+    """Each workflow of ``target`` with its summary."""
+
+    def saved(workflow: dict[str, Any]) -> debug.Summary:
+        return debug.summarize(
+            workflow, None, cluster=cluster_name, project=project, source=target.value
+        )
+
     if target.kind == "file":
-        workflows = sources.read_file(target.value)
-        return [
-            debug.summarize(wf, None, cluster=cluster_name, project=project, source=target.value)
-            for wf in workflows
-        ]
+        return [(wf, saved(wf)) for wf in sources.read_file(target.value)]
     if target.kind == "gcs":
         from compiler.storage import read_url
 
         data = read_url(target.value, policy=live.policy)
         text = data.decode("utf-8", errors="replace")
-        return [
-            debug.summarize(wf, None, cluster=cluster_name, project=project, source=target.value)
-            for wf in sources.parse(text, target.value)
-        ]
+        return [(wf, saved(wf)) for wf in sources.parse(text, target.value)]
     from compiler.operate import pods
 
     cluster = live.cluster
@@ -115,7 +121,7 @@ def _summaries(
     summary = debug.summarize(
         workflow, info, cluster=cluster_name, project=project, source="the cluster"
     )
-    return [summary.with_note(note)]
+    return [(workflow, summary.with_note(note))]
 
 
 def _live_object(cluster: Any, namespace: str, name: str) -> dict[str, Any] | None:

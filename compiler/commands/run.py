@@ -13,6 +13,7 @@ unreachable after retries.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -83,10 +84,13 @@ def run(
     grace_period: float,
     retry_timeout: float,
     progress_interval: float,
+    checkout_dir: Path | None = None,
+    base_url: str = "https://github.com",
+    checkout_timeout: float = 1800.0,
     tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL,
     **common: Any,
 ) -> int:
-    """The CLI entry: parse the options, then ``execute``."""
+    """The CLI entry: parse the options, check out (--checkout), then ``execute``."""
     try:
         settings = RunSettings(
             bucket=None if no_upload else (bucket or DEFAULT_BUCKET),
@@ -104,6 +108,19 @@ def run(
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if checkout_dir is not None:
+        from compiler.commands.checkout import for_run
+
+        repo = for_run(
+            checkout_dir,
+            base_url=base_url,
+            checkout_timeout=checkout_timeout,
+            retry_timeout=retry_timeout,
+            job_type=common.get("job_type"),
+            environ=os.environ,
+        )
+        common["repo_root"] = common.get("repo_root") or repo
+        common["repos_dir"] = common.get("repos_dir") or checkout_dir
     options = build_options(
         **common,
         placeholders=False,
@@ -173,6 +190,7 @@ def execute(options: pipeline.Options, settings: RunSettings) -> int:
                 aborted=aborted,
                 failed=state.error is not None,
                 build_log=build_log.text,
+                summaries=state.summaries,
             )
         if layout is not None and reporter.storage_error is None:
             log.info("results: %s", layout.gs())
@@ -228,6 +246,9 @@ class _State:
         self.outcomes: list[WorkflowOutcome] = []
         self.waiter: Any = None
         self.waited: Any = None  # the WaitResult, once the wait is over
+        # The failed workflows explained as `kftest debug` would (pods' logs read while the
+        # pods exist), by workflow name: for the HTML report.
+        self.summaries: dict[str, Any] = {}
         self.error: KftestError | None = None
         self.done = threading.Event()
         self.done_before_signal = False
@@ -286,11 +307,11 @@ def _submit_and_wait(
     redactor: Redactor,
 ) -> None:
     from compiler.cluster.kube import KubeSession
-    from compiler.evaluate.tekton import teardown_of
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
     from compiler.submit.progress import Progress
     from compiler.submit.teardown import Group
+    from compiler.validate.tekton import teardown_of
 
     result = pipeline.compile_selected(options)
     if result.plan is not None:
@@ -380,7 +401,9 @@ def _submit_and_wait(
     for name in waited.timed_out:
         log.error("workflow %s: timed out after %.0fs", name, settings.timeout)
     if not state.stop.is_set():
-        _explain_failures(waited.objects.values(), session)
+        summaries = _explain_failures(waited.objects.values(), session)
+        with state.lock:
+            state.summaries = summaries
 
 
 def _create(
@@ -423,20 +446,24 @@ def _log_line(line: Line) -> None:
     (log.error if line.failure else log.info)("%s", line.text)
 
 
-def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> None:
+def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) -> dict[str, Any]:
     """What `kftest debug` would say about each failed workflow, at the end of the build log,
-    so the answer is already in Prow's log."""
-    from compiler.operate.explain import failure_report
+    so the answer is already in Prow's log; the summaries by name (for the HTML report)."""
+    from compiler.operate.explain import explain, render
 
-    report = failure_report([o for o in objects if o], session=session)
-    if report:
-        log.error("failed workflows, explained (kftest debug NAME shows the same):\n%s", report)
+    summaries = explain([o for o in objects if o], session=session)
+    if summaries:
+        log.error(
+            "failed workflows, explained (kftest debug NAME shows the same):\n%s",
+            render(summaries),
+        )
+    return {summary.name: summary for summary in summaries}
 
 
 def outcomes_of(
     result: pipeline.BuildResult, options: pipeline.Options, settings: RunSettings
 ) -> list[WorkflowOutcome]:
-    from compiler.evaluate.tekton import teardown_of
+    from compiler.validate.tekton import teardown_of
 
     """One outcome per compiled workflow; entries (or the config) with errors and no workflow
     get one too, so that every problem shows up as a failed junit testcase."""

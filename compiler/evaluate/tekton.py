@@ -44,66 +44,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, UsageError
 from compiler.evaluate import layout
 from compiler.evaluate.errors import COMPONENT_MISSING
 from compiler.paths import relative_to_repo
 from compiler.prow import PLACEHOLDERS, ProwEnv
+from compiler.validate.tekton import (
+    DEFAULT_NAMESPACE,
+    GROUP,
+    KIND,
+    MAX_BYTES,
+    SOURCE_ANNOTATION,
+    TEARDOWN_ANNOTATION,
+    TEARDOWN_FOR,
+    TEKTON_SCHEMA,
+    TEKTON_SEMANTIC,
+    VERSIONS,
+    api_version,
+)
 from compiler.yamlpos import Located, format_path, load
 
 if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
-
-TEKTON_SCHEMA = Check(
-    "tekton-schema",
-    "a tekton_run file is not a valid Tekton PipelineRun of its apiVersion (v1alpha1, v1beta1, "
-    "v1): kind, generateName, unknown fields, wrong types",
-    family="tekton",
-)
-TEKTON_SEMANTIC = Check(
-    "tekton-semantic",
-    "a PipelineRun cannot run as meant: no git resource of the repository under test "
-    "(presubmit, postsubmit), a pipelineRef/taskRef naming nothing the repository defines",
-    family="tekton",
-)
-CHECKS = (TEKTON_SCHEMA, TEKTON_SEMANTIC)
-
-GROUP = "tekton.dev"
-VERSIONS = ("v1alpha1", "v1beta1", "v1")
-KIND = "PipelineRun"
-PLURAL = "pipelineruns"
-DEFAULT_NAMESPACE = "kf-ci"
-MAX_BYTES = 1 << 20
-#: Annotations kftest puts on compiled PipelineRuns.
-SOURCE_ANNOTATION = "kftest.kubeflow.org/source"
-TEARDOWN_FOR = "kftest.kubeflow.org/teardown-for"
-TEARDOWN_ANNOTATION = "kftest.kubeflow.org/teardown"
-#: The params kftest sets first, in the seed's order.
-KFTEST_PARAMS = ("test-target-name", "artifacts-gcs", "junit-path")
-
-
-def is_pipeline_run(document: Any) -> bool:
-    """A compiled Tekton document (as opposed to an Argo Workflow)."""
-    if not isinstance(document, dict):
-        return False
-    api = document.get("apiVersion")
-    return document.get("kind") == KIND or (isinstance(api, str) and api.startswith(GROUP + "/"))
-
-
-def api_version(document: dict[str, Any]) -> str | None:
-    """``v1alpha1``, ``v1beta1`` or ``v1`` when ``apiVersion`` is a Tekton one kftest knows."""
-    api = document.get("apiVersion")
-    if isinstance(api, str) and api.startswith(GROUP + "/"):
-        version = api.split("/", 1)[1]
-        return version if version in VERSIONS else None
-    return None
-
-
-def teardown_of(document: dict[str, Any]) -> str | None:
-    annotations = (document.get("metadata") or {}).get("annotations") or {}
-    value = annotations.get(TEARDOWN_FOR) if isinstance(annotations, dict) else None
-    return value if isinstance(value, str) else None
 
 
 @dataclass

@@ -36,10 +36,12 @@ def pod_filter(
 
 def console_url(query: str, project: str | None) -> str | None:
     """The Logs Explorer link for ``query``; None without a project to look in."""
-    if not project:
-        return None
+    return explorer_url(query, project) if project else None
+
+
+def explorer_url(query: str, project: str | None = None) -> str:
+    """The Logs Explorer link for ``query``; without a project the console opens it in the
+    project the user last used."""
     encoded = urllib.parse.quote(query, safe="")
-    return (
-        f"https://console.cloud.google.com/logs/query;query={encoded};duration=P7D"
-        f"?project={urllib.parse.quote(project, safe='')}"
-    )
+    url = f"https://console.cloud.google.com/logs/query;query={encoded};duration=P7D"
+    return f"{url}?project={urllib.parse.quote(project, safe='')}" if project else url

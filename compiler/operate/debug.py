@@ -10,6 +10,7 @@ no failure below it (a DAG that ran out of time). Attempts that a Retry node lat
 successfully are not failures. For each failed Pod step the summary names the pod (the node
 id, or the v2 pod name of Argo v3+, see ``pod_names``), its exit code and message, and the
 Cloud Logging query that finds its ``main`` container log once the pod is gone.
+``render`` writes a summary as text or JSON.
 
 A Tekton PipelineRun is summarized the same way through ``tekton_view``: its TaskRuns are the
 steps, a failed TaskRun's pod is the one Tekton names in its status and the container to read
@@ -18,7 +19,6 @@ is its failed step's (``step-<name>``).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -26,11 +26,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from compiler.cluster import status as tekton
-from compiler.durations import format_duration, format_time, parse_time
+from compiler.cluster.status import FAILED_PHASES
+from compiler.durations import format_time, parse_time
 from compiler.operate import cloud_logging, hints, pod_names
 
-FAILED_PHASES = frozenset({"Failed", "Error"})
 _EXIT_CODE = re.compile(r"exit code (\d+)", re.IGNORECASE)
+_ATTEMPT = re.compile(r"\((\d+)\)")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ class NodeLine:
     failed: bool
     retried: bool = False  # failed, but a later attempt succeeded
     message: str = ""
+    # The graph's edges and the step's times, for drawings of the run (compiler/report/html).
+    children: tuple[str, ...] = ()
+    started_at: str | None = None
+    finished_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,21 +285,44 @@ def _parents(nodes: Mapping[str, dict[str, Any]]) -> dict[str, str]:
     return parents
 
 
+def attempt_number(retry_name: str, child_name: str) -> int | None:
+    """``k`` when ``child_name`` is ``<retry_name>(k)``: Argo's name (and display name) for
+    the k-th attempt of a Retry node. Other children of a Retry node are the tasks that depend
+    on it (in a DAG a task's dependents are its children), not attempts."""
+    if not retry_name or not child_name.startswith(retry_name + "("):
+        return None
+    found = _ATTEMPT.fullmatch(child_name[len(retry_name) :])
+    return int(found[1]) if found else None
+
+
+def _is_attempt(retry: Mapping[str, Any], child: Mapping[str, Any]) -> bool:
+    return any(
+        attempt_number(str(retry.get(key) or ""), str(child.get(key) or "")) is not None
+        for key in ("name", "displayName")
+    )
+
+
 def _retried(nodes: Mapping[str, dict[str, Any]], parents: Mapping[str, str]) -> set[str]:
-    """Failed nodes below a Retry node that eventually succeeded."""
+    """Failed nodes inside a failed attempt of a Retry node that eventually succeeded."""
     retried: set[str] = set()
     for node_id, node in nodes.items():
         if node.get("phase") not in FAILED_PHASES:
             continue
-        seen = {node_id}
+        current, seen = node_id, {node_id}
         parent = parents.get(node_id)
         while parent is not None and parent not in seen:
             seen.add(parent)
             ancestor = nodes.get(parent, {})
-            if ancestor.get("type") == "Retry" and ancestor.get("phase") == "Succeeded":
+            attempt = nodes.get(current, {})
+            if (
+                ancestor.get("type") == "Retry"
+                and ancestor.get("phase") == "Succeeded"
+                and attempt.get("phase") in FAILED_PHASES
+                and _is_attempt(ancestor, attempt)
+            ):
                 retried.add(node_id)
                 break
-            parent = parents.get(parent)
+            current, parent = parent, parents.get(parent)
     return retried
 
 
@@ -344,6 +372,9 @@ def _tree(
                 failed=phase in FAILED_PHASES and node_id not in retried,
                 retried=node_id in retried,
                 message=str(node.get("message") or ""),
+                children=tuple(child for child in _children(node) if child in nodes),
+                started_at=format_time(parse_time(node.get("startedAt"))),
+                finished_at=format_time(parse_time(node.get("finishedAt"))),
             )
         )
         for child in _children(node):
@@ -480,103 +511,3 @@ def _notes(
     if phase == "Succeeded" and failed:
         return ["the workflow succeeded although some steps failed (continueOn)"]
     return []
-
-
-# -- rendering -------------------------------------------------------------------------------
-
-
-def render_json(summaries: list[Summary]) -> str:
-    """``{"workflows": [...]}``, one object per workflow (the ``--format json`` output)."""
-    return json.dumps({"workflows": [summary.to_dict() for summary in summaries]}, indent=2)
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def render_text(summary: Summary) -> str:
-    """The human summary: header, node tree with failed nodes marked ``X``, then each failed
-    step with its pod, exit code, hints, events, log tail and Cloud Logging query."""
-    out: list[str] = []
-    where = f" in namespace {summary.namespace}" if summary.namespace else ""
-    out.append(f"{summary.kind} {summary.name}{where}")
-    if summary.source:
-        out.append(f"  source:   {summary.source}")
-    phase = summary.phase + (f": {summary.message}" if summary.message else "")
-    out.append(f"  phase:    {phase}")
-    timing = f"  started:  {summary.started_at or '-'}"
-    if summary.finished_at:
-        timing += f"   finished: {summary.finished_at}"
-    out.append(timing + f"   duration: {format_duration(summary.duration)}")
-    out += [f"  note:     {note}" for note in summary.notes]
-    if summary.nodes:
-        out += [
-            "",
-            "TaskRuns (X = failed):" if summary.kind == "PipelineRun" else "Steps (X = failed):",
-        ]
-        labels = ["  " * line.depth + line.display_name for line in summary.nodes]
-        width = min(max(len(label) for label in labels), 56)
-        for line, label in zip(summary.nodes, labels, strict=True):
-            mark = "X" if line.failed else " "
-            state = line.phase + (" (retried)" if line.retried else "")
-            row = (
-                f"{mark} {_clip(label, width):<{width}}  {line.type:<9} {state:<10} "
-                f"{format_duration(line.duration):>6}"
-            )
-            if line.failed and line.message:
-                row += f"  {_clip(line.message, 60)}"
-            out.append(row.rstrip())
-    for index, step in enumerate(summary.failed, 1):
-        out += ["", f"Failed step {index} of {len(summary.failed)}: {step.display_name}"]
-        out.append(f"  template:   {step.template or '-'}")
-        out.append(f"  node:       {step.node_name} (id {step.node_id})")
-        if step.pod_name:
-            pod = step.pod_name
-            if step.pod is not None:
-                pod += " (still exists)" if step.pod.found else " (gone)"
-            elif len(step.pod_name_candidates) > 1:
-                pod += f" (or {', '.join(step.pod_name_candidates[1:])} with Argo v3 pod names)"
-            out.append(f"  pod:        {pod}")
-        out.append(f"  phase:      {step.phase}")
-        out.append(f"  exit code:  {step.exit_code if step.exit_code is not None else '-'}")
-        out.append(f"  message:    {step.message or '-'}")
-        container = step.pod.container if step.pod else None
-        # "Error" says nothing the exit code does not; OOMKilled, ImagePullBackOff... do.
-        if container and ((container.reason or "Error") != "Error" or container.restarts):
-            extra = f", {container.restarts} restarts" if container.restarts else ""
-            out.append(f"  container:  main {container.reason or ''}{extra}".rstrip())
-        out += [f"  why:        {text}" for text in step.hints]
-        if step.pod is not None and step.pod.found:
-            out += _render_pod(step.pod)
-        if step.logging_filter:
-            container = "the main container" if summary.kind == "Workflow" else "the step"
-            out.append(f"  Cloud Logging query ({container}'s log, also after the pod is gone):")
-            out += [f"    {line}" for line in step.logging_filter.splitlines()]
-            if step.logging_url:
-                out.append(f"    {step.logging_url}")
-    return "\n".join(out)
-
-
-def _render_pod(pod: PodInfo) -> list[str]:
-    out: list[str] = []
-    if pod.events:
-        out.append("  events:")
-        for event in pod.events:
-            count = f" (x{event.count})" if event.count > 1 else ""
-            out.append(
-                f"    {event.time or '-':<20} {event.type:<7} {event.reason}{count}: "
-                f"{_clip(event.message, 100)}"
-            )
-    elif pod.events_error:
-        out.append(f"  events:     could not be read: {pod.events_error}")
-    else:
-        out.append("  events:     none left (the cluster keeps events for about an hour)")
-    if pod.log_error:
-        out.append(f"  log:        could not be read: {pod.log_error}")
-    elif pod.log_tail:
-        out.append(f"  log (last {len(pod.log_tail)} lines of container {pod.container_name}):")
-        out += [f"    | {line}" for line in pod.log_tail]
-    else:
-        out.append("  log:        empty")
-    return out

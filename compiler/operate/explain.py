@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from compiler.operate.debug import Summary, render_text, summarize
+from compiler.operate.debug import Summary, summarize
+from compiler.operate.render import render_text
 
 if TYPE_CHECKING:
     from compiler.cluster.kube import KubeSession
@@ -15,7 +16,18 @@ if TYPE_CHECKING:
 RULE = "-" * 80
 
 
-def failure_report(
+def failure_report(workflows: Iterable[Mapping[str, Any]], **options: Any) -> str:
+    """The text summary of each failed or errored workflow, separated by rules; "" if none.
+    ``options`` are ``explain``'s."""
+    return render(explain(workflows, **options))
+
+
+def render(summaries: Iterable[Summary]) -> str:
+    """``render_text`` of each summary, separated by rules."""
+    return f"\n\n{RULE}\n\n".join(render_text(summary) for summary in summaries)
+
+
+def explain(
     workflows: Iterable[Mapping[str, Any]],
     *,
     session: KubeSession | None = None,
@@ -23,16 +35,16 @@ def failure_report(
     tail: int = 50,
     cluster: str | None = None,
     project: str | None = None,
-) -> str:
-    """The text summary of each failed or errored workflow, separated by rules; "" if none.
+) -> list[Summary]:
+    """The summary of each failed or errored workflow (the others are left out).
 
     With ``session`` the failed pods are looked up (log tail, events). A cluster that stops
-    answering is noted in the report, never raised: the report must not fail the run.
+    answering is noted in the summary, never raised: the report must not fail the run.
     ``policy`` bounds those lookups (default: give up after 60 s).
     """
     failed = [wf for wf in workflows if summarize(wf).is_failure]
     if not failed:
-        return ""
+        return []
     live = None
     if session is not None:
         from compiler.cluster.api import Cluster
@@ -42,10 +54,7 @@ def failure_report(
         if cluster is None or project is None:
             found_cluster, found_project = live.gke_location()
             cluster, project = cluster or found_cluster, project or found_project
-    parts = []
-    for workflow in failed:
-        parts.append(render_text(_summary(workflow, live, tail, cluster, project)))
-    return f"\n\n{RULE}\n\n".join(parts)
+    return [_summary(workflow, live, tail, cluster, project) for workflow in failed]
 
 
 def _summary(

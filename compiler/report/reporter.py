@@ -13,9 +13,10 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler import emit
 from compiler.diagnostics import InfraError
@@ -26,9 +27,13 @@ from compiler.report.layout import GcsLayout
 from compiler.report.outcome import WorkflowOutcome
 from compiler.storage import Storage
 
+if TYPE_CHECKING:
+    from compiler.operate.debug import Summary
+
 log = logging.getLogger("kftest.report")
 
 CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
     ".json": "application/json",
     ".xml": "application/xml",
     ".yaml": "text/yaml",
@@ -84,12 +89,14 @@ class Reporter:
         aborted: bool = False,
         failed: bool = False,
         build_log: Callable[[], str] = lambda: "",
+        summaries: Mapping[str, Summary] | None = None,
     ) -> Verdict:
         """Everything after the wait. ``failed``: something outside the workflows went wrong
-        (e.g. the cluster became unreachable), so the build cannot pass."""
+        (e.g. the cluster became unreachable), so the build cannot pass. ``summaries``: what
+        ``kftest debug`` found about the failed workflows (with their pods' logs), by name."""
         with self._lock:
             self.finished = True
-            return self._finish(outcomes, aborted, failed, build_log)
+            return self._finish(outcomes, aborted, failed, build_log, summaries or {})
 
     def _finish(
         self,
@@ -97,14 +104,18 @@ class Reporter:
         aborted: bool,
         failed: bool,
         build_log: Callable[[], str],
+        summaries: Mapping[str, Summary],
     ) -> Verdict:
-        problems = self._workflow_junit_problems()
+        junit_files = self._workflow_junit_files()
+        problems = _junit_problems(junit_files)
         for outcome in outcomes:
             if outcome.object is not None and outcome.name:
                 self.write(f"{outcome.name}.yaml", emit.dump(outcome.object).encode())
         names = _junit_names(outcomes)
         for outcome, name in zip(outcomes, names, strict=True):
-            self.write(f"artifacts/{name}", junit.render(outcome))
+            data = junit.render(outcome)
+            self.write(f"artifacts/{name}", data)
+            junit_files.append((f"artifacts/{name}", data))
         # Results that cannot be stored are not a pass either.
         failed = failed or self.storage_error is not None
         passed = not aborted and not failed and not problems and all(o.passed for o in outcomes)
@@ -117,6 +128,7 @@ class Reporter:
             len(outcomes),
             problems,
         )
+        self._html_report(outcomes, result, summaries, junit_files, aborted)
         self.write("build-log.txt", build_log().encode())
         self.write(
             "finished.json",
@@ -179,10 +191,41 @@ class Reporter:
                 continue
             self._upload(name, build.encode(), "text/plain")
 
+    def _html_report(
+        self,
+        outcomes: Sequence[WorkflowOutcome],
+        result: str,
+        summaries: Mapping[str, Summary],
+        junit_files: list[tuple[str, bytes]],
+        aborted: bool,
+    ) -> None:
+        """artifacts/kftest-report.html and kftest-debug.json (compiler/report/html). A page
+        that cannot be made is logged, never fatal: the rest of the report matters more."""
+        from compiler.report import html
+
+        try:
+            files = html.run_files(
+                self.job,
+                outcomes,
+                summaries=summaries,
+                junit_files=junit_files,
+                result=result,
+                layout=self.layout,
+                output_dir=self.output_dir,
+                redact=self.redactor.text,
+                # After SIGTERM the grace period is short: a drawing may not take long.
+                dot_timeout=2.0 if aborted else 20.0,
+            )
+        except Exception as exc:  # a bug in the page must not cost the junit and finished.json
+            log.error("could not make %s: %s: %s", html.ARTIFACT, type(exc).__name__, exc)
+            return
+        for relative, data in files:
+            self.write(relative, data)
+
     # -- reading the workflows' own junit ------------------------------------------------------
 
-    def _workflow_junit_problems(self) -> int:
-        """failures + errors in the junit files the workflows' exit handlers copied."""
+    def _workflow_junit_files(self) -> list[tuple[str, bytes]]:
+        """The junit files the workflows' exit handlers copied (path in the build dir, bytes)."""
         files: list[tuple[str, bytes]] = []
         if self.layout is not None and self.storage is not None and self.storage_error is None:
             prefix = self.layout.object("artifacts/")
@@ -199,18 +242,23 @@ class Reporter:
                 relative = path.relative_to(self.artifacts_dir).as_posix()
                 if junit.is_junit(relative):
                     files.append((f"artifacts/{relative}", path.read_bytes()))
-        total = 0
-        for name, data in files:
-            counted = junit.count(data)
-            total += counted.problems
-            if counted.note:
-                log.warning("%s: %s", name, counted.note)
-            elif counted.problems:
-                log.info("%s: %d failure(s) or error(s)", name, counted.problems)
-        return total
+        return files
 
     def _now(self) -> int:
         return int(self.clock())
+
+
+def _junit_problems(files: Sequence[tuple[str, bytes]]) -> int:
+    """failures + errors in ``files``, each problem file logged."""
+    total = 0
+    for name, data in files:
+        counted = junit.count(data)
+        total += counted.problems
+        if counted.note:
+            log.warning("%s: %s", name, counted.note)
+        elif counted.problems:
+            log.info("%s: %d failure(s) or error(s)", name, counted.problems)
+    return total
 
 
 def _content_type(relative: str) -> str:

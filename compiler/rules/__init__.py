@@ -10,7 +10,10 @@ One module per rule (``labels.py``, ``step_image.py``, ...). A rule module holds
   workflow) or ``"config"`` (``check(ConfigContext)`` runs once on prow_config.yaml);
 * ``KINDS``: the compiled documents a workflow rule applies to, default ``("Workflow",)``;
   rules that hold for Tekton too add ``"PipelineRun"`` (``ctx.is_tekton`` tells them apart);
-* ``check(ctx)``: yields :class:`Problem` (workflow rules) or :class:`ConfigProblem`.
+* ``check(ctx)``: yields :class:`Problem` (workflow rules) or :class:`ConfigProblem`;
+* optionally, as yamllint's rules: ``CONF`` (its ``.kftest.yaml`` options under ``lint``, each
+  a JSON Schema), ``DEFAULT`` (their values when unset) and ``configure(name, value)`` (what
+  the rule reads from a value, ValueError for a bad one): see ``_settings.py``.
 
 Adding a rule means adding one module; rules never import each other, only the helpers in the
 underscore modules of this package. A rule that raises becomes one internal-error diagnostic
@@ -22,8 +25,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -61,6 +64,9 @@ class RuleInfo:
     doc: str  # the module docstring
     scope: str = "workflow"  # or "config"
     kinds: tuple[str, ...] = ("Workflow",)  # the compiled documents a workflow rule reads
+    options: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # the rule's CONF
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # its DEFAULT
+    configure: Callable[[str, Any], Any] = field(default=lambda name, value: value, compare=False)
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,9 @@ def _load(module: ModuleType) -> _Rule:
         doc=doc,
         scope=getattr(module, "SCOPE", "workflow"),
         kinds=tuple(getattr(module, "KINDS", ("Workflow",))),
+        options=getattr(module, "CONF", {}),
+        defaults=getattr(module, "DEFAULT", {}),
+        configure=getattr(module, "configure", lambda name, value: value),
     )
     return _Rule(info=info, check=module.check)
 

@@ -13,35 +13,69 @@
 
 Every key is optional and a missing file means the defaults. One entry can also switch rules
 off for itself with ``lint: {disable: [...]}`` in prow_config.yaml.
+
+The format is ``schemas/kftest.schema.json``, checked by the same path as prow_config.yaml
+(``config.schema_diagnostics``: positions, "did you mean"). A rule declares its own options,
+as yamllint's rules do: ``CONF`` (option name -> JSON Schema, merged under ``lint``),
+``DEFAULT`` (name -> value) and ``configure(name, value)`` (the value the rule reads, or
+ValueError with the message), so ``image_tag_pattern`` lives in ``immutable_image.py``.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compiler import checks
-from compiler.config import CONFIG_SCHEMA
+from compiler import checks, paths
+from compiler.config import CONFIG_SCHEMA, schema_diagnostics
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.schemacheck import Validator
 from compiler.yamlpos import Located, format_path, load
 
 SETTINGS_FILE = ".kftest.yaml"
+SCHEMA_FILE = paths.SCHEMAS_DIR / "kftest.schema.json"
 
-_LINT_KEYS = ("disable", "severity", "image_tag_pattern")
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class LintSettings:
-    """What one repository changes about linting (see the module docstring for the file)."""
+    """What one repository changes about linting (see the module docstring for the file).
 
-    disabled: frozenset[str] = frozenset()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
-    image_tag_pattern: re.Pattern[str] | None = None
-    file: str | None = None  # where the settings came from, for messages
+    ``options`` holds every rule option (a rule's ``CONF``), its ``DEFAULT`` unless the file
+    set it; an option also reads as an attribute (``settings.image_tag_pattern``).
+    """
+
+    disabled: frozenset[str]
+    severity: Mapping[str, Severity]
+    options: Mapping[str, Any]
+    file: str | None  # where the settings came from, for messages
+
+    def __init__(
+        self,
+        disabled: frozenset[str] = frozenset(),
+        severity: Mapping[str, Severity] | None = None,
+        file: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        **named: Any,
+    ) -> None:
+        defaults = rule_defaults()
+        unknown = sorted(set(named) - set(defaults))
+        if unknown:
+            raise TypeError(f"LintSettings: no rule has the option {unknown[0]!r}")
+        object.__setattr__(self, "disabled", frozenset(disabled))
+        object.__setattr__(self, "severity", dict(severity or {}))
+        object.__setattr__(self, "options", {**defaults, **(options or {}), **named})
+        object.__setattr__(self, "file", file)
+
+    def __getattr__(self, name: str) -> Any:
+        options = self.__dict__.get("options") or {}
+        if name in options:
+            return options[name]
+        raise AttributeError(name)
 
     def is_disabled(self, rule: str, entry_disable: list[str] | tuple[str, ...] = ()) -> bool:
         return checks.suppressible(rule) and (rule in self.disabled or rule in entry_disable)
@@ -60,6 +94,33 @@ class LintSettings:
                 diagnostic = replace(diagnostic, severity=severity)
             out.append(diagnostic)
         return out
+
+
+@lru_cache(maxsize=1)
+def rule_defaults() -> dict[str, Any]:
+    from compiler.rules import all_rules
+
+    return {name: value for info in all_rules() for name, value in info.defaults.items()}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """schemas/kftest.schema.json with every rule's options (its ``CONF``) under ``lint``."""
+    from compiler.rules import all_rules
+
+    document = json.loads(SCHEMA_FILE.read_text())
+    lint = document["properties"]["lint"]["properties"]
+    for info in all_rules():
+        for name, option in info.options.items():
+            if name in lint:
+                raise ValueError(f"rule {info.id}: option {name!r} is already a `lint` key")
+            lint[name] = option
+    return dict(document)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Validator:
+    return Validator(schema())
 
 
 def load_settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
@@ -91,34 +152,20 @@ def _problem(located: Located | None, message: str, path: tuple[Any, ...] | None
 
 
 def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
-    problems: list[Diagnostic] = []
-    data = located.data
-    if data is None:
-        return LintSettings(file=SETTINGS_FILE), []
-    if not isinstance(data, dict):
-        return LintSettings(file=SETTINGS_FILE), [
-            _problem(located, "the file must be a mapping with a `lint:` section", ())
-        ]
-    for key in data:
-        if key != "lint":
-            problems.append(_unknown(located, key, ["lint"], (key,)))
-    lint = data.get("lint")
-    if lint is None:
-        return LintSettings(file=SETTINGS_FILE), problems
+    """The schema first (types, keys, positions), then what it cannot know: rule ids, and
+    each rule's own reading of its options. A value with a problem is left at its default."""
+    from compiler.rules import all_rules
+
+    problems = schema_diagnostics(located, SETTINGS_FILE, _validator())
+    lint = located.data.get("lint") if isinstance(located.data, dict) else None
     if not isinstance(lint, dict):
-        problems.append(_problem(located, "`lint` must be a mapping", ("lint",)))
         return LintSettings(file=SETTINGS_FILE), problems
-    for key in lint:
-        if key not in _LINT_KEYS:
-            problems.append(_unknown(located, key, list(_LINT_KEYS), ("lint", key)))
+    wrong = {diagnostic.path for diagnostic in problems}
 
     disabled: set[str] = set()
-    raw_disable = lint.get("disable")
-    if raw_disable is not None and not isinstance(raw_disable, list):
-        problems.append(
-            _problem(located, "`lint.disable` must be a list of rule ids", ("lint", "disable"))
-        )
-    for index, rule in enumerate(raw_disable if isinstance(raw_disable, list) else []):
+    for index, rule in enumerate(lint.get("disable") or []):
+        if format_path(("lint", "disable", index)) in wrong or "lint.disable" in wrong:
+            continue
         problem = check_rule_id(rule, "disable")
         if problem:
             problems.append(_problem(located, problem, ("lint", "disable", index)))
@@ -127,69 +174,26 @@ def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
 
     severity: dict[str, Severity] = {}
     raw_severity = lint.get("severity")
-    if raw_severity is not None and not isinstance(raw_severity, dict):
-        problems.append(
-            _problem(
-                located,
-                "`lint.severity` must map rule ids to `error` or `warning`",
-                ("lint", "severity"),
-            )
-        )
     for rule, value in (raw_severity if isinstance(raw_severity, dict) else {}).items():
-        where = ("lint", "severity", rule)
         problem = check_rule_id(rule, "severity")
         if problem:
-            problems.append(_problem(located, problem, where))
-        elif value not in ("error", "warning"):
-            problems.append(
-                _problem(
-                    located,
-                    f"severity of `{rule}` must be `error` or `warning`, not {value!r} "
-                    "(to switch a rule off, list it under `lint.disable`)",
-                    where,
-                )
-            )
-        else:
+            problems.append(_problem(located, problem, ("lint", "severity", rule)))
+        elif format_path(("lint", "severity", rule)) not in wrong:
             severity[rule] = Severity(value)
 
-    pattern = None
-    raw_pattern = lint.get("image_tag_pattern")
-    if raw_pattern is not None:
-        where = ("lint", "image_tag_pattern")
-        if not isinstance(raw_pattern, str) or not raw_pattern:
-            problems.append(
-                _problem(located, "`lint.image_tag_pattern` must be a regular expression", where)
-            )
-        else:
+    options: dict[str, Any] = {}
+    for info in all_rules():
+        for name in info.options:
+            if name not in lint or lint[name] is None or format_path(("lint", name)) in wrong:
+                continue
             try:
-                pattern = re.compile(raw_pattern)
-            except re.error as exc:
-                problems.append(
-                    _problem(
-                        located,
-                        f"`lint.image_tag_pattern` is not a valid regular expression: {exc}",
-                        where,
-                    )
-                )
+                options[name] = info.configure(name, lint[name])
+            except ValueError as exc:
+                problems.append(_problem(located, str(exc), ("lint", name)))
     settings = LintSettings(
-        disabled=frozenset(disabled),
-        severity=severity,
-        image_tag_pattern=pattern,
-        file=SETTINGS_FILE,
+        disabled=frozenset(disabled), severity=severity, options=options, file=SETTINGS_FILE
     )
     return settings, problems
-
-
-def _unknown(located: Located, key: str, allowed: list[str], path: tuple[Any, ...]) -> Diagnostic:
-    hint = difflib.get_close_matches(key, allowed, n=1)
-    suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
-    position = located.keys.get(path)
-    diagnostic = _problem(
-        located, f"unknown key `{key}`{suggestion} (allowed: {', '.join(allowed)})", path
-    )
-    if position:
-        return replace(diagnostic, line=position[0], column=position[1])
-    return diagnostic
 
 
 def check_rule_id(rule: Any, where: str) -> str | None:

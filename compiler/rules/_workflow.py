@@ -17,6 +17,8 @@ from typing import Any
 from compiler.lenient import as_dict, as_list, str_or_none
 
 CHECKOUT_SCRIPTS = ("checkout.sh", "checkout_repos.sh")
+#: ``kftest checkout SRC_DIR`` (what lib/ generates), in shell or exec form.
+KFTEST_CHECKOUT = re.compile(r"(?:^|[\s/'\"])kftest['\"]?\s+checkout(?=[\s'\"]|$)")
 
 # Argo's `depends` grammar: task names joined by && || ! and parentheses, each optionally
 # followed by a result such as `.Succeeded`.
@@ -163,7 +165,9 @@ class Container:
 
     @property
     def runs_checkout(self) -> bool:
-        return any(script in text for _, text in self.command_words for script in CHECKOUT_SCRIPTS)
+        if any(script in text for _, text in self.command_words for script in CHECKOUT_SCRIPTS):
+            return True
+        return bool(KFTEST_CHECKOUT.search(" ".join(text for _, text in self.command_words)))
 
 
 @dataclass

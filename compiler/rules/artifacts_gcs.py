@@ -64,10 +64,10 @@ import json
 from collections.abc import Iterator
 
 from compiler.diagnostics import Severity
-from compiler.evaluate.tekton import teardown_of
 from compiler.lenient import as_dict, as_list
 from compiler.rules._context import Problem, WorkflowContext
 from compiler.rules._tekton import ARTIFACTS_PARAM, run_pipeline
+from compiler.validate.tekton import teardown_of
 
 ID = "artifacts-gcs"
 SEVERITY = Severity.ERROR

@@ -1,9 +1,9 @@
 """The first step checks the code out to <mount>/<workflow-name>/src; every other step follows it.
 
 The guidelines: the workflow's first step checks the source repositories out onto the NFS
-volume with `checkout.sh` (or `checkout_repos.sh`), into the workflow's own directory, so that
-every later step sees the same commit. A step that starts before the checkout finishes reads
-a half-cloned tree, or the previous run's.
+volume with `kftest checkout` (or the seed's `checkout.sh` / `checkout_repos.sh`), into the
+workflow's own directory, so that every later step sees the same commit. A step that starts
+before the checkout finishes reads a half-cloned tree, or the previous run's.
 
 What is checked on the entrypoint template:
 
@@ -12,12 +12,12 @@ What is checked on the entrypoint template:
   on it, directly or through other tasks (`dependencies` or `depends`);
 * the checkout writes to `<mount>/<workflow-name>/src`, where `<mount>` is where its template
   mounts the NFS volume and `<workflow-name>` is metadata.name (or `{{workflow.name}}`):
-  `checkout.sh <dir>` or `checkout_repos.sh --src_dir=<dir>`.
+  `kftest checkout <dir>`, `checkout.sh <dir>` or `checkout_repos.sh --src_dir=<dir>`.
 
-A step is the checkout when its container runs checkout.sh or checkout_repos.sh. A step that
-calls a `templateRef` named like `*checkout*` is trusted, since its template is elsewhere.
-The onExit handler is not concerned. `kftest.workflow(...).dag()` and `.steps()` in
-lib/kftest.libsonnet add the checkout for you.
+A step is the checkout when its container runs `kftest checkout`, checkout.sh or
+checkout_repos.sh. A step that calls a `templateRef` named like `*checkout*` is trusted, since
+its template is elsewhere. The onExit handler is not concerned. `kftest.workflow(...).dag()`
+and `.steps()` in lib/kftest.libsonnet add the checkout for you.
 
 Compliant (DAG style):
 
@@ -77,14 +77,17 @@ from collections.abc import Iterator
 
 from compiler.diagnostics import Severity
 from compiler.rules._context import Problem, WorkflowContext
-from compiler.rules._workflow import Call, Template, dependents
+from compiler.rules._workflow import KFTEST_CHECKOUT, Call, Template, dependents
 
 ID = "checkout-first"
 SEVERITY = Severity.ERROR
 
 _CHECKOUT_SH = re.compile(r"checkout\.sh['\"]?\s+['\"]?([^\s'\";&|)]+)")
 _SRC_DIR = re.compile(r"--src_dir[=\s]['\"]?([^\s'\";&|)]+)")
-_HOW = "runs /usr/local/bin/checkout.sh <mount>/<workflow-name>/src"
+_HOW = "runs `kftest checkout <mount>/<workflow-name>/src`"
+# kftest checkout's options that take a value (the word after them is not SRC_DIR).
+_VALUE_OPTIONS = {"--repos", "--links", "--depth", "--base-url", "--checkout-timeout",
+                  "--retry-timeout"}  # fmt: skip
 
 
 def check(ctx: WorkflowContext) -> Iterator[Problem]:
@@ -185,7 +188,8 @@ def _check_directory(ctx: WorkflowContext, call: Call) -> Iterator[Problem]:
         yield Problem(
             container.path,
             f"the checkout in `{template.label}` does not say where to check out; pass "
-            f"{wanted} (checkout.sh <dir> or checkout_repos.sh --src_dir=<dir>)",
+            f"{wanted} (kftest checkout <dir>, checkout.sh <dir> or "
+            "checkout_repos.sh --src_dir=<dir>)",
         )
     elif not ok:
         yield Problem(
@@ -193,6 +197,22 @@ def _check_directory(ctx: WorkflowContext, call: Call) -> Iterator[Problem]:
             f"the checkout writes to {target}, not to this workflow's source dir {wanted}; "
             "other steps and the next run look for the code there",
         )
+
+
+def _kftest_target(rest: str) -> str | None:
+    """SRC_DIR of ``kftest checkout [OPTIONS] SRC_DIR [OPTIONS]``: the first argument."""
+    skip = False
+    for word in rest.split():
+        word = word.strip("'\"")
+        if not word or word[0] in ";&|)":
+            break
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = "=" not in word and word in _VALUE_OPTIONS
+        else:
+            return re.split(r"['\";&|)]", word)[0] or None
+    return None
 
 
 def _target(words: list[tuple[str, str]]) -> str | None:
@@ -204,6 +224,9 @@ def _target(words: list[tuple[str, str]]) -> str | None:
         if text.startswith("--src_dir="):
             return text.split("=", 1)[1]
     joined = " ".join(texts)
+    kftest = KFTEST_CHECKOUT.search(joined)
+    if kftest:
+        return _kftest_target(joined[kftest.end() :])
     for pattern in (_CHECKOUT_SH, _SRC_DIR):
         match = pattern.search(joined)
         if match:

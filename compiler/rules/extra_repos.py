@@ -1,10 +1,12 @@
 """EXTRA_REPOS is a ;-separated list of org/repo@sha or org/repo@sha:pr items.
 
-`checkout.sh` clones the repository under test, then every item of the `EXTRA_REPOS`
+The checkout step clones the repository under test, then every item of the `EXTRA_REPOS`
 environment variable: `ORG/NAME@SHA` checks out a commit (`HEAD` for the default branch's
-head), `ORG/NAME@SHA:PR` a pull request. It splits the list on `;` and the item on `@` and
-`:` without any error checking: a `,` separator or a missing `@` makes it clone nonsense or
-skip the repository silently, and the test fails much later with a confusing import error.
+head), `ORG/NAME@SHA:PR` a pull request. The seed's `checkout.sh` split the list on `;` and
+the item on `@` and `:` without any error checking: a `,` separator or a missing `@` made it
+clone nonsense or skip the repository silently, and the test failed much later with a
+confusing import error. (`kftest checkout` refuses such a value with exit code 2, but only
+when the workflow runs; this rule finds it at lint time.)
 
 What is checked, for `EXTRA_REPOS` in the env of every container (literal values; an empty
 value means no extra repositories):
@@ -98,7 +100,7 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         )
         yield Problem(
             f"{container.path}.env[{index}].value",
-            f"{VARIABLE}={value!r}: {'; '.join(reasons)}. checkout.sh expects {_FORMAT}; {fix}",
+            f"{VARIABLE}={value!r}: {'; '.join(reasons)}. The checkout expects {_FORMAT}; {fix}",
             param=EXTRA_REPOS_PARAM if from_param else None,
         )
 

@@ -79,7 +79,9 @@ function(params)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from compiler.diagnostics import Severity
 from compiler.rules._context import STEP_IMAGE_PARAM, Problem, WorkflowContext
@@ -89,6 +91,26 @@ from compiler.rules._workflow import ImageRef
 ID = "immutable-image"
 SEVERITY = Severity.ERROR
 KINDS = ("Workflow", "PipelineRun")
+
+#: This rule's ``.kftest.yaml`` option (under ``lint``), its schema and default (see _settings.py).
+CONF: dict[str, dict[str, Any]] = {
+    "image_tag_pattern": {
+        "description": "Every image tag must match it (re.fullmatch); digests always pass.",
+        "type": ["string", "null"],
+        "minLength": 1,
+        "x-message": "`lint.image_tag_pattern` must be a regular expression",
+    }
+}
+DEFAULT: dict[str, Any] = {"image_tag_pattern": None}
+
+
+def configure(name: str, value: Any) -> re.Pattern[str]:
+    """``image_tag_pattern`` as the compiled expression ``check`` matches tags with."""
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"`lint.{name}` is not a valid regular expression: {exc}") from None
+
 
 MOVING_TAGS = frozenset({"latest", "master", "main", "stable", "edge", "nightly", "dev"})
 _EXAMPLE = "an immutable tag such as :v20240101-0123abc, or a digest @sha256:..."

@@ -1,28 +1,34 @@
 """Structural validation (rule ``argo-schema``) against schemas/argo-workflow.schema.json.
 
-The schema is generated from hera's models by schemas/generate_argo_schema.py and uses a small
-set of keywords (``type``, ``properties``, ``additionalProperties``, ``required``, ``items``,
-``$ref``, ``anyOf`` and our ``x-newer-fields``). Instead of a general JSON Schema engine this
-module compiles those keywords once into linked nodes and walks the document with them: that
-is several times faster than python-jsonschema on our workflows and lets every problem be
-reported the way a person fixes it: one unknown field is one diagnostic, named, with a "did you
-mean" hint, and never a cascade of ``anyOf``/``oneOf`` alternatives.
-
-The schema file is read on the first validation only, so importing this module costs nothing.
+Instead of a general JSON Schema engine, ``schema_nodes`` compiles the schema's few keywords
+once into linked nodes and this module walks the document with them: that is several times
+faster than python-jsonschema on our workflows and lets every problem be reported the way a
+person fixes it: one unknown field is one diagnostic, named, with a "did you mean" hint, and
+never a cascade of ``anyOf``/``oneOf`` alternatives.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.paths import SCHEMAS_DIR
 from compiler.validate import docpath
+from compiler.validate.schema_nodes import (
+    CLOSED,
+    KINDS,
+    NULL_ONLY,
+    OPEN,
+    TYPE_NAMES,
+    CompiledSchema,
+    Node,
+    accepts,
+    compiled_schema,
+    expected_types,
+    json_type,
+)
 
 ARGO_SCHEMA = Check(
     "argo-schema",
@@ -31,8 +37,6 @@ ARGO_SCHEMA = Check(
 )
 CHECKS = (ARGO_SCHEMA,)
 RULE = ARGO_SCHEMA.id
-SCHEMA_FILE = SCHEMAS_DIR / "argo-workflow.schema.json"
-KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 # Past this many problems in one document the rest are counted, not listed: the first ones
 # are what a person fixes first, and a broken generator must not flood the output.
 MAX_PROBLEMS = 20
@@ -46,211 +50,6 @@ _RENAMED = {
     ("Template", "templateRef"): "a steps or dag template calling it",
     ("Template", "arguments"): "inputs",
 }
-
-_OPEN = True  # additionalProperties: anything goes
-_CLOSED = False  # additionalProperties: false
-
-_NULL_ONLY = frozenset({"null"})
-_TYPE_NAMES = {
-    "object": "a mapping",
-    "array": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean",
-    "null": "null",
-}
-
-
-_PY_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
-
-
-class _Node:
-    """One compiled schema node. ``name`` is the definition it came from, for messages.
-
-    ``py_types`` (exact Python types that certainly match) and ``leaf`` (nothing to descend
-    into) let the walker accept most values without a call; ``target`` marks the
-    ``anyOf: [X, null]`` wrapper the generator emits for optional fields.
-    """
-
-    __slots__ = (
-        "additional",
-        "any_of",
-        "items",
-        "leaf",
-        "name",
-        "newer",
-        "properties",
-        "py_types",
-        "removed",
-        "required",
-        "target",
-        "types",
-    )
-
-    def __init__(self) -> None:
-        self.name: str | None = None
-        self.types: frozenset[str] | None = None
-        self.properties: dict[str, _Node] | None = None
-        self.required: tuple[str, ...] = ()
-        self.additional: bool | _Node = _OPEN
-        self.items: _Node | None = None
-        self.any_of: tuple[_Node, ...] | None = None
-        self.target: _Node | None = None
-        self.newer: dict[str, str] = {}
-        self.removed: dict[str, str] = {}  # field -> why it is gone (an older API had it)
-        self.py_types: frozenset[type] | None = None
-        self.leaf = False
-
-
-@dataclass(frozen=True)
-class CompiledSchema:
-    kinds: dict[str, _Node]
-    argo_version: str
-    hera_version: str
-
-
-class _Compiler:
-    def __init__(self, definitions: dict[str, Any]) -> None:
-        self._definitions = definitions
-        self._compiled: dict[str, _Node] = {}
-        self._nodes: list[_Node] = []
-
-    def definition(self, name: str) -> _Node:
-        node = self._compiled.get(name)
-        if node is None:
-            # Registered before filling in, so recursive references (Template -> DAG -> inline
-            # Template) resolve to the same node.
-            node = self._compiled[name] = self._new()
-            self._fill(node, self._definitions[name])
-            node.name = name.rsplit(".", 1)[-1]
-        return node
-
-    def node(self, schema: dict[str, Any]) -> _Node:
-        ref = schema.get("$ref")
-        if ref is not None:
-            return self.definition(ref.rsplit("/", 1)[-1])
-        node = self._new()
-        self._fill(node, schema)
-        return node
-
-    def _new(self) -> _Node:
-        node = _Node()
-        self._nodes.append(node)
-        return node
-
-    def _fill(self, node: _Node, schema: dict[str, Any]) -> None:
-        kind = schema.get("type")
-        if kind is not None:
-            node.types = frozenset([kind] if isinstance(kind, str) else kind)
-        if "anyOf" in schema:
-            branches = tuple(self.node(branch) for branch in schema["anyOf"])
-            non_null = [b for b in branches if b.types != _NULL_ONLY or b.any_of is not None]
-            if len(branches) == 2 and len(non_null) == 1:
-                node.target = non_null[0]
-            else:
-                node.any_of = branches
-        if "properties" in schema:
-            node.properties = {
-                name: self.node(sub) for name, sub in schema["properties"].items()
-            } or None
-        node.required = tuple(schema.get("required", ()))
-        additional = schema.get("additionalProperties", _OPEN)
-        node.additional = additional if isinstance(additional, bool) else self.node(additional)
-        if "items" in schema:
-            node.items = self.node(schema["items"])
-        node.newer = dict(schema.get("x-newer-fields", {}))
-        node.removed = dict(schema.get("x-removed-fields", {}))
-
-    def finish(self) -> None:
-        """Derive the fast-path fields, once every (possibly recursive) node is filled in."""
-        for node in self._nodes:
-            if node.types is not None:
-                node.py_types = frozenset(t for name in node.types for t in _PY_TYPES.get(name, ()))
-            node.leaf = (
-                node.target is None
-                and node.any_of is None
-                and node.properties is None
-                and node.items is None
-                and node.additional is _OPEN
-            )
-        for node in self._nodes:
-            target = node.target
-            if target is not None and target.leaf:
-                # An optional scalar: check it in place, null included.
-                node.target = None
-                node.types = target.types and target.types | _NULL_ONLY
-                node.py_types = target.py_types and target.py_types | {type(None)}
-                node.leaf = True
-
-
-_lock = threading.Lock()
-_cache: list[CompiledSchema] = []
-
-
-def compiled_schema() -> CompiledSchema:
-    """The schema file, compiled once per process (on first use)."""
-    if not _cache:
-        with _lock:
-            if not _cache:
-                raw = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-                compiler = _Compiler(raw["definitions"])
-                kinds = {kind: compiler.definition(kind) for kind in KINDS}
-                compiler.finish()
-                _cache.append(CompiledSchema(kinds, raw["x-argo-version"], raw["x-hera-version"]))
-    return _cache[0]
-
-
-def _json_type(value: object) -> str:
-    kind = _EXACT_TYPES.get(type(value))
-    if kind is not None:
-        if kind == "number" and value.is_integer():  # type: ignore[attr-defined]
-            return "integer"
-        return kind
-    # Subclasses: ruamel's CommentedMap/CommentedSeq/ScalarString, bool before int.
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    return type(value).__name__
-
-
-_EXACT_TYPES: dict[type, str] = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    type(None): "null",
-}
-
-
-def _accepts(types: frozenset[str], kind: str) -> bool:
-    return kind in types or (kind == "integer" and "number" in types)
-
-
-def _expected(types: frozenset[str]) -> str:
-    names = [_TYPE_NAMES.get(t, t) for t in sorted(types) if t != "null"]
-    if not names:
-        return "null"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass
@@ -270,7 +69,7 @@ class _Walker:
         self.tagged: list[tuple[str, str]] = []
         self.complete = True
 
-    def check(self, value: object, node: _Node, path: str) -> None:
+    def check(self, value: object, node: Node, path: str) -> None:
         target = node.target
         if target is not None:
             if value is None:
@@ -296,7 +95,7 @@ class _Walker:
                 self.complete = False  # free-form content (withItems, plugin): not looked into
             return
         if isinstance(value, dict):
-            if node.properties is not None or node.additional is not _OPEN:
+            if node.properties is not None or node.additional is not OPEN:
                 self._check_object(value, node, path)
         elif isinstance(value, list):
             items = node.items
@@ -318,16 +117,16 @@ class _Walker:
                 for position, item in enumerate(value):
                     self.check(item, items, f"{path}[{position}]")
 
-    def _type_ok(self, value: object, node: _Node, path: str) -> bool:
+    def _type_ok(self, value: object, node: Node, path: str) -> bool:
         """The slow type check, for subclasses and integral floats; reports a mismatch."""
         types = node.types
         if types is None:
             return True
-        kind = _json_type(value)
-        if _accepts(types, kind):
+        kind = json_type(value)
+        if accepts(types, kind):
             return True
-        got = _TYPE_NAMES.get(kind, kind)
-        self.problems.append(_Problem(path, f"expected {_expected(types)}, got {got}"))
+        got = TYPE_NAMES.get(kind, kind)
+        self.problems.append(_Problem(path, f"expected {expected_types(types)}, got {got}"))
         self._unvisited(value, path)
         return False
 
@@ -339,20 +138,20 @@ class _Walker:
         elif value and isinstance(value, (dict, list, tuple)):
             self.complete = False
 
-    def _pick_branch(self, value: object, branches: tuple[_Node, ...]) -> _Node | None:
+    def _pick_branch(self, value: object, branches: tuple[Node, ...]) -> Node | None:
         """The branch to check the value against; None when it is accepted as it is."""
-        # General anyOf: the generator only emits [X, null] (see _Node.target) today.
-        kind = _json_type(value)
+        # General anyOf: the generator only emits [X, null] (see Node.target) today.
+        kind = json_type(value)
         if kind == "null" and any(b.types is not None and "null" in b.types for b in branches):
             return None
-        structured = [b for b in branches if b.types != _NULL_ONLY]
-        fitting = [b for b in structured if b.types is None or _accepts(b.types, kind)]
+        structured = [b for b in branches if b.types != NULL_ONLY]
+        fitting = [b for b in structured if b.types is None or accepts(b.types, kind)]
         candidates = fitting or structured or list(branches)
         if len(candidates) == 1:
             return candidates[0]
         # Several structured branches fit: the value passes if any passes; otherwise report
         # against the branch with the fewest problems (the one the author most likely meant).
-        best: _Node | None = None
+        best: Node | None = None
         best_count = 0
         for branch in candidates:
             trial = _Walker(self.schema)
@@ -363,7 +162,7 @@ class _Walker:
                 best, best_count = branch, len(trial.problems)
         return best
 
-    def _check_object(self, value: dict[Any, Any], node: _Node, path: str) -> None:
+    def _check_object(self, value: dict[Any, Any], node: Node, path: str) -> None:
         properties = node.properties or {}
         additional = node.additional
         suggested: set[str] = set()
@@ -386,12 +185,12 @@ class _Walker:
                     ):
                         continue
                 self.check(sub, child, f"{path}.{name}" if path else name)
-            elif additional is _CLOSED:
+            elif additional is CLOSED:
                 self._unvisited(sub, docpath.key(path, name))
                 suggestion = self._unknown_field(name, node, path)
                 if suggestion:
                     suggested.add(suggestion)
-            elif additional is not _OPEN:
+            elif additional is not OPEN:
                 # A map (labels, resources): its values are usually plain strings.
                 if type(sub) is str and additional.leaf:  # type: ignore[union-attr]
                     value_types = additional.py_types  # type: ignore[union-attr]
@@ -407,7 +206,7 @@ class _Walker:
                 where = f" in {node.name}" if node.name else ""
                 self.problems.append(_Problem(path, f"missing required field '{name}'{where}"))
 
-    def _unknown_field(self, name: object, node: _Node, path: str) -> str | None:
+    def _unknown_field(self, name: object, node: Node, path: str) -> str | None:
         """Report an unknown field; returns the known field it was suggested to be, if any."""
         field = name if isinstance(name, str) else str(name)
         where = f" in {node.name}" if node.name else ""
@@ -449,7 +248,7 @@ def _closest(field: str, known: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def _unwrap(node: _Node) -> Iterator[tuple[_Node, bool]]:
+def _unwrap(node: Node) -> Iterator[tuple[Node, bool]]:
     """The object nodes a property's value can be, and whether they sit inside a list."""
     if node.target is not None:
         yield from _unwrap(node.target)
@@ -462,7 +261,7 @@ def _unwrap(node: _Node) -> Iterator[tuple[_Node, bool]]:
         yield node, False
 
 
-def _nested_homes(field: str, node: _Node) -> list[str]:
+def _nested_homes(field: str, node: Node) -> list[str]:
     """Child objects of ``node`` that declare ``field``: it was likely put one level too high."""
     homes = []
     for child_name, child in (node.properties or {}).items():
@@ -485,7 +284,7 @@ def scan(document: object) -> tuple[list[Diagnostic], list[tuple[str, str]] | No
     values, free-form content, a wrong kind): the caller must then look for tags itself.
     """
     if not isinstance(document, dict):
-        got = _TYPE_NAMES.get(_json_type(document), type(document).__name__)
+        got = TYPE_NAMES.get(json_type(document), type(document).__name__)
         message = f"an Argo document must be a mapping, got {got}"
         return [Diagnostic(rule=RULE, message=message)], None
     schema = compiled_schema()

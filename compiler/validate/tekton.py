@@ -33,15 +33,66 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from compiler.checks import Check
 from compiler.diagnostics import Diagnostic
-from compiler.evaluate import tekton
 from compiler.model import CompiledWorkflow, Entry
 from compiler.paths import SCHEMAS_DIR
-from compiler.validate import docpath, schema
+from compiler.validate import docpath, schema, schema_nodes
 from compiler.yamlpos import Located, load
 
-SCHEMA_RULE = tekton.TEKTON_SCHEMA.id
-SEMANTIC_RULE = tekton.TEKTON_SEMANTIC.id
+TEKTON_SCHEMA = Check(
+    "tekton-schema",
+    "a tekton_run file is not a valid Tekton PipelineRun of its apiVersion (v1alpha1, v1beta1, "
+    "v1): kind, generateName, unknown fields, wrong types",
+    family="tekton",
+)
+TEKTON_SEMANTIC = Check(
+    "tekton-semantic",
+    "a PipelineRun cannot run as meant: no git resource of the repository under test "
+    "(presubmit, postsubmit), a pipelineRef/taskRef naming nothing the repository defines",
+    family="tekton",
+)
+CHECKS = (TEKTON_SCHEMA, TEKTON_SEMANTIC)
+
+GROUP = "tekton.dev"
+VERSIONS = ("v1alpha1", "v1beta1", "v1")
+KIND = "PipelineRun"
+PLURAL = "pipelineruns"
+DEFAULT_NAMESPACE = "kf-ci"
+MAX_BYTES = 1 << 20
+#: Annotations kftest puts on compiled PipelineRuns.
+SOURCE_ANNOTATION = "kftest.kubeflow.org/source"
+TEARDOWN_FOR = "kftest.kubeflow.org/teardown-for"
+TEARDOWN_ANNOTATION = "kftest.kubeflow.org/teardown"
+#: The params kftest sets first, in the seed's order.
+KFTEST_PARAMS = ("test-target-name", "artifacts-gcs", "junit-path")
+
+
+def is_pipeline_run(document: Any) -> bool:
+    """A compiled Tekton document (as opposed to an Argo Workflow)."""
+    if not isinstance(document, dict):
+        return False
+    api = document.get("apiVersion")
+    return document.get("kind") == KIND or (isinstance(api, str) and api.startswith(GROUP + "/"))
+
+
+def api_version(document: dict[str, Any]) -> str | None:
+    """``v1alpha1``, ``v1beta1`` or ``v1`` when ``apiVersion`` is a Tekton one kftest knows."""
+    api = document.get("apiVersion")
+    if isinstance(api, str) and api.startswith(GROUP + "/"):
+        version = api.split("/", 1)[1]
+        return version if version in VERSIONS else None
+    return None
+
+
+def teardown_of(document: dict[str, Any]) -> str | None:
+    annotations = (document.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(TEARDOWN_FOR) if isinstance(annotations, dict) else None
+    return value if isinstance(value, str) else None
+
+
+SCHEMA_RULE = TEKTON_SCHEMA.id
+SEMANTIC_RULE = TEKTON_SEMANTIC.id
 SCHEMA_FILE = SCHEMAS_DIR / "tekton.schema.json"
 #: The repository scan for Pipeline/Task definitions is bounded: hostile or huge trees.
 MAX_FILES = 20000
@@ -51,7 +102,7 @@ _SKIP_DIRS = frozenset({".git", "node_modules", "golden", "__pycache__"})
 
 @dataclass(frozen=True)
 class TektonSchema:
-    roots: dict[str, dict[str, schema._Node]]  # api version -> kind -> node
+    roots: dict[str, dict[str, schema_nodes.Node]]  # api version -> kind -> node
     sources: dict[str, str]
 
 
@@ -64,7 +115,7 @@ def tekton_schema() -> TektonSchema:
         with _lock:
             if not _cache:
                 raw = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-                compiler = schema._Compiler(raw["definitions"])
+                compiler = schema_nodes._Compiler(raw["definitions"])
                 roots = {
                     api: {
                         kind: compiler.definition(ref.rsplit("/", 1)[-1])
@@ -79,10 +130,10 @@ def tekton_schema() -> TektonSchema:
 
 class _Walker(schema._Walker):
     def __init__(self, api: str) -> None:
-        super().__init__(schema.CompiledSchema({}, "", ""))
+        super().__init__(schema_nodes.CompiledSchema({}, "", ""))
         self.api = api
 
-    def _unknown_field(self, name: object, node: schema._Node, path: str) -> str | None:
+    def _unknown_field(self, name: object, node: schema_nodes.Node, path: str) -> str | None:
         field = name if isinstance(name, str) else str(name)
         why = node.removed.get(field)
         if why is None:
@@ -99,9 +150,9 @@ class _Walker(schema._Walker):
 
 def check_document(document: dict[str, Any], kind: str = "PipelineRun") -> list[Diagnostic]:
     """Structural problems of one Tekton object, against the API of its ``apiVersion``."""
-    api = tekton.api_version(document)
+    api = api_version(document)
     if api is None:
-        known = ", ".join(f"{tekton.GROUP}/{v}" for v in tekton.VERSIONS)
+        known = ", ".join(f"{GROUP}/{v}" for v in VERSIONS)
         message = f"apiVersion {document.get('apiVersion')!r} is not one of {known}"
         return [Diagnostic(SCHEMA_RULE, message, path="apiVersion")]
     walker = _Walker(api)
@@ -164,13 +215,13 @@ class Placer:
         name = self._param_name(path)
         if name is None:
             return None
-        teardown = tekton.teardown_of(self.compiled.document) is not None
+        teardown = teardown_of(self.compiled.document) is not None
         key = "tekton_teardown_params" if teardown else "tekton_params"
         extra = self.entry.tekton_teardown_params if teardown else self.entry.tekton_params
         for index, (extra_name, _) in enumerate(extra):
             if extra_name == name:
                 return f"{key}[{index}].value" if path[3:4] == ("value",) else f"{key}[{index}]"
-        if name in tekton.KFTEST_PARAMS:
+        if name in KFTEST_PARAMS:
             return "tekton_teardown" if teardown else "tekton_run"
         return None
 
@@ -317,7 +368,7 @@ def repository_definitions(repo_root: Path) -> dict[str, dict[str, Definition]]:
                 kind in ("Pipeline", "Task", "ClusterTask")
                 and isinstance(name, str)
                 and isinstance(api, str)
-                and api.startswith(tekton.GROUP + "/")
+                and api.startswith(GROUP + "/")
             ):
                 index.setdefault(kind, {}).setdefault(
                     name, Definition(kind, name, file, document, lines)

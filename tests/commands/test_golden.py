@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import REPO_ROOT, run_kftest
+from tests.conftest import REPO_ROOT, run_kftest
 
 
 def copy_of_this_repo(tmp_path: Path) -> Path:

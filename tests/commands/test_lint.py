@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_kftest
+
+from tests.conftest import run_kftest
 
 COMPONENT = """
 local kftest = import 'kftest.libsonnet';

@@ -222,6 +222,8 @@ def test_presubmit(run: Run, kube: KubeEnv, gcs: GcsEnv) -> None:  # noqa: F811
             "artifacts/junit_unittests.xml",
             "artifacts/junit_e2e.xml",
             "artifacts/junit_broken.xml",
+            "artifacts/kftest-report.html",
+            "artifacts/kftest-debug.json",
             *(f"{name}.yaml" for name in names),
         ]
     )
@@ -258,6 +260,12 @@ def test_presubmit(run: Run, kube: KubeEnv, gcs: GcsEnv) -> None:  # noqa: F811
     assert "Cloud Logging" in log or "resource.type=" in log
     final = run.stored(f"{names[0]}.yaml").decode()
     assert "phase: Failed" in final and "nodes:" in final
+    # The page a person opens: which step failed, and the tail of its log read from the pod.
+    page = run.stored("artifacts/kftest-report.html").decode()
+    e2e_name = next(name for name in names if "-e2e-" in name)
+    assert "<b>run-tests</b></a> failed" in page and 'failed cause failed-path"' in page
+    assert f"step run-tests of {e2e_name}\nError (exit code 1)" in page  # the log tail
+    assert f"kftest debug gs://{gcs.bucket}/{build_dir}/{e2e_name}.yaml" in page
 
 
 def test_postsubmit_all_pass(run: Run) -> None:
@@ -444,6 +452,10 @@ def test_sigterm_reports_and_exits(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_p
     local = tmp_path / "out"
     for name in ("started.json", "finished.json", "build-log.txt", "artifacts/junit_e2e.xml"):
         assert gcs.read(f"{build_dir}/{name}") == (local / name).read_bytes()
+    # The page too, within the grace period: the running workflows as they were.
+    page = gcs.read(f"{build_dir}/artifacts/kftest-report.html").decode()
+    assert "<title>ABORTED · kftest-postsubmit #1600</title>" in page
+    assert '<span class="badge b-aborted">Aborted</span>' in page
 
 
 def test_a_timeout_in_days(repo: Path, kube: KubeEnv, gcs: GcsEnv, tmp_path: Path) -> None:  # noqa: F811

@@ -121,6 +121,7 @@ def test_presubmit_argo_and_tekton_end_to_end(run: Run, kube: KubeEnv, gcs: GcsE
             "artifacts/junit_unittests.xml",
             "artifacts/junit_go-tests.xml",
             "artifacts/junit_go-tests-teardown.xml",
+            "artifacts/kftest-report.html",
         ]
     )
     assert gcs.list() == sorted(

@@ -151,7 +151,7 @@ def test_the_dag_and_the_layout(compiled: dict[Any, dict[str, Any]]) -> None:
     assert checkout == [
         "/bin/sh",
         "-xc",
-        f"mkdir -p '{test_dir}/outputs/artifacts' && /usr/local/bin/checkout.sh '{test_dir}/src'",
+        f"mkdir -p '{test_dir}/outputs/artifacts' && kftest checkout '{test_dir}/src'",
     ]
     assert _template(document, "lint")["container"]["command"] == [
         "/bin/sh",

@@ -4,9 +4,10 @@ from standins import WORKFLOWS
 from standins.fixtures import NAMESPACE, KubeEnv, wait_until
 
 from compiler.cluster.api import Cluster
-from compiler.operate.debug import render_text, summarize
+from compiler.operate.debug import summarize
 from compiler.operate.pod_names import NODE_ID_ANNOTATION, v2_name
 from compiler.operate.pods import gather
+from compiler.operate.render import render_text
 
 from .builders import WF, failed_dag, put_event, put_pod, put_workflow
 

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
+import pytest
 from standins.fixtures import FAST, IMPATIENT, GcsEnv
 
+from compiler.operate.debug import PodInfo, summarize
 from compiler.report.buildlog import Redactor
+from compiler.report.html import escape
 from compiler.report.job import JobInfo
 from compiler.report.layout import gcs_layout
 from compiler.report.outcome import WorkflowOutcome
@@ -60,6 +64,7 @@ def test_everything_lands_in_prows_layout_byte_for_byte(gcs: GcsEnv, tmp_path: P
     assert sorted(local) == [
         "artifacts/junit_e2e.xml",
         "artifacts/junit_unit.xml",
+        "artifacts/kftest-report.html",
         "build-log.txt",
         "finished.json",
         "started.json",
@@ -132,10 +137,51 @@ def test_storage_down_keeps_the_local_report(gcs: GcsEnv, tmp_path: Path) -> Non
 
 def test_secrets_never_reach_a_file(gcs: GcsEnv, tmp_path: Path) -> None:
     secret = "sekret-token-123456"
+    # A password with characters HTML escapes: the page must not hide it behind entities.
+    password = 'p<a&s>s"w0rd'
     leaky = outcomes()
     leaky[1].object["status"]["message"] = f"auth failed with {secret}"
-    report = reporter(gcs, tmp_path, redactor=Redactor([secret]))
-    report.finish(leaky, build_log=lambda: f"token {secret}\n")
+    wf = leaky[1].object
+    wf["status"]["nodes"] = {
+        "wf-e2e": {"id": "wf-e2e", "name": "wf-e2e", "displayName": "wf-e2e", "type": "DAG",
+                   "phase": "Failed", "children": ["wf-e2e-1"]},
+        "wf-e2e-1": {"id": "wf-e2e-1", "name": "wf-e2e.login", "displayName": "login",
+                     "type": "Pod", "phase": "Failed", "message": f"bad token {secret}"},
+    }  # fmt: skip
+    # What `kftest debug` read from the failed pod at the end of the run: its log tail.
+    pod = PodInfo("wf-e2e-1", True, log_tail=(f"curl -H 'Bearer {secret}'", f"pw={password}"))
+    summaries = {"wf-e2e": summarize(wf, {"wf-e2e-1": pod})}
+    report = reporter(gcs, tmp_path, redactor=Redactor([secret, password]))
+    report.finish(leaky, build_log=lambda: f"token {secret}\n", summaries=summaries)
+    escaped = [html.escape(password).encode(), escape.text(password).encode()]
     for name in gcs.list():
-        assert secret.encode() not in gcs.read(name), name
+        data = gcs.read(name)
+        assert secret.encode() not in data, name
+        assert password.encode() not in data and not any(e in data for e in escaped), name
     assert b"[REDACTED]" in (tmp_path / "out/artifacts/junit_e2e.xml").read_bytes()
+    page = gcs.read(f"{BUILD_DIR}/artifacts/kftest-report.html").decode()
+    assert "curl -H 'Bearer [REDACTED]'" in page and "pw=[REDACTED]" in page
+    saved = json.loads(gcs.read(f"{BUILD_DIR}/artifacts/kftest-debug.json"))
+    assert saved["workflows"][0]["failed"][0]["pod"]["log_tail"][1] == "pw=[REDACTED]"
+
+
+def test_the_page_is_written_before_finished_json(gcs: GcsEnv, tmp_path: Path) -> None:
+    verdict = reporter(gcs, tmp_path).finish(outcomes())
+    written = verdict.written
+    assert written.index("artifacts/kftest-report.html") < written.index("finished.json")
+    page = gcs.read(f"{BUILD_DIR}/artifacts/kftest-report.html").decode()
+    assert page.startswith("<!DOCTYPE html>") and "kftest-presubmit" in page
+    assert '<a href="https://github.com/kubeflow/testing/pull/77" target="_blank"' in page
+
+
+def test_a_broken_page_costs_nothing_else(
+    gcs: GcsEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("a bug in the page")
+
+    monkeypatch.setattr("compiler.report.html.run_files", broken)
+    verdict = reporter(gcs, tmp_path).finish(outcomes())
+    assert "artifacts/kftest-report.html" not in verdict.written
+    assert "finished.json" in verdict.written and verdict.result == "FAILURE"
+    assert "could not make artifacts/kftest-report.html: RuntimeError" in caplog.text

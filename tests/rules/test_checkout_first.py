@@ -56,6 +56,9 @@ def test_no_checkout_at_all() -> None:
         (["/usr/local/bin/checkout.sh"], "does not say where"),
         (["sh", "-c", "checkout.sh /src"], "writes to /src"),
         (["checkout_repos.sh", "--repos=a/b@HEAD", "--src_dir=/mnt/test-data-volume/x/src"], ""),
+        (["kftest", "checkout", "/mnt/test-data-volume/other/src"], "writes to"),
+        (["kftest", "checkout", "--depth", "all"], "kftest checkout <dir>"),
+        (["sh", "-c", "kftest checkout --depth 2 /src && make"], "writes to /src,"),
     ],
 )
 def test_the_checkout_directory(command: list[str], fragment: str) -> None:
@@ -72,6 +75,21 @@ def test_the_checkout_directory(command: list[str], fragment: str) -> None:
     [
         ["/usr/local/bin/checkout.sh", "/mnt/test-data-volume/{{workflow.name}}/src/"],
         ["checkout_repos.sh", "--src_dir={{workflow.name}}"],
+        ["kftest", "checkout", "--depth", "all", "/mnt/test-data-volume/{{workflow.name}}/src"],
+        [
+            "/bin/sh",
+            "-c",
+            "kftest checkout '/mnt/test-data-volume/{{workflow.name}}/src' --depth=1",
+        ],
+        [
+            "python3",
+            "-m",
+            "kftest",
+            "checkout",
+            "--repos",
+            "a/b@HEAD",
+            "/mnt/test-data-volume/{{workflow.name}}/src",
+        ],
     ],
 )
 def test_accepted_directories(command: list[str]) -> None:

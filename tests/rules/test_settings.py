@@ -88,3 +88,23 @@ def test_good_parts_survive_a_bad_one(tmp_path: Path) -> None:
 
 def test_an_empty_file_is_fine(tmp_path: Path) -> None:
     assert _load(tmp_path, "# nothing yet\n") == (LintSettings(file=SETTINGS_FILE), [])
+
+
+def test_the_schema_is_the_file_plus_each_rules_options() -> None:
+    from jsonschema import Draft202012Validator
+
+    from compiler.rules._settings import SCHEMA_FILE, schema
+
+    Draft202012Validator.check_schema(schema())
+    lint = schema()["properties"]["lint"]["properties"]
+    assert set(lint) == {"disable", "severity", "image_tag_pattern"}
+    assert "image_tag_pattern" not in SCHEMA_FILE.read_text()  # immutable_image.CONF owns it
+
+
+def test_a_rule_option_is_read_by_its_rule(tmp_path: Path) -> None:
+    settings, problems = _load(tmp_path, "lint:\n  image_tag_patern: 'v.*'\n  disable: null\n")
+    assert [(rule, line) for rule, line, _ in problems] == [("config-schema", 2)]
+    assert "did you mean `image_tag_pattern`?" in problems[0][2]
+    assert settings.image_tag_pattern is None and settings.options == {"image_tag_pattern": None}
+    settings, problems = _load(tmp_path, "lint:\n  image_tag_pattern: 'v[0-9]+'\n")
+    assert problems == [] and settings.image_tag_pattern.fullmatch("v12")

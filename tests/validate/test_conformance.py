@@ -16,7 +16,7 @@ from ruamel.yaml.error import YAMLError
 
 from compiler.diagnostics import Severity
 from compiler.validate import validate_workflow
-from compiler.validate.schema import compiled_schema
+from compiler.validate.schema_nodes import compiled_schema
 
 STRUCTURAL = {"schema-type", "schema-required", "unknown-field"}
 

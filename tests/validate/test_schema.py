@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from compiler.diagnostics import Severity
-from compiler.validate.schema import MAX_PROBLEMS, SCHEMA_FILE, check_schema, scan
+from compiler.validate.schema import MAX_PROBLEMS, check_schema, scan
+from compiler.validate.schema_nodes import SCHEMA_FILE
 from compiler.validate.semantic import check_semantics
 
 

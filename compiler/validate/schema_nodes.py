@@ -1,0 +1,225 @@
+"""The Argo schema, compiled: schemas/argo-workflow.schema.json turned once into linked nodes.
+
+The schema is generated from hera's models by schemas/generate_argo_schema.py and uses a small
+set of keywords (``type``, ``properties``, ``additionalProperties``, ``required``, ``items``,
+``$ref``, ``anyOf`` and our ``x-newer-fields``); this module compiles exactly those into
+:class:`Node` objects that ``validate/schema.py`` walks a document with. The file is read on
+the first validation only, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.paths import SCHEMAS_DIR
+
+SCHEMA_FILE = SCHEMAS_DIR / "argo-workflow.schema.json"
+KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+
+OPEN = True  # additionalProperties: anything goes
+CLOSED = False  # additionalProperties: false
+
+NULL_ONLY = frozenset({"null"})
+TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+PY_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+
+
+class Node:
+    """One compiled schema node. ``name`` is the definition it came from, for messages.
+
+    ``py_types`` (exact Python types that certainly match) and ``leaf`` (nothing to descend
+    into) let the walker accept most values without a call; ``target`` marks the
+    ``anyOf: [X, null]`` wrapper the generator emits for optional fields.
+    """
+
+    __slots__ = (
+        "additional",
+        "any_of",
+        "items",
+        "leaf",
+        "name",
+        "newer",
+        "properties",
+        "py_types",
+        "removed",
+        "required",
+        "target",
+        "types",
+    )
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.types: frozenset[str] | None = None
+        self.properties: dict[str, Node] | None = None
+        self.required: tuple[str, ...] = ()
+        self.additional: bool | Node = OPEN
+        self.items: Node | None = None
+        self.any_of: tuple[Node, ...] | None = None
+        self.target: Node | None = None
+        self.newer: dict[str, str] = {}
+        self.removed: dict[str, str] = {}  # field -> why it is gone (an older API had it)
+        self.py_types: frozenset[type] | None = None
+        self.leaf = False
+
+
+@dataclass(frozen=True)
+class CompiledSchema:
+    kinds: dict[str, Node]
+    argo_version: str
+    hera_version: str
+
+
+class _Compiler:
+    def __init__(self, definitions: dict[str, Any]) -> None:
+        self._definitions = definitions
+        self._compiled: dict[str, Node] = {}
+        self._nodes: list[Node] = []
+
+    def definition(self, name: str) -> Node:
+        node = self._compiled.get(name)
+        if node is None:
+            # Registered before filling in, so recursive references (Template -> DAG -> inline
+            # Template) resolve to the same node.
+            node = self._compiled[name] = self._new()
+            self._fill(node, self._definitions[name])
+            node.name = name.rsplit(".", 1)[-1]
+        return node
+
+    def node(self, schema: dict[str, Any]) -> Node:
+        ref = schema.get("$ref")
+        if ref is not None:
+            return self.definition(ref.rsplit("/", 1)[-1])
+        node = self._new()
+        self._fill(node, schema)
+        return node
+
+    def _new(self) -> Node:
+        node = Node()
+        self._nodes.append(node)
+        return node
+
+    def _fill(self, node: Node, schema: dict[str, Any]) -> None:
+        kind = schema.get("type")
+        if kind is not None:
+            node.types = frozenset([kind] if isinstance(kind, str) else kind)
+        if "anyOf" in schema:
+            branches = tuple(self.node(branch) for branch in schema["anyOf"])
+            non_null = [b for b in branches if b.types != NULL_ONLY or b.any_of is not None]
+            if len(branches) == 2 and len(non_null) == 1:
+                node.target = non_null[0]
+            else:
+                node.any_of = branches
+        if "properties" in schema:
+            node.properties = {
+                name: self.node(sub) for name, sub in schema["properties"].items()
+            } or None
+        node.required = tuple(schema.get("required", ()))
+        additional = schema.get("additionalProperties", OPEN)
+        node.additional = additional if isinstance(additional, bool) else self.node(additional)
+        if "items" in schema:
+            node.items = self.node(schema["items"])
+        node.newer = dict(schema.get("x-newer-fields", {}))
+        node.removed = dict(schema.get("x-removed-fields", {}))
+
+    def finish(self) -> None:
+        """Derive the fast-path fields, once every (possibly recursive) node is filled in."""
+        for node in self._nodes:
+            if node.types is not None:
+                node.py_types = frozenset(t for name in node.types for t in PY_TYPES.get(name, ()))
+            node.leaf = (
+                node.target is None
+                and node.any_of is None
+                and node.properties is None
+                and node.items is None
+                and node.additional is OPEN
+            )
+        for node in self._nodes:
+            target = node.target
+            if target is not None and target.leaf:
+                # An optional scalar: check it in place, null included.
+                node.target = None
+                node.types = target.types and target.types | NULL_ONLY
+                node.py_types = target.py_types and target.py_types | {type(None)}
+                node.leaf = True
+
+
+_lock = threading.Lock()
+_cache: list[CompiledSchema] = []
+
+
+def compiled_schema() -> CompiledSchema:
+    """The schema file, compiled once per process (on first use)."""
+    if not _cache:
+        with _lock:
+            if not _cache:
+                raw = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+                compiler = _Compiler(raw["definitions"])
+                kinds = {kind: compiler.definition(kind) for kind in KINDS}
+                compiler.finish()
+                _cache.append(CompiledSchema(kinds, raw["x-argo-version"], raw["x-hera-version"]))
+    return _cache[0]
+
+
+def json_type(value: object) -> str:
+    kind = EXACT_TYPES.get(type(value))
+    if kind is not None:
+        if kind == "number" and value.is_integer():  # type: ignore[attr-defined]
+            return "integer"
+        return kind
+    # Subclasses: ruamel's CommentedMap/CommentedSeq/ScalarString, bool before int.
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    return type(value).__name__
+
+
+EXACT_TYPES: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
+
+
+def accepts(types: frozenset[str], kind: str) -> bool:
+    return kind in types or (kind == "integer" and "number" in types)
+
+
+def expected_types(types: frozenset[str]) -> str:
+    names = [TYPE_NAMES.get(t, t) for t in sorted(types) if t != "null"]
+    if not names:
+        return "null"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from compiler.operate.debug import NodeLine, Summary, summarize
+from compiler.report.html.model import graph_of, overall_verdict, timeline_of, view_of
+
+from .builders import WF, node, workflow
+
+
+def dag_with_a_failed_branch() -> Summary:
+    """checkout -> build -> (unit, e2e); e2e failed; the exit handler ran afterwards."""
+    return summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("checkout",), start=0, end=100),
+            node("checkout", children=("build",), start=0, end=10),
+            node("build", children=("unit", "e2e"), start=10, end=30),
+            node("unit", start=30, end=40),
+            node("e2e", phase="Failed", start=30, end=90, message="Error (exit code 2)"),
+            node("exit", "Steps", children=("copy",), start=91, end=99, display=f"{WF}.onExit"),
+            node("copy", start=92, end=99),
+            end=100,
+        )
+    )
+
+
+def test_the_failed_path_runs_from_the_root_to_the_failed_step() -> None:
+    graph = graph_of(dag_with_a_failed_branch())
+    assert graph.failed_path == {WF, "checkout", "build", "e2e"}
+    assert graph.failed_edges == {(WF, "checkout"), ("checkout", "build"), ("build", "e2e")}
+    assert set(graph.edges) == graph.failed_edges | {("build", "unit"), ("exit", "copy")}
+    by_id = {n.id: n for n in graph.nodes}
+    assert [n.id for n in graph.nodes if n.cause] == ["e2e"]
+    assert by_id[WF].failed and not by_id[WF].cause  # failed because of its child
+    # The generated workflow name is not repeated on every node.
+    assert (by_id[WF].label, by_id["exit"].label, by_id["e2e"].label) == (
+        "workflow",
+        ".onExit",
+        "e2e",
+    )
+
+
+def test_a_succeeded_workflow_has_no_failed_path() -> None:
+    summary = summarize(
+        workflow(node("root", "DAG", children=("a",)), node("a"), phase="Succeeded")
+    )
+    graph = graph_of(summary)
+    assert graph.failed_path == frozenset() and graph.failed_edges == frozenset()
+
+
+def test_the_critical_path_is_the_chain_that_ended_last() -> None:
+    timeline = timeline_of(dag_with_a_failed_branch())
+    # unit ended at 40, e2e at 90: e2e gated the exit handler; build gated both.
+    assert timeline.critical_path == ("checkout", "build", "e2e", "copy")
+    assert [row.label for row in timeline.rows] == ["checkout", "build", "e2e", "unit", "copy"]
+    bars = {row.label: row.bars[0] for row in timeline.rows}
+    assert (bars["e2e"].start, bars["e2e"].end, bars["e2e"].critical) == (30, 90, True)
+    assert bars["e2e"].failed and not bars["unit"].critical
+    assert timeline.span == 100 and timeline.origin == "2026-01-02T03:00:00Z"
+
+
+def test_a_slow_sibling_takes_the_critical_path() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Succeeded", children=("a",), start=0, end=60),
+            node("a", children=("fast", "slow"), start=0, end=10),
+            node("fast", children=("join",), start=10, end=20),
+            node("slow", children=("join",), start=10, end=50),
+            node("join", start=50, end=60),
+            phase="Succeeded",
+        )
+    )
+    assert timeline_of(summary).critical_path == ("a", "slow", "join")
+
+
+def test_retries_share_a_row_and_the_failed_attempt_is_not_a_failure() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Succeeded", children=("checkout",), start=0, end=80),
+            node("checkout", children=("flaky",), start=0, end=10),
+            node("flaky", "Retry", children=("flaky-0", "flaky-1"), start=10, end=70),
+            node("flaky-0", phase="Failed", start=10, end=30, display="flaky(0)"),
+            node("flaky-1", start=35, end=70, display="flaky(1)"),
+            phase="Succeeded",
+        )
+    )
+    graph = graph_of(summary)
+    attempt = next(n for n in graph.nodes if n.id == "flaky-0")
+    assert (attempt.failed, attempt.retried, attempt.on_failed_path) == (False, True, False)
+    timeline = timeline_of(summary)
+    [checkout, flaky] = timeline.rows
+    assert checkout.retries == 0
+    assert (flaky.label, flaky.retries) == ("flaky", 1)
+    assert [(b.attempt, b.phase, b.start, b.end) for b in flaky.bars] == [
+        (0, "Failed", 10, 30),
+        (1, "Succeeded", 35, 70),
+    ]
+    # The second attempt waited for the first: both are on the critical path.
+    assert timeline.critical_path == ("checkout", "flaky-0", "flaky-1")
+
+
+def test_steps_templates_go_through_their_step_groups() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "Steps", "Failed", children=("g0",), start=0, end=40),
+            node("g0", "StepGroup", children=("s1",), start=0, end=20, display="[0]"),
+            node("s1", children=("g1",), start=0, end=20),
+            node("g1", "StepGroup", "Failed", children=("s2",), start=20, end=40, display="[1]"),
+            node("s2", phase="Failed", start=20, end=40),
+        )
+    )
+    graph = graph_of(summary)
+    assert graph.failed_path == {WF, "g0", "s1", "g1", "s2"}
+    timeline = timeline_of(summary)
+    assert [row.label for row in timeline.rows] == ["s1", "s2"]  # step groups run nothing
+    assert timeline.critical_path == ("s1", "s2")
+
+
+def test_steps_that_never_started_are_listed_not_drawn() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("a",), start=0, end=20),
+            node("a", phase="Failed", children=("b",), start=0, end=20),
+            node("b", phase="Omitted", start=None, end=None),
+        )
+    )
+    timeline = timeline_of(summary)
+    assert [row.label for row in timeline.rows] == ["a"]
+    assert timeline.not_run == (("b", "Omitted"),)
+
+
+def test_no_times_no_timeline() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Pending", children=("a",), start=None, end=None),
+            node("a", phase="Pending", start=None, end=None),
+            phase="Pending",
+        )
+    )
+    summary = replace(summary, started_at=None)
+    timeline = timeline_of(summary)
+    assert (timeline.origin, timeline.rows, timeline.critical_path) == (None, (), ())
+    assert timeline.not_run == (("a", "Pending"),)
+
+
+def test_the_model_needs_no_argo() -> None:
+    """Nodes of any engine (here: Tekton-like TaskRuns under a PipelineRun) are drawn."""
+
+    def line(node_id: str, kind: str, depth: int, phase: str, start: str, end: str,
+             children: tuple[str, ...] = ()) -> NodeLine:  # fmt: skip
+        return NodeLine(
+            id=node_id, display_name=node_id, type=kind, phase=phase, depth=depth,
+            duration=None, failed=phase == "Failed", children=children,
+            started_at=f"2026-01-02T03:00:{start}Z", finished_at=f"2026-01-02T03:00:{end}Z",
+        )  # fmt: skip
+
+    summary = Summary(
+        name="pr-run", namespace="ci", phase="Failed", message="", started_at=None,
+        finished_at=None, duration=None, running=False, pod_name_format=None, source=None,
+        nodes=(
+            line("pr-run", "PipelineRun", 0, "Failed", "00", "30", ("fetch", "test")),
+            line("fetch", "TaskRun", 1, "Succeeded", "00", "10", ("test",)),
+            line("test", "TaskRun", 1, "Failed", "10", "30"),
+        ),
+        failed=(),
+    )  # fmt: skip
+    timeline = timeline_of(summary)
+    assert [row.label for row in timeline.rows] == ["fetch", "test"]
+    assert timeline.critical_path == ("fetch", "test")
+    assert timeline.origin == "2026-01-02T03:00:00Z"
+    assert len(graph_of(summary).edges) == 3
+
+
+def test_a_view_says_how_to_debug_it() -> None:
+    summary = dag_with_a_failed_branch()
+    view = view_of(summary, label="e2e", saved_copy=f"gs://b/logs/j/1/{WF}.yaml")
+    assert view.debug_commands == (
+        f"kftest debug {WF} -n kubeflow-test-infra",
+        f"kftest debug gs://b/logs/j/1/{WF}.yaml",
+    )
+    assert view.verdict == "Failed" and view.failed
+    assert overall_verdict([view], []) == "FAILURE"
+    nothing = view_of(None, label="broken", verdict="Invalid", problems=["x.yaml:1:1: error"])
+    assert (nothing.graph, nothing.timeline, nothing.debug_commands) == (None, None, ())
+
+
+def test_a_task_after_a_retried_one_has_its_own_row() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("flaky",), start=0, end=90),
+            node("flaky", "Retry", children=("flaky-0", "flaky-1", "e2e"), start=0, end=50),
+            node("flaky-0", phase="Failed", start=0, end=20, display="flaky(0)"),
+            node("flaky-1", children=("e2e",), start=25, end=50, display="flaky(1)"),
+            node("e2e", phase="Failed", start=50, end=90),
+        )
+    )
+    assert [step.display_name for step in summary.failed] == ["e2e"]
+    timeline = timeline_of(summary)
+    assert [(row.label, row.retries) for row in timeline.rows] == [("flaky", 1), ("e2e", 0)]
+    assert timeline.critical_path == ("flaky-0", "flaky-1", "e2e")
+    assert graph_of(summary).failed_path == {WF, "flaky", "flaky-1", "e2e"}
