@@ -53,29 +53,7 @@ class MultiWaiter:
         ]
 
     def run(self) -> WaitResult:
-        if len(self.waiters) == 1:
-            return self.waiters[0].run()
-        results: list[WaitResult | None] = [None] * len(self.waiters)
-        errors: list[BaseException] = []
-
-        def work(index: int, waiter: Waiter) -> None:
-            try:
-                results[index] = waiter.run()
-            except BaseException as exc:
-                errors.append(exc)
-                self.interrupt()
-
-        threads = [
-            threading.Thread(target=work, args=(i, w), daemon=True)
-            for i, w in enumerate(self.waiters)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return merge([r for r in results if r is not None])
+        return run_all(self.waiters, self.interrupt)
 
     def snapshot(self) -> WaitResult:
         """The state so far (e.g. when stopping early)."""
@@ -84,6 +62,34 @@ class MultiWaiter:
     def interrupt(self) -> None:
         for waiter in self.waiters:
             waiter.interrupt()
+
+
+def run_all(parts: Sequence[Any], interrupt: Callable[[], None]) -> WaitResult:
+    """``run()`` every part (a Waiter, a teardown chain) in a thread of its own; the merged
+    result. The first part that raises interrupts the others, and its error is raised."""
+    if len(parts) == 1:
+        result: WaitResult = parts[0].run()
+        return result
+    results: list[WaitResult | None] = [None] * len(parts)
+    errors: list[BaseException] = []
+
+    def work(index: int, part: Any) -> None:
+        try:
+            results[index] = part.run()
+        except BaseException as exc:
+            errors.append(exc)
+            interrupt()
+
+    threads = [
+        threading.Thread(target=work, args=(i, part), daemon=True) for i, part in enumerate(parts)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return merge([r for r in results if r is not None])
 
 
 def merge(results: Sequence[WaitResult]) -> WaitResult:

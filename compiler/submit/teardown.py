@@ -17,7 +17,7 @@ from typing import Any
 
 from compiler.cluster import retry
 from compiler.cluster.kube import KubeSession, resource_of
-from compiler.submit.batch import MultiWaiter, merge
+from compiler.submit.batch import MultiWaiter, merge, run_all
 from compiler.submit.wait import Change, Waiter, WaitResult
 
 log = logging.getLogger("kftest.wait")
@@ -119,29 +119,7 @@ class Group:
         self.parts += [Chain(session, run, down, start, **wait) for run, down in chains]
 
     def run(self) -> WaitResult:
-        if len(self.parts) == 1:
-            return self.parts[0].run()
-        results: list[WaitResult | None] = [None] * len(self.parts)
-        errors: list[BaseException] = []
-
-        def work(index: int, part: Any) -> None:
-            try:
-                results[index] = part.run()
-            except BaseException as exc:
-                errors.append(exc)
-                self.interrupt()
-
-        threads = [
-            threading.Thread(target=work, args=(i, p), daemon=True)
-            for i, p in enumerate(self.parts)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return merge([r for r in results if r is not None])
+        return run_all(self.parts, self.interrupt)
 
     def snapshot(self) -> WaitResult:
         return merge([part.snapshot() for part in self.parts])

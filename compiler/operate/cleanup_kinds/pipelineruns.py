@@ -14,10 +14,9 @@ from typing import Any
 from compiler.cluster import status
 from compiler.cluster.api import NotFound, Refused
 from compiler.cluster.kube import TEKTON_VERSIONS, Resource, pipeline_runs
-from compiler.durations import parse_time
 from compiler.operate import cleanup
 from compiler.operate.cleanup import DeleteFailed, Gone, KindOptions
-from compiler.operate.cleanup_kinds.workflows import Workflows
+from compiler.operate.cleanup_kinds.workflows import Workflows, aged
 
 #: Newest first.
 VERSIONS = tuple(reversed(TEKTON_VERSIONS))
@@ -61,19 +60,10 @@ class PipelineRuns(Workflows):
 
 
 def resource_of(item: dict[str, Any]) -> cleanup.Resource:
-    meta = item.get("metadata") or {}
-    run_status = item.get("status") or {}
-    started = parse_time(run_status.get("startTime"))
-    age_from = "status.startTime"
-    if started is None:
-        started = parse_time(meta.get("creationTimestamp"))
-        age_from = "metadata.creationTimestamp"
-    return cleanup.Resource(
+    return aged(
+        item,
         kind="pipelineruns",
-        namespace=meta.get("namespace"),
-        name=str(meta.get("name") or ""),
-        started=started,
-        age_from=age_from,
+        started_field="startTime",
         detail=f"phase {status.phase(item) or '(none)'}",
     )
 
