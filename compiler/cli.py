@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import click
 
 from compiler import __version__
 from compiler.cluster.ownership import DEFAULT_SELECTOR
-from compiler.diagnostics import EXIT_PROBLEMS, EXIT_USAGE, KftestError
+from compiler.diagnostics import EXIT_BUG, EXIT_USAGE, KftestError
 from compiler.durations import Duration
 from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_TEKTON_UI_URL, DEFAULT_UI_URL
 
@@ -54,6 +55,21 @@ _SALT_OPTION = click.option(
     help="Fixes the random 4-hex suffix of workflow names (default: a new one each run, so "
     "that a retried job never collides with the workflow of an earlier try).",
 )
+#: The smallest --eval-memory a worker can start its interpreter and a binding in.
+MIN_EVAL_MEMORY = 64 << 20
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def _memory_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", value, re.IGNORECASE)
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a size such as 512MiB, 1GiB or 2G")
+    size = int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    if size < MIN_EVAL_MEMORY:
+        raise click.BadParameter(f"{value!r} is less than the minimum, 64MiB")
+    return size
+
+
 _EVALUATE_OPTIONS = [
     click.option(
         "-J",
@@ -74,7 +90,17 @@ _EVALUATE_OPTIONS = [
         type=Duration(positive=True),
         default="10s",
         show_default=True,
-        help="How long one component may take to evaluate (CPU time; 10, 10s, 1m).",
+        help="How long one component may take to evaluate, in CPU time (10, 10s, 1m; a "
+        "busy machine does not count against it, a wall-clock backstop of 4x still applies).",
+    ),
+    click.option(
+        "--eval-memory",
+        "eval_memory",
+        default="1GiB",
+        show_default=True,
+        metavar="SIZE",
+        callback=_memory_size,
+        help="Memory one evaluation may use (e.g. 512MiB, 2G); more is a jsonnet-error.",
     ),
 ]
 
@@ -136,18 +162,36 @@ def _guarded(function: Callable[..., int]) -> Callable[..., None]:
             raise
         except click.ClickException:
             raise
-        except Exception as exc:  # a bug: say so briefly, keep the traceback for --debug
+        except Exception as exc:  # a bug: say so briefly, keep the traceback in a file
             if debug:
                 raise
-            message = (
-                f"kftest: internal error: {type(exc).__name__}: {exc} "
-                "(run with --debug for the traceback)"
-            )
-            click.echo(click.style(message, fg="red"), err=True)
-            sys.exit(EXIT_PROBLEMS)
+            click.echo(click.style(_report_bug(exc), fg="red"), err=True)
+            sys.exit(EXIT_BUG)
         sys.exit(code)
 
     return wrapper
+
+
+def _report_bug(exc: BaseException) -> str:
+    """The message for an unexpected exception; its traceback goes to a file to attach."""
+    import tempfile
+    import traceback
+
+    summary = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    text = "".join(traceback.format_exception(exc))
+    try:
+        handle, path = tempfile.mkstemp(prefix="kftest-traceback-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(f"kftest {__version__}, python {sys.version.split()[0]}\n")
+            out.write(f"command: {' '.join(sys.argv)}\n\n{text}")
+        where = f"the traceback is in {path}"
+    except OSError:
+        where = "run it again with --debug for the traceback"
+    return (
+        f"kftest: internal error (a bug in kftest, not in your input): {summary}\n"
+        f"kftest: {where}; please report it at https://github.com/kubeflow/kftest/issues "
+        "with that file."
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

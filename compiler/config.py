@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from compiler import paths
 from compiler.checks import Check
-from compiler.diagnostics import Diagnostic, Severity
+from compiler.diagnostics import Diagnostic, Severity, UsageError
 from compiler.model import Entry, Position, ProwConfig
 from compiler.schemacheck import SchemaError, Validator
 from compiler.yamlpos import Located, format_path, load
@@ -54,14 +55,27 @@ def schema() -> dict[str, Any]:
 
 def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Diagnostic]]:
     """Read and validate prow_config.yaml. Returns None when no entry can be trusted."""
+    escaped = paths.escape(path, repo_root)
+    if escaped is not None:
+        # A repository must not make kftest read (and echo) files outside it: the same
+        # confinement as jsonnet imports.
+        from compiler.evaluate.errors import IMPORT_DENIED
+
+        shown = os.path.relpath(os.path.abspath(path), os.path.abspath(repo_root))
+        return None, [
+            Diagnostic(
+                rule=IMPORT_DENIED.id,
+                file=shown,
+                message=f"{shown} resolves to {escaped}, outside the repository; "
+                "kftest reads configuration only from inside it",
+            )
+        ]
     file = paths.relative_to_repo(path, repo_root)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return None, [
-            Diagnostic(rule=CONFIG_SCHEMA.id, file=file, message=f"cannot read: {reason}")
-        ]
+        # Not a problem of the file's content: the command cannot run (exit 2).
+        raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
     located, diagnostics = load(raw, file)
     if located is None:
         return None, diagnostics

@@ -15,6 +15,8 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_INFRA = 3
+#: A bug in kftest (an unexpected exception): never used for bad input.
+EXIT_BUG = 4
 
 
 class Severity(str, enum.Enum):

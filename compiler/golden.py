@@ -14,6 +14,7 @@ from pathlib import Path
 
 from compiler import emit
 from compiler.model import CompiledWorkflow
+from compiler.paths import file_in
 
 SALT = "0000"
 JOB_NAMES = {
@@ -114,7 +115,8 @@ def update(golden_dir: Path, actual: dict[str, str]) -> list[str]:
         if path.relative_to(golden_dir).as_posix() not in actual:
             path.unlink()
     for name, content in actual.items():
-        target = golden_dir / name
+        job_type, _, file_name = name.partition("/")
+        target = file_in(golden_dir / job_type, file_name.removesuffix(".yaml"))
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             target.write_text(content, encoding="utf-8")

@@ -21,6 +21,7 @@ from compiler import config as config_stage
 from compiler import select as select_stage
 from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
+from compiler.paths import is_object_name, not_a_file
 from compiler.prow import (
     DEFAULT_BUCKET,
     DEFAULT_NAMESPACE,
@@ -48,7 +49,8 @@ class Options:
     placeholders: bool = True  # compile-only commands fill unset Prow variables
     namespace: str = DEFAULT_NAMESPACE
     bucket: str = DEFAULT_BUCKET
-    timeout: float = 10.0
+    timeout: float = 10.0  # CPU seconds per evaluation
+    memory: int | None = 1 << 30  # bytes per evaluation worker (evaluate.pool.DEFAULT_MEMORY)
     gcs_layout: str = "prow"  # kftest run --gcs-layout (a Tekton run's artifacts-gcs param)
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
@@ -101,8 +103,11 @@ class BuildResult:
 
 
 def load(options: Options) -> Loaded:
-    if not options.config_path.is_file():
+    why = not_a_file(options.config_path)
+    if why == "no such file":
         raise UsageError(f"{options.config_path}: no such file (give --config or --repo-root)")
+    if why:
+        raise UsageError(f"{options.config_path}: {why}")
     config, diagnostics = config_stage.load_config(options.config_path, options.repo_root)
     return Loaded(config, diagnostics)
 
@@ -188,6 +193,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                     else None
                 ),
                 gcs_layout=options.gcs_layout,
+                memory=options.memory,
             )
         )
     finish = functools.partial(_finish, lint=options.lint, emit=options.emit)
@@ -231,6 +237,12 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
     for document in result.documents:
         metadata = document.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
+        name = str(name or request.run_params["name"])
+        if not is_object_name(name):
+            # The name becomes a file name (compile --out, golden, run's artifacts): a name
+            # Kubernetes would refuse is an error, and the workflow is not emitted at all.
+            found.append(_bad_name(name, request, result))
+            continue
         source = result.source
         if tekton.is_pipeline_run(document):  # a run and its teardown come from two files
             annotations = metadata.get("annotations") or {}
@@ -238,7 +250,7 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
         compiled = CompiledWorkflow(
             entry=request.entry,
             job_type=job_type,
-            name=str(name or request.run_params["name"]),
+            name=name,
             document=document,
             source=source,
             params=result.params,
@@ -249,6 +261,27 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
         if lint:
             found += _lint(compiled, request.prow_env, request.repo_root, request.config_file)
     return _Finished(result, workflows, found)
+
+
+def _bad_name(name: str, request: EvalRequest, result: EvalResult) -> Diagnostic:
+    from compiler.rules import name_length
+
+    entry = request.entry
+    where = entry.where(
+        "py_func" if result.source is None or result.source.startswith("py:") else "component"
+    )
+    shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}... ({len(name)} characters)"
+    source = result.source if result.source and not result.source.startswith("py:") else None
+    return Diagnostic(
+        name_length.ID,
+        f"metadata.name {shown} is not a Kubernetes object name (lowercase letters, digits, "
+        "'-' and '.', at most 253 characters); the workflow is not written — use params.name",
+        file=source or where.file,
+        line=None if source else where.line,
+        column=None if source else where.column,
+        workflow=entry.name,
+        path="metadata.name",
+    )
 
 
 @functools.lru_cache(maxsize=8)

@@ -2,6 +2,12 @@
 
 Plain data (dict, list, str, int, float, bool, None) is what the stages work on; positions
 travel beside it keyed by path tuples such as ``("workflows", 0, "params", "stepImage")``.
+
+Every file read here may be hostile, so the result is bounded: at most ``MAX_DEPTH`` levels of
+nesting, and aliases may add at most ``MAX_ALIAS_EXPANSION`` values and characters to what the text
+holds
+(a "billion laughs" bomb, or an alias to its own ancestor, is a ``yaml-syntax`` error at the
+line where the limit was reached, not a hang).
 """
 
 from __future__ import annotations
@@ -20,6 +26,18 @@ YAML_SYNTAX = Check(
 CHECKS = (YAML_SYNTAX,)
 
 Path = tuple[str | int, ...]
+
+#: Nesting deeper than this is not a configuration anyone writes by hand.
+MAX_DEPTH = 100
+#: How much aliases may add to what is written out in the text: one unit per value plus one per
+#: character of a scalar, so neither many values nor a long string repeated many times passes.
+MAX_ALIAS_EXPANSION = 1_000_000
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message, self.mark = message, mark
 
 
 @dataclass
@@ -62,7 +80,32 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     try:
         node = yaml.compose(text)
         located = Located(data=None)
-        located.data = _Walker(yaml, located).plain(node, ())
+        located.data = _Walker(yaml, located, budget=len(text) + MAX_ALIAS_EXPANSION).plain(
+            node, ()
+        )
+    except RecursionError:
+        # The composer recurses per nesting level; find the line where nesting went too deep.
+        line, column = _too_deep(text)
+        return None, [
+            Diagnostic(
+                rule=YAML_SYNTAX.id,
+                file=file,
+                line=line,
+                column=column,
+                message=f"nested more than {MAX_DEPTH} levels deep",
+            )
+        ]
+    except _TooBig as exc:
+        mark = exc.mark
+        return None, [
+            Diagnostic(
+                rule=YAML_SYNTAX.id,
+                file=file,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+                message=exc.message,
+            )
+        ]
     except _DuplicateKey as exc:
         return None, [
             Diagnostic(
@@ -139,9 +182,10 @@ _MERGE = "tag:yaml.org,2002:merge"
 class _Walker:
     """Composed nodes -> plain data, recording positions on the way."""
 
-    def __init__(self, yaml: Any, located: Located) -> None:
+    def __init__(self, yaml: Any, located: Located, budget: int) -> None:
         self.constructor = yaml.constructor
         self.located = located
+        self.budget = budget  # nodes left to visit: aliases re-visit theirs
 
     def plain(self, node: Any, path: Path) -> Any:
         from ruamel.yaml.nodes import MappingNode, SequenceNode
@@ -149,6 +193,20 @@ class _Walker:
         if node is None:
             return None
         mark = node.start_mark
+        self.budget -= 1 + (len(node.value) if isinstance(node.value, str) else 0)
+        if self.budget < 0:
+            raise _TooBig(
+                "aliases expand this document to more than a million values and characters "
+                "beyond what is written (an alias bomb?); write the values out or use fewer "
+                "aliases",
+                mark,
+            )
+        if len(path) > MAX_DEPTH:
+            raise _TooBig(
+                f"nested more than {MAX_DEPTH} levels deep (or an alias refers to a value that "
+                "contains it)",
+                mark,
+            )
         self.located.values.setdefault(path, (mark.line + 1, mark.column + 1))
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
@@ -190,6 +248,26 @@ class _Walker:
         if node.tag in _AS_STRING:
             return node.value
         return _builtin(self.constructor.construct_object(node, deep=True))
+
+
+def _too_deep(text: str) -> tuple[int | None, int | None]:
+    """Where ``text`` first nests deeper than ``MAX_DEPTH`` (the parser's events are flat)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except (YAMLError, RecursionError):
+        pass
+    return None, None
 
 
 def _merge_sources(node: Any) -> list[Any]:

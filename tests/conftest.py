@@ -23,7 +23,9 @@ ARGO_DATA = SHARED / "argo"
 #: and pip-installs kftest), and tests against the stand-in servers (tests/standins/, which
 #: wait for real watches and timeouts): most of the suite's time. `pytest -m "not slow"`
 #: leaves them out.
-SLOW_MODULES = frozenset({"test_precommit.py", "test_cli.py", "test_readme.py"})
+SLOW_MODULES = frozenset(
+    {"test_precommit.py", "test_cli.py", "test_readme.py", "test_fuzz.py", "test_compile.py"}
+)
 SLOW_FIXTURES = frozenset({"kube", "gcs", "gcs_emulator"})
 
 

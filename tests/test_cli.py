@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def lint(repo: Path, *args: str) -> Result:
 def assert_clean_failure(result: Result, code: int = 1) -> None:
     assert result.code == code, (result.code, result.stdout, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def errors_of(result: Result) -> list[dict[str, object]]:
+    return [d for d in json.loads(result.stdout)["diagnostics"] if d["severity"] == "error"]
 
 
 def test_clean_repo_lints_clean(make_repo: Callable[..., Path]) -> None:
@@ -133,6 +138,42 @@ BAD_INPUTS = {
         "jsonnet-error",
     ),
     "empty config": ({"prow_config.yaml": ""}, "prow_config.yaml:1:1", "config-schema"),
+    # Issue 9: each of these printed a traceback, an internal error or an empty message.
+    "empty error message": (
+        {"ci/unittests.jsonnet": "// x\nerror ''\n"},
+        "ci/unittests.jsonnet:2:",
+        "jsonnet-error",
+    ),
+    "empty assert message": (
+        {"ci/unittests.jsonnet": "assert false : '';\n{}\n"},
+        "ci/unittests.jsonnet:1:",
+        "jsonnet-error",
+    ),
+    "3000-deep value": (
+        {"ci/unittests.jsonnet": "local f(n) = if n == 0 then 0 else [f(n - 1)];\nf(3000)\n"},
+        "ci/unittests.jsonnet",
+        "jsonnet-error",
+    ),
+    "NUL byte in the component": (
+        {"ci/unittests.jsonnet": "// x\nerror 'x\0y'\n"},
+        "ci/unittests.jsonnet:2:",
+        "jsonnet-error",
+    ),
+    "component evaluates to null": (
+        {"ci/unittests.jsonnet": "null\n"},
+        "ci/unittests.jsonnet",
+        "argo-schema",
+    ),
+    "300-character app_dir": (
+        {"prow_config.yaml": CONFIG.replace("app_dir: ci", "app_dir: " + "d" * 300)},
+        "prow_config.yaml:3:",
+        "component-missing",
+    ),
+    "NUL in app_dir": (
+        {"prow_config.yaml": CONFIG.replace("app_dir: ci", 'app_dir: "c\\0i"')},
+        "prow_config.yaml:3:",
+        "component-missing",
+    ),
     "empty component": ({"ci/unittests.jsonnet": ""}, "ci/unittests.jsonnet", "jsonnet-error"),
 }
 
@@ -148,6 +189,8 @@ def test_bad_input(case: str, make_repo: Callable[..., Path]) -> None:
     report = json.loads(result.stdout)
     rules = {d["rule"] for d in report["diagnostics"]}
     assert rule in rules, report
+    for diagnostic in report["diagnostics"]:
+        assert diagnostic["message"] and diagnostic["file"], diagnostic
     assert report["errors"] >= 1
     text = lint(repo)
     if where is not None:
@@ -348,6 +391,172 @@ def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> No
     assert empty.code == 0 and empty.stdout == ""
     assert "no entry selected for job type presubmit" in empty.stderr
     assert "skip unittests: no changed files" in empty.stderr
+
+
+@pytest.mark.parametrize("where", ["prow_config.yaml", ".kftest.yaml"])
+def test_an_alias_bomb_is_bounded_and_located(where: str, make_repo: Callable[..., Path]) -> None:
+    from test_yamlpos import billion_laughs
+
+    files = {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT}
+    files[where] = (
+        billion_laughs("lint") if where == ".kftest.yaml" else (CONFIG + billion_laughs("x-bomb"))
+    )
+    repo = make_repo(files)
+    result = lint(repo, "--format", "json")
+    assert_clean_failure(result)
+    [problem] = [d for d in json.loads(result.stdout)["diagnostics"] if d["file"] == where]
+    assert problem["rule"] == "yaml-syntax" and problem["line"] is not None
+
+
+@pytest.mark.parametrize("name", ["prow_config.yaml", ".kftest.yaml"])
+def test_a_config_file_symlinked_out_of_the_repo_is_denied(
+    name: str, make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(f"workflows: []\nlint: {{}}\ntoken: hunter2-{name}\n")
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    (repo / name).unlink(missing_ok=True)
+    os.symlink(secret, repo / name)
+    result = lint(repo, "--format", "json")
+    assert_clean_failure(result)
+    assert "hunter2" not in result.stdout + result.stderr
+    [problem] = [d for d in json.loads(result.stdout)["diagnostics"] if d["file"] == name]
+    assert problem["rule"] == "import-denied" and "outside the repository" in problem["message"]
+
+
+def test_a_config_symlink_inside_the_repo_is_fine(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"ci/prow.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    os.symlink("ci/prow.yaml", repo / "prow_config.yaml")
+    result = lint(repo)
+    assert result.code == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_config_that_is_not_a_file_says_what_it_is(
+    kind: str, make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"ci/unittests.jsonnet": COMPONENT})
+    if kind == "directory":
+        (repo / "prow_config.yaml").mkdir()
+    else:
+        os.mkfifo(repo / "prow_config.yaml")
+    for args in ([], ["--config", str(repo / "prow_config.yaml")]):
+        result = lint(repo, *args)
+        assert_clean_failure(result, code=2)
+        assert ("a directory" if kind == "directory" else "a FIFO") in result.stderr
+        assert "prow_config.yaml" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_config_is_a_usage_error(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    (repo / "prow_config.yaml").chmod(0)
+    result = lint(repo)
+    assert_clean_failure(result, code=2)
+    assert "prow_config.yaml: cannot read" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["rust", "go"])
+def test_runaway_tailstrict_recursion_is_one_error_at_its_line(
+    backend: str, make_repo: Callable[..., Path]
+) -> None:
+    recursing = "// recurses\nlocal f(n) = f(n + 1) tailstrict;\nf(0)\n"
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": recursing})
+    started = time.monotonic()
+    result = run_kftest(
+        "lint", "--repo-root", str(repo), "--format", "json", env={"KFTEST_JSONNET": backend}
+    )
+    assert time.monotonic() - started < 60
+    assert_clean_failure(result)
+    assert len(result.stderr) < 2000, result.stderr  # no runtime dump of the binding
+    [problem] = errors_of(result)
+    assert (problem["rule"], problem["file"], problem["line"]) == (
+        "jsonnet-error",
+        "ci/unittests.jsonnet",
+        2,
+    ), problem
+    assert "tailstrict" in problem["message"]
+
+
+def test_memory_is_limited_per_evaluation(make_repo: Callable[..., Path]) -> None:
+    hungry = "local a = std.makeArray(1e8, function(i) i);\n{ n: std.length(a), x: a[5] }\n"
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": hungry})
+    result = lint(repo, "--format", "json", "--eval-memory", "256MiB")
+    assert_clean_failure(result)
+    [problem] = errors_of(result)
+    assert (problem["rule"], problem["file"]) == ("jsonnet-error", "ci/unittests.jsonnet")
+    assert "256 MiB of memory" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--eval-timeout", "0"],
+        ["--eval-timeout", "-1"],
+        ["--eval-timeout", "nan"],
+        ["--eval-memory", "12"],
+        ["--eval-memory", "lots"],
+    ],
+)
+def test_nonsense_limits_are_usage_errors(
+    option: list[str], make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    result = lint(repo, *option)
+    assert_clean_failure(result, code=2)
+    assert option[0] in result.stderr
+
+
+def test_a_bug_in_kftest_exits_4_and_leaves_its_traceback_in_a_file(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    # A real unexpected exception inside a command, as a bug would raise it.
+    script = (
+        "import sys; from compiler import pipeline\n"
+        "def load(options): raise KeyError('boom')\n"
+        "pipeline.load = load\n"
+        "from compiler.cli import main\n"
+        "sys.argv = ['kftest', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    result = subprocess.run(
+        [sys.executable, "-c", script, "lint", "--repo-root", str(repo)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error (a bug in kftest, not in your input): KeyError: 'boom'" in result.stderr
+    assert "please report it" in result.stderr
+    [saved] = temp.glob("kftest-traceback-*.txt")
+    assert str(saved) in result.stderr
+    text = saved.read_text()
+    assert "Traceback (most recent call last)" in text and "KeyError: 'boom'" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["lint"], {"JOB_TYPE": "nightly"}, "JOB_TYPE='nightly' is not a job type"),
+        (["plan"], {"JOB_TYPE": "nightly"}, "JOB_TYPE='nightly' is not a job type"),
+        (["run", "--no-upload"], {}, "JOB_TYPE is not set"),
+    ],
+)
+def test_a_wrong_environment_is_a_usage_error(
+    args: list[str], env: dict[str, str], words: str, make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    no_cluster = {"KUBECONFIG": "", "HOME": str(repo), **env}
+    result = run_kftest(*args, "--repo-root", str(repo), env=no_cluster)
+    assert_clean_failure(result, code=2)
+    assert words in result.stderr
 
 
 # Each command offers only the options it uses: an option that a command accepted and ignored

@@ -248,3 +248,11 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
 def test_bad_entry_name(tmp_path: Path) -> None:
     _, diagnostics = load(tmp_path, "workflows:\n  - {name: 'my test!', py_func: a.b}\n")
     assert "letters, digits" in only(diagnostics, "config-schema").message
+
+
+def test_a_read_error_is_a_usage_error_not_a_schema_error(tmp_path: Path) -> None:
+    from compiler.diagnostics import UsageError
+
+    (tmp_path / "prow_config.yaml").mkdir()  # read_bytes fails as it does for mode 000
+    with pytest.raises(UsageError, match=r"prow_config.yaml: cannot read: Is a directory"):
+        load_config(tmp_path / "prow_config.yaml", tmp_path)

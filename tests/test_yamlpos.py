@@ -52,3 +52,48 @@ def test_duplicate_key_and_syntax_error_positions() -> None:
     assert "first at line 1" in duplicate[0].message
     _, broken = load(b"lint: [", "x.yaml")  # no newline: the error stays on the last line
     assert [(d.rule, d.line) for d in broken] == [("yaml-syntax", 1)]
+
+
+def billion_laughs(key: str = "lint") -> str:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        refs = ", ".join([f"*l{level - 1}"] * 9)
+        lines.append(f"l{level}: &l{level} [{refs}]")
+    return "\n".join(lines) + f"\n{key}: {{disable: *l9}}\n"
+
+
+def test_an_alias_bomb_is_a_syntax_error_at_its_line() -> None:
+    located, [problem] = load(billion_laughs().encode(), "x.yaml")
+    assert located is None
+    assert problem.rule == "yaml-syntax" and problem.file == "x.yaml"
+    assert problem.line is not None and 1 <= problem.line <= 11
+    assert "alias" in problem.message
+
+
+def test_one_long_string_repeated_by_aliases_is_bounded_too() -> None:
+    text = f"a: &a '{'x' * 100_000}'\nb: [{', '.join(['*a'] * 50)}]\n"
+    located, [problem] = load(text.encode(), "x.yaml")
+    assert located is None and problem.rule == "yaml-syntax" and "alias" in problem.message
+
+
+def test_a_recursive_alias_is_a_syntax_error() -> None:
+    located, [problem] = load(b"workflows: &w [{name: a, params: *w}]\n", "x.yaml")
+    assert located is None
+    assert (problem.rule, problem.file, problem.line) == ("yaml-syntax", "x.yaml", 1)
+    assert "levels deep" in problem.message
+
+
+def test_deep_nesting_is_a_syntax_error_at_its_line() -> None:
+    block = "x:\n" + "".join("  " * depth + "- \n" for depth in range(1, 300))
+    for text in ("x: " + "[" * 2000 + "]" * 2000 + "\n", block):
+        located, [problem] = load(text.encode(), "x.yaml")
+        assert located is None
+        assert problem.rule == "yaml-syntax" and problem.line is not None
+        assert "100 levels deep" in problem.message
+
+
+def test_aliases_within_reason_still_work() -> None:
+    text = "base: &b {image: x, args: [1, 2]}\nitems: [*b, *b, {<<: *b, image: y}]\n"
+    located, problems = load(text.encode(), "x.yaml")
+    assert not problems and located is not None
+    assert located.data["items"][2] == {"image": "y", "args": [1, 2]}

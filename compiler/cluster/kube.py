@@ -104,6 +104,9 @@ class KubeSession:
         paths = [p for p in from_env.split(os.pathsep) if p and Path(p).is_file()]
         if paths:
             return cls(kubeconfig=os.pathsep.join(paths), context=context)
+        if from_env.strip(os.pathsep):
+            # kubectl does not fall back to ~/.kube/config when KUBECONFIG is set.
+            raise UsageError(f"KUBECONFIG={from_env}: no such file")
         default = Path(env.get("HOME") or Path.home()) / ".kube" / "config"
         if default.is_file():
             return cls(kubeconfig=str(default), context=context)
@@ -138,10 +141,16 @@ class KubeSession:
                     client_configuration=configuration,
                     persist_config=False,
                 )
-        except config.ConfigException as exc:
-            raise InfraError(f"cannot load Kubernetes credentials: {exc}") from None
-        except (OSError, ValueError) as exc:
-            raise InfraError(f"cannot load Kubernetes credentials: {exc}") from None
+        except Exception as exc:
+            if self.in_cluster:
+                raise InfraError(f"cannot load Kubernetes credentials: {exc}") from None
+            # A kubeconfig that does not parse, has the wrong shape or lacks the --context
+            # asked for is the user's to fix (exit 2), whatever the client raised about it.
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            context = f" (--context {self.context})" if self.context else ""
+            raise UsageError(
+                f"{self.kubeconfig}: not a usable kubeconfig{context}: {reason}"
+            ) from None
         configuration.retries = False
         self.secrets |= _secrets_of(configuration)
         if self._client is not None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from compiler import pipeline
 from compiler.diagnostics import Diagnostic, UsageError
+from compiler.model import JOB_TYPES
+from compiler.paths import not_a_file
 from compiler.prow import check_salt
 
 
@@ -41,6 +43,7 @@ def build_options(
     jpath: Sequence[Path] = (),
     repos_dir: Path | None = None,
     eval_timeout: float = 10.0,
+    eval_memory: int | None = None,
     **overrides: Any,
 ) -> pipeline.Options:
     """The pipeline's options from a command's; each command has only the options it uses
@@ -48,9 +51,16 @@ def build_options(
     root = (repo_root or repo_root_of(Path.cwd())).resolve()
     if not root.is_dir():
         raise UsageError(f"--repo-root {root}: no such directory")
-    config_path = (config or root / "prow_config.yaml").resolve()
-    if config is not None and not config_path.is_file():
-        raise UsageError(f"--config {config}: no such file")
+    # Not resolved: whether a symlink leads out of the repository is the loader's decision.
+    config_path = Path(os.path.abspath(config or root / "prow_config.yaml"))
+    if config is not None and (why := not_a_file(config_path)):
+        raise UsageError(f"--config {config}: {why}")
+    environ_job_type = os.environ.get("JOB_TYPE", "")
+    if job_type is None and environ_job_type and environ_job_type not in JOB_TYPES:
+        # What --job-type refuses must not slip in through the environment.
+        raise UsageError(
+            f"JOB_TYPE={environ_job_type!r} is not a job type; use one of {', '.join(JOB_TYPES)}"
+        )
     if salt is not None:
         try:
             check_salt(salt)
@@ -75,6 +85,7 @@ def build_options(
         repos_dir=repos_dir.resolve() if repos_dir else None,
         environ=dict(os.environ),
         timeout=eval_timeout,
+        **({"memory": eval_memory} if eval_memory is not None else {}),
         **overrides,
     )
 

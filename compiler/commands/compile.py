@@ -11,6 +11,7 @@ from compiler import emit, pipeline
 from compiler.commands.common import build_options, nothing_checked, render, scope
 from compiler.diagnostics import UsageError, exit_code
 from compiler.model import CompiledWorkflow
+from compiler.paths import file_in
 
 
 def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
@@ -58,7 +59,7 @@ def write_all(out: Path, workflows: list[CompiledWorkflow]) -> list[Path]:
         raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
     written = []
     for workflow in workflows:
-        path = out / f"{workflow.name}.yaml"
+        path = file_in(out, workflow.name)
         path.write_text(_text(workflow), encoding="utf-8")
         written.append(path)
     return written

@@ -127,6 +127,11 @@ def run(
         namespace=namespace,
         bucket=settings.bucket or DEFAULT_BUCKET,
     )
+    if options.prow_env().job_type is None:
+        # Nothing would be selected, and the failure would come later as a credentials error.
+        raise UsageError(
+            "JOB_TYPE is not set: kftest run reads Prow's environment (or give --job-type)"
+        )
     return execute(options, settings)
 
 

@@ -79,6 +79,10 @@ def execute(
     documents, problems = load_documents(files)
     for problem in problems:
         click.echo(problem, err=True)
+    if not documents:
+        # The input is checked before credentials: a bad file is exit 1 without a cluster.
+        click.echo("kftest: no workflow to submit", err=True)
+        return EXIT_PROBLEMS
     redactor = Redactor()
     with BuildLog(redactor):
         session = KubeSession.from_environment(

@@ -29,9 +29,11 @@ never sees the process environment.
 repository, ``--repos-dir``, ``lib/`` or a ``-J`` dir; anything else is ``import-denied`` at the
 importing file's line.
 
-**Limits.** Evaluation runs in worker processes: a component gets ``timeout`` seconds of wall
-clock, then its worker is killed (``jsonnet-error``); the stack is bounded
-(``backend.MAX_STACK``), so infinite recursion is a clean ``jsonnet-error`` too.
+**Limits.** Evaluation runs in worker processes (``pool``): a component gets ``timeout``
+seconds of CPU time (with a generous wall-clock backstop) and ``memory`` bytes, then its worker
+is killed (``jsonnet-error``); the stack is bounded (``backend.MAX_STACK``), so infinite
+recursion is a clean ``jsonnet-error`` too, and recursion the binding does not count
+(``tailstrict``) ends at the memory limit or a stack overflow, reported at the component.
 
 **Rules.** ``component-missing``: app_dir, component or py_func does not resolve (at the
 prow_config.yaml line). ``jsonnet-error``: evaluation failed, at the jsonnet file:line (for a
@@ -71,7 +73,8 @@ class EvalRequest:
     run_params: Mapping[str, Any]  # name, namespace, prow_env, bucket
     prow_env: ProwEnv
     python_paths: tuple[str, ...]
-    timeout: float = 10.0
+    timeout: float = 10.0  # CPU seconds
+    memory: int | None = pool.DEFAULT_MEMORY  # bytes per evaluation worker
     teardown_name: str | None = None  # tekton_run entries with a tekton_teardown
     gcs_layout: str = "prow"  # where the build's GCS directory is (Tekton's artifacts-gcs)
 
@@ -121,13 +124,16 @@ def evaluate_many(
     """
     chosen = backend_mod.choose()
     tasks = [worker.Task(_plain(request), chosen, finish) for request in requests]
-    outcomes = pool.run(tasks, worker.work, worker.budget, jobs)
-    # A crash of the fast binding gets a second chance with the reference one.
+    memory = requests[0].memory if requests else None
+    outcomes = pool.run(tasks, worker.work, worker.budget, jobs, memory)
+    # A crash of the fast binding gets a second chance with the reference one: a native stack
+    # overflow or an allocation failure included, since go-jsonnet bounds recursion that
+    # jrsonnet grows its stack for. Running out of time would only happen again.
     reference = chosen.reference()
     retry = [
         index
         for index, outcome in enumerate(outcomes)
-        if isinstance(outcome, pool.Failure) and not outcome.timed_out and reference is not None
+        if isinstance(outcome, pool.Failure) and outcome.kind != "timeout" and reference is not None
     ]
     if retry and reference is not None:
         again = pool.run(
@@ -135,6 +141,7 @@ def evaluate_many(
             worker.work,
             worker.budget,
             jobs,
+            memory,
         )
         for index, outcome in zip(retry, again, strict=True):
             outcomes[index] = outcome

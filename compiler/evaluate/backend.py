@@ -75,7 +75,10 @@ class Backend:
                 )
         except RuntimeError as exc:
             raise JsonnetError(str(exc)) from None
-        except UnicodeDecodeError as exc:
+        except ValueError as exc:
+            # e.g. "embedded null character": the binding refuses the text before evaluating.
+            if not isinstance(exc, UnicodeDecodeError):
+                raise JsonnetError(f"the binding refused the input: {exc}") from None
             # gojsonnet can garble an import callback's error message into invalid UTF-8.
             raise JsonnetError(bytes(exc.object).decode("utf-8", errors="replace")) from None
         return str(value)

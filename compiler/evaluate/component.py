@@ -20,6 +20,9 @@ from compiler.paths import relative_to_repo
 if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
 
+#: Deeper output is no workflow, and later stages (validation, YAML) would recurse that deep.
+MAX_DEPTH = 200
+
 
 @dataclass
 class Outcome:
@@ -120,6 +123,15 @@ def _evaluate(
             Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
         return None, False
+    if "\x00" in text:
+        # The bindings disagree about NUL bytes (one stops reading, one refuses the text).
+        at = text.index("\x00")
+        line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        message = "the file contains a NUL byte; jsonnet files must be text"
+        run.diagnostics.append(
+            Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
+        )
+        return None, False
     try:
         output = backend.evaluate(
             str(path),
@@ -132,7 +144,41 @@ def _evaluate(
         run.diagnostics.extend(_error_diagnostics(run, str(exc), file))
         return None, not run.importer.denials
     run.timestamps = "creationTimestamp" in output
-    return json.loads(output), False
+    try:
+        value = json.loads(output)
+        too_deep = _depth_exceeds(value, MAX_DEPTH)
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        message = f"the value is nested more than {MAX_DEPTH} levels deep; no workflow is"
+        run.diagnostics.append(Diagnostic(JSONNET_ERROR.id, f"{message} that deep", file=file))
+        return None, False
+    if value is None:
+        # None means "failed" to the callers: a null result needs its own diagnostic.
+        params_file = path.name == "params.libsonnet"
+        rule = JSONNET_ERROR.id if params_file else documents.RULE
+        message = "evaluates to null; expected a Workflow, a list of Workflows or a v1 List"
+        if params_file:
+            message = "evaluates to null; expected {global: {...}, components: {...}}"
+        run.diagnostics.append(Diagnostic(rule, message, file=file))
+    return value, False
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (without recursing: it may be deep)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
@@ -151,6 +197,8 @@ def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
         ]
     parsed = errors.parse(text)
     message = importer.failures[-1] if importer.failures else parsed.message
+    if not message:
+        message = "the component raised an error with an empty message"
     frames = parsed.frames
     inside = [frame for frame in frames if _inside(frame.file, run.repo_root)]
     if frames and (not inside or inside[0] != frames[0]):

@@ -9,7 +9,7 @@ layout) or ``<app_dir>/<component>.jsonnet``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +50,7 @@ def find_component(
     app_dir: str, component: str, repo_root: Path, repos_dir: Path | None, env: ProwEnv
 ) -> Component | NotFound:
     candidates = app_dir_candidates(app_dir, repo_root, repos_dir, env)
-    apps = [path for path in candidates if path.is_dir()]
+    apps = [path for path in candidates if _is(path, Path.is_dir)]
     if not apps:
         tried = ", ".join(show(path, repo_root) for path in candidates)
         return NotFound("app_dir", f"app_dir {app_dir!r} not found (tried {tried})")
@@ -58,9 +58,9 @@ def find_component(
     for app in apps:
         for file in (app / "components" / f"{component}.jsonnet", app / f"{component}.jsonnet"):
             tried_files.append(file)
-            if file.is_file():
+            if _is(file, Path.is_file):
                 params = app / "components" / "params.libsonnet"
-                return Component(app, file, params if params.is_file() else None)
+                return Component(app, file, params if _is(params, Path.is_file) else None)
     tried = ", ".join(show(path, repo_root) for path in tried_files)
     return NotFound("component", f"component {component!r} not found (tried {tried})")
 
@@ -91,6 +91,15 @@ def python_path_candidates(
 ) -> Iterator[Path]:
     """Where a ``python_paths`` item may be: as app_dir is resolved."""
     yield from app_dir_candidates(path, repo_root, repos_dir, env)
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """``path.is_dir()``/``is_file()`` for a name from prow_config.yaml: one too long for the
+    filesystem or with a NUL byte does not exist, it is not a crash."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _names_this_repo(owner: str, repo: str, repo_root: Path, env: ProwEnv) -> bool:

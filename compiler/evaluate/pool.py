@@ -1,9 +1,23 @@
-"""Run tasks in worker processes, each under a wall-clock budget.
+"""Run tasks in worker processes, each under a CPU-time budget and a memory limit.
 
-Evaluation runs user code (jsonnet, a py_func) that may loop forever or crash a native binding.
-A thread cannot be stopped inside a C call, so every task runs in a worker process that the
-parent kills when its budget runs out, or finds dead when the binding crashed; either way the
-task becomes a ``Failure`` and the remaining tasks go on in a fresh worker.
+Evaluation runs user code (jsonnet, a py_func) that may loop forever, allocate without end or
+crash a native binding. A thread cannot be stopped inside a C call, so every task runs in a
+worker process that the parent kills when its budget runs out, or finds dead when the binding
+crashed; either way the task becomes a ``Failure`` and the remaining tasks go on in a fresh
+worker.
+
+**Budgets are CPU time** of the worker (read from ``/proc``), so a busy CI machine that gives a
+worker half a core does not turn a slow but finite component into an error; a wall-clock
+backstop (``WALL_FACTOR`` times the budget plus ``WALL_SLACK``) still ends a task that sleeps or
+waits. Where ``/proc`` is missing the budget is wall-clock time.
+
+**Memory**: each worker runs under ``RLIMIT_DATA`` (``memory`` bytes); a binding that runs out
+aborts, and the parent reports ``Failure(kind="memory")``. The worker's stderr goes to a file
+the parent reads when it dies, to tell a stack overflow or an out-of-memory abort from another
+crash (and to keep a Go runtime dump of hundreds of lines off the user's terminal).
+
+**Orphans**: a worker dies with its parent, whatever signal ends the parent
+(``PR_SET_PDEATHSIG`` on Linux), so a killed ``kftest`` leaves no evaluation running.
 
 A task may call ``notify(payload, budget)`` to report progress: the parent keeps the payload
 (returned in the ``Failure`` if the task is later lost) and restarts the clock with the new
@@ -13,16 +27,18 @@ budget.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import faulthandler
 import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -36,15 +52,41 @@ Notify = Callable[[Any, float], None]
 FORK_UNSAFE_MODULES = ("_gojsonnet",)
 _STOP_GRACE = 1.0
 _STARTUP_ALLOWANCE = 60.0
+#: The wall-clock backstop of a task: max(budget * WALL_FACTOR, budget + WALL_SLACK) seconds.
+WALL_FACTOR = 4.0
+WALL_SLACK = 20.0
+#: How often the parent reads the CPU time of busy workers.
+POLL_INTERVAL = 0.1
+#: Default memory limit of a worker: generous for any real component.
+DEFAULT_MEMORY = 1 << 30
+_PR_SET_PDEATHSIG = 1
+#: What a worker's stderr says when it ran out of memory or stack (Go, Rust, C++ runtimes).
+_MEMORY_WORDS = (
+    "out of memory",
+    "cannot allocate memory",
+    "memory allocation of",
+    "std::bad_alloc",
+    "MemoryError",
+)
+_STACK_WORDS = ("overflowed its stack", "stack overflow", "goroutine stack exceeds")
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A task that did not return: ``reason`` is "timeout" or a description of the crash."""
+    """A task that did not return.
+
+    ``kind`` is "timeout", "memory" (the memory limit), "stack" (the native stack overflowed:
+    runaway recursion the binding did not bound) or "crash"; ``reason`` describes it.
+    """
 
     reason: str
     timed_out: bool
     partial: Any = None  # the last payload the task reported
+    kind: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", "timeout" if self.timed_out else "crash")
 
 
 class WorkerError(RuntimeError):
@@ -71,10 +113,12 @@ def run(
     work: Callable[[T, Notify], R],
     budget: Callable[[T], float],
     jobs: int | None = None,
+    memory: int | None = DEFAULT_MEMORY,
 ) -> list[R | Failure]:
     """``work(task, notify)`` for every task, in worker processes; results in task order.
 
-    ``work`` must be a module-level function when the start method is "spawn".
+    ``budget(task)`` is CPU seconds; ``memory`` the bytes each worker may allocate (None: no
+    limit). ``work`` must be a module-level function when the start method is "spawn".
     """
     if not tasks:
         return []
@@ -82,21 +126,28 @@ def run(
     results: dict[int, R | Failure] = {}
     pending = deque(range(len(tasks)))
     workers: list[_Worker] = []
+
+    def start() -> _Worker:
+        worker = _Worker.start(context, work, memory)
+        workers.append(worker)
+        return worker
+
     try:
         for _ in range(min(jobs or default_jobs(), len(tasks))):
-            worker = _Worker.start(context, work)
-            workers.append(worker)
-            worker.give(pending, tasks, budget)
+            start().give(pending, tasks, budget)
         while any(worker.index is not None for worker in workers):
             busy = [worker for worker in workers if worker.index is not None]
-            timeout = max(0.0, min(worker.deadline for worker in busy) - time.monotonic())
+            now = time.monotonic()
+            timeout = max(0.0, min(worker.deadline for worker in busy) - now)
+            if any(worker.cpu_budget is not None for worker in busy):
+                timeout = min(timeout, POLL_INTERVAL)
             ready = wait([worker.conn for worker in busy], timeout=timeout)
             for worker in busy:
                 index = worker.index
                 assert index is not None
                 if worker.conn in ready:
                     outcome = worker.receive(budget(tasks[index]))
-                elif time.monotonic() >= worker.deadline:
+                elif worker.over_budget():
                     outcome = Failure("timeout", True, worker.partial)
                     worker.kill()
                 else:
@@ -107,8 +158,7 @@ def run(
                 if not worker.alive:
                     workers.remove(worker)
                     if pending:
-                        worker = _Worker.start(context, work)
-                        workers.append(worker)
+                        worker = start()
                 worker.give(pending, tasks, budget)
     finally:
         for worker in workers:
@@ -122,23 +172,33 @@ class _Worker:
 
     process: BaseProcess
     conn: Connection
+    stderr: str  # the file the worker's stderr goes to (unlinked once the worker has it open)
+    stderr_fd: int  # the parent's handle on it, to read it after the worker died
     index: int | None = None
-    deadline: float = float("inf")
+    deadline: float = float("inf")  # wall clock: the backstop (or the budget without /proc)
+    cpu_deadline: float = float("inf")
+    cpu_budget: float | None = None  # None: the budget is measured in wall-clock time
     partial: Any = None
     alive: bool = True
 
     @classmethod
-    def start(cls, context: BaseContext, work: Callable[[Any, Notify], Any]) -> _Worker:
+    def start(
+        cls, context: BaseContext, work: Callable[[Any, Notify], Any], memory: int | None
+    ) -> _Worker:
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, work), daemon=True)  # type: ignore[attr-defined]
+        handle, stderr = tempfile.mkstemp(prefix="kftest-worker-", suffix=".stderr")
+        process = context.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(child, work, os.getpid(), memory, stderr), daemon=True
+        )
         process.start()
         child.close()
-        return cls(process, parent)
+        return cls(process, parent, stderr, handle)
 
     def give(
         self, pending: deque[int], tasks: Sequence[Any], budget: Callable[[Any], float]
     ) -> None:
         self.index, self.partial, self.deadline = None, None, float("inf")
+        self.cpu_budget, self.cpu_deadline = None, float("inf")
         if not pending or not self.alive:
             return
         index = pending.popleft()
@@ -147,6 +207,22 @@ class _Worker:
         # (under "spawn", Python itself is) is not charged for it, within reason.
         self.index, self.deadline = index, time.monotonic() + _STARTUP_ALLOWANCE
 
+    def restart_clock(self, budget: float) -> None:
+        cpu = _cpu_seconds(self.process.pid)
+        if cpu is None:
+            self.cpu_budget, self.deadline = None, time.monotonic() + budget
+            return
+        self.cpu_budget, self.cpu_deadline = budget, cpu + budget
+        self.deadline = time.monotonic() + max(budget * WALL_FACTOR, budget + WALL_SLACK)
+
+    def over_budget(self) -> bool:
+        if time.monotonic() >= self.deadline:
+            return True
+        if self.cpu_budget is None:
+            return False
+        cpu = _cpu_seconds(self.process.pid)
+        return cpu is not None and cpu >= self.cpu_deadline
+
     def receive(self, default_budget: float) -> Any:
         try:
             message = self.conn.recv()
@@ -154,16 +230,24 @@ class _Worker:
             self.process.join(_STOP_GRACE)
             self.alive = False
             self.conn.close()
-            return Failure(_describe_exit(self.process.exitcode), False, self.partial)
+            failure = _describe_death(self.process.exitcode, self.stderr_fd, self.partial)
+            _release(self.stderr, self.stderr_fd)
+            return failure
         kind = message[0]
         if kind == "started":
-            self.deadline = time.monotonic() + default_budget
+            # The worker has its stderr open: the name can go, so that nothing is left behind
+            # even when kftest itself is killed.
+            _remove(self.stderr)
+            self.restart_clock(default_budget)
             return self.PENDING
         if kind == "progress":
             _, payload, budget = message
             self.partial = payload
-            self.deadline = time.monotonic() + (budget or default_budget)
+            self.restart_clock(budget or default_budget)
             return self.PENDING
+        if kind == "memory":
+            self.kill()  # it exits anyway: its state after a MemoryError cannot be trusted
+            return Failure("ran out of memory", False, self.partial, kind="memory")
         if kind == "raised":
             raise WorkerError(f"evaluation worker failed:\n{message[1]}")
         return message[1]
@@ -174,6 +258,7 @@ class _Worker:
             self.process.kill()
         self.process.join(_STOP_GRACE)
         self.conn.close()
+        _release(self.stderr, self.stderr_fd)
 
     def stop(self) -> None:
         if self.alive:
@@ -184,13 +269,28 @@ class _Worker:
             self.process.kill()
             self.process.join(_STOP_GRACE)
         self.conn.close()
+        _release(self.stderr, self.stderr_fd)
 
 
-def _serve(conn: Connection, work: Callable[[Any, Notify], Any]) -> None:
+def _serve(
+    conn: Connection,
+    work: Callable[[Any, Notify], Any],
+    parent: int,
+    memory: int | None,
+    stderr: str,
+) -> None:
+    die_with(parent)
     # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A crash is reported by the parent; a Python stack dump of the worker would be noise.
     faulthandler.disable()
+    # Native runtimes write crash dumps to fd 2: keep them for the parent's diagnosis.
+    with contextlib.suppress(OSError):
+        handle = os.open(stderr, os.O_WRONLY | os.O_APPEND)
+        os.dup2(handle, 2)
+        os.close(handle)
+    if memory is not None:
+        limit_memory(memory)
 
     def notify(payload: Any, budget: float) -> None:
         conn.send(("progress", payload, budget))
@@ -207,8 +307,85 @@ def _serve(conn: Connection, work: Callable[[Any, Notify], Any]) -> None:
         try:
             result = work(task, notify)
             conn.send(("done", result))
+        except MemoryError:
+            # Python's own allocations hit the limit: the worker may be in any state.
+            with contextlib.suppress(BaseException):
+                conn.send(("memory",))
+            os._exit(1)
         except BaseException:
             conn.send(("raised", traceback.format_exc()))
+
+
+def die_with(parent: int) -> None:
+    """Have the kernel kill this process when ``parent`` dies, whatever killed it (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def limit_memory(size: int) -> None:
+    """At most ``size`` bytes of heap for this process (and what it starts)."""
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            size = min(size, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (size, hard))
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of process ``pid`` (all its threads), or None without /proc."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    try:
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (IndexError, ValueError):
+        return None
+
+
+def _describe_death(code: int | None, stderr: int, partial: Any) -> Failure:
+    """Why a worker died: its exit status, and what its runtime said on stderr."""
+    said = _tail(stderr)
+    if any(word in said for word in _MEMORY_WORDS):
+        return Failure("ran out of memory", False, partial, kind="memory")
+    if any(word in said for word in _STACK_WORDS) or code == -signal.SIGSEGV:
+        # A binding's native recursion overflows the stack (SIGSEGV when its runtime does not
+        # catch it): the evaluation recursed without bound.
+        return Failure("overflowed the native stack", False, partial, kind="stack")
+    return Failure(_describe_exit(code), False, partial)
+
+
+def _tail(fd: int, size: int = 64 * 1024) -> str:
+    try:
+        end = os.fstat(fd).st_size
+        return os.pread(fd, size, max(0, end - size)).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _release(path: str, fd: int) -> None:
+    _remove(path)
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _describe_exit(code: int | None) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
-from compiler.evaluate import documents, layout
+from compiler.evaluate import documents, layout, pool
 from compiler.evaluate.errors import COMPONENT_MISSING, JSONNET_ERROR
 from compiler.paths import relative_to_repo
 
@@ -128,7 +128,11 @@ def _call(
     request: EvalRequest, func: str, kwargs: dict[str, Any], paths: list[str], repo_root: Path
 ) -> tuple[dict[str, Any], str | None]:
     """The runner's answer, or a message saying why there is none."""
-    payload = json.dumps({"func": func, "kwargs": kwargs, "paths": paths}, default=str)
+    # The runner limits its own CPU time and dies with this worker; the wall-clock timeout
+    # here is only the backstop against code that sleeps or waits.
+    limits = {"cpu": request.timeout, "parent": os.getpid()}
+    payload = json.dumps({"func": func, "kwargs": kwargs, "paths": paths, **limits}, default=str)
+    backstop = max(request.timeout * pool.WALL_FACTOR, request.timeout + pool.WALL_SLACK)
     process = subprocess.Popen(
         [sys.executable, "-B", "-E", str(RUNNER)],
         stdin=subprocess.PIPE,
@@ -139,12 +143,14 @@ def _call(
         start_new_session=True,  # so a timeout can kill whatever the user code started
     )
     try:
-        out, err = process.communicate(payload.encode(), timeout=request.timeout)
+        out, err = process.communicate(payload.encode(), timeout=backstop)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         process.communicate()
-        return {}, f"py_func {func} did not finish within {request.timeout:g} s"
+        return {}, f"py_func {func} did not finish within {backstop:g} s"
     _kill_group(process)  # leftovers the function started in the background
+    if process.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and not out:
+        return {}, f"py_func {func} did not finish within {request.timeout:g} s of CPU time"
     try:
         answer = json.loads(out.decode("utf-8"))
     except ValueError:

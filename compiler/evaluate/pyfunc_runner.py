@@ -13,6 +13,7 @@ Anything the user code prints goes to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -25,12 +26,33 @@ def main() -> int:
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the user's prints, even from C code, must not corrupt the reply
     request = json.load(sys.stdin)
+    _limit(request.get("cpu"), request.get("parent"))
     paths = [os.path.realpath(path) for path in request["paths"]]
     sys.path[:1] = paths  # drop this runner's own directory
     answer = run(request["func"], request["kwargs"], paths)
     reply.write(json.dumps(answer, default=str))
     reply.close()
     return 0
+
+
+def _limit(cpu: float | None, parent: int | None) -> None:
+    """Die with the kftest worker that started us, and after ``cpu`` seconds of CPU time."""
+    if sys.platform.startswith("linux") and parent:
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(1)
+    if cpu:
+        import math
+        import resource
+
+        soft = max(1, math.ceil(cpu))
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if hard == resource.RLIM_INFINITY or hard > soft + 1:
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
 
 
 def run(func: str, kwargs: dict[str, Any], paths: list[str]) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.paths import inside
+
 
 @dataclass(frozen=True)
 class Denial:
@@ -43,8 +45,7 @@ class Importer:
         self._real_roots = [_real_root(str(root)) for root in self.roots]
 
     def allowed(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return any(real == root or real.startswith(root + os.sep) for root in self._real_roots)
+        return inside(os.path.realpath(path), self._real_roots)
 
     def read_main(self, path: Path) -> bytes:
         content = path.read_bytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
@@ -71,8 +72,18 @@ def lost(request: EvalRequest, failure: Failure) -> EvalResult:
     if from_partial is not None:
         return from_partial
     entry = request.entry
-    if failure.timed_out:
-        message = f"evaluation did not finish within {request.timeout:g} s (does it terminate?)"
+    if failure.kind == "timeout":
+        message = (
+            f"evaluation did not finish within {request.timeout:g} s of CPU time "
+            "(does it terminate? --eval-timeout sets the limit)"
+        )
+    elif failure.kind == "memory":
+        message = (
+            f"the evaluation used more than {format_size(request.memory)} of memory "
+            "(--eval-memory sets the limit)"
+        )
+    elif failure.kind == "stack":
+        message = "the evaluation recursed without bound and overflowed the native stack"
     else:
         message = f"the evaluation {failure.reason} (a bug in the jsonnet binding?)"
     key = {"py_func": "py_func", "tekton": "tekton_run"}.get(entry.kind, "component")
@@ -90,12 +101,38 @@ def lost(request: EvalRequest, failure: Failure) -> EvalResult:
         if isinstance(found, layout.Component):
             source = relative_to_repo(found.file, request.repo_root)
             file, line, column = source, None, None
+            if failure.kind in ("memory", "stack"):
+                line, column = _tailstrict(found.file)
+                if line is not None:
+                    # The one recursion the stack limit does not bound: the likely culprit.
+                    message += " (runaway recursion through this `tailstrict` call?)"
     diagnostic = Diagnostic(
         JSONNET_ERROR.id, message, file=file, line=line, column=column, workflow=entry.name
     )
     return EvalResult(
         documents=[], source=source, imports=frozenset(), params={}, diagnostics=[diagnostic]
     )
+
+
+def _tailstrict(path: Path) -> tuple[int | None, int | None]:
+    """Where the component first uses ``tailstrict`` (calls the stack limit does not count)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None, None
+    at = text.find("tailstrict")
+    if at < 0:
+        return None, None
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def format_size(size: int | None) -> str:
+    if size is None:
+        return "no limit"
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} bytes"
 
 
 def _evaluated(partial: Any) -> EvalResult | None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.diagnostics import KftestError, UsageError
+from compiler.diagnostics import UsageError
 from compiler.durations import plain
+from compiler.paths import not_a_file
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
@@ -26,8 +27,9 @@ def classify(target: str) -> Target:
         return Target("gcs", target)
     path = Path(target)
     if path.exists() or "/" in target or path.suffix in (".yaml", ".yml", ".json"):
-        if not path.is_file():
-            raise UsageError(f"{target}: no such file")
+        why = not_a_file(path)
+        if why:
+            raise UsageError(f"{target}: {why}")
         return Target("file", target)
     if len(target) <= 253 and _NAME.match(target):
         return Target("name", target)
@@ -58,7 +60,7 @@ def parse(text: str, source: str) -> list[dict[str, Any]]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise KftestError(f"{where}: not valid YAML: {problem}") from None
+        raise UsageError(f"{where}: not valid YAML: {problem}") from None
     workflows: list[dict[str, Any]] = []
     for index, document in enumerate(documents, 1):
         if document is None:
@@ -76,11 +78,11 @@ def parse(text: str, source: str) -> list[dict[str, Any]]:
                     if kind in RUN_KINDS
                     else (f"a {kind}" if kind else "a document without kind")
                 )
-                raise KftestError(
+                raise UsageError(
                     f"{source}: document {index} is {what}, not an Argo Workflow or a Tekton "
                     "PipelineRun"
                 )
             workflows.append(item)
     if not workflows:
-        raise KftestError(f"{source}: no Argo Workflow in it")
+        raise UsageError(f"{source}: no Argo Workflow in it")
     return workflows

@@ -8,7 +8,7 @@
       severity:                           # a rule's severity: error | warning
         immutable-image: warning
       image_tag_pattern: 'v\\d{8}-[0-9a-f]{7}(-dirty)?(-[0-9a-f]{6})?'
-                                          # every image tag must match it (re.fullmatch);
+                                          # every image tag must match it (RE2 fullmatch);
                                           # digests (@sha256:...) always pass
 
 Every key is optional and a missing file means the defaults. One entry can also switch rules
@@ -128,6 +128,16 @@ def load_settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
     path = repo_root / SETTINGS_FILE
     if not path.is_file():
         return LintSettings(), []
+    escaped = paths.escape(path, repo_root)
+    if escaped is not None:
+        # The same confinement as jsonnet imports: a repository cannot make kftest read (and
+        # quote in messages) a file outside it.
+        from compiler.evaluate.errors import IMPORT_DENIED
+
+        message = f"{SETTINGS_FILE} resolves to {escaped}, outside the repository"
+        return LintSettings(), [
+            Diagnostic(rule=IMPORT_DENIED.id, file=SETTINGS_FILE, message=message)
+        ]
     try:
         raw = path.read_bytes()
     except OSError as exc:

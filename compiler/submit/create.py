@@ -57,13 +57,18 @@ def check_document(document: Any) -> str | None:
     if not isinstance(document, dict):
         return "not a mapping"
     api_version = f"{GROUP}/{VERSION}"
+    if "apiVersion" not in document and "kind" not in document:
+        hint = " (a prow_config.yaml? `kftest compile --out DIR` makes workflows of it)"
+        return "not a Kubernetes object: it has no apiVersion and kind" + (
+            hint if "workflows" in document else ""
+        )
     tekton = [kube.pipeline_runs(version) for version in kube.TEKTON_VERSIONS]
     accepted = [(api_version, KIND)] + [(r.api_version, r.kind) for r in tekton]
     if (document.get("apiVersion"), document.get("kind")) not in accepted:
         return (
-            f"expected apiVersion {api_version} and kind {KIND} (or a Tekton PipelineRun, "
-            f"tekton.dev/v1alpha1, v1beta1 or v1), got {document.get('apiVersion')!r} and "
-            f"{document.get('kind')!r}"
+            f"expected apiVersion {api_version} and kind {KIND}, got "
+            f"{document.get('apiVersion')!r} and {document.get('kind')!r} (or a Tekton "
+            "PipelineRun: apiVersion tekton.dev/v1alpha1, v1beta1 or v1)"
         )
     meta = document.get("metadata")
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):

@@ -63,14 +63,15 @@ class LeafChecks(CheckerBase):
         container = body.get("container")
         if isinstance(container, dict):
             self.check_mounts(container, body, f"{path}.container")
-            if not as_str(container.get("image")) and not self.default_image("container"):
+            # An image of the wrong type is the schema's error (argo-schema), not a second one.
+            if _unset(container.get("image")) and not self.default_image("container"):
                 self.error(
                     f"{path}.container.image", f"template '{name}' container.image may not be empty"
                 )
         script = body.get("script")
         if (
             isinstance(script, dict)
-            and not as_str(script.get("image"))
+            and _unset(script.get("image"))
             and not self.default_image("script")
         ):
             self.error(f"{path}.script.image", f"template '{name}' script.image may not be empty")
@@ -212,3 +213,7 @@ def _valid_manifest(manifest: str) -> bool:
     except (YAMLError, ValueError):
         return False
     return True
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value == ""

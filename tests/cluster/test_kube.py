@@ -44,8 +44,27 @@ def test_context_selects_the_cluster(kube: KubeEnv) -> None:
     kube.kubeconfig.write_text(json.dumps(config))
     session = KubeSession.from_environment({}, kubeconfig=kube.kubeconfig, context="standin")
     assert reachable(session)
-    with pytest.raises(InfraError, match="nope"):
+    # A context the kubeconfig does not have is the user's mistake (exit 2), not the cluster's.
+    with pytest.raises(UsageError, match=r"not a usable kubeconfig \(--context nope\)"):
         KubeSession.from_environment({}, kubeconfig=kube.kubeconfig, context="nope")
+
+
+@pytest.mark.parametrize(
+    "text", ["clusters: [unclosed\n", "clusters: 5\ncontexts: x\ncurrent-context: 7\n", "[]\n"]
+)
+def test_a_broken_kubeconfig_is_a_usage_error_naming_it(text: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken-kubeconfig"
+    broken.write_text(text)
+    with pytest.raises(UsageError, match=f"{broken}: not a usable kubeconfig"):
+        KubeSession.from_environment({}, kubeconfig=broken)
+    with pytest.raises(UsageError, match=f"{broken}: not a usable kubeconfig"):
+        KubeSession.from_environment({"KUBECONFIG": str(broken), "HOME": str(tmp_path)})
+
+
+def test_kubeconfig_naming_a_missing_file_says_which(tmp_path: Path) -> None:
+    missing = tmp_path / "missing-kubeconfig"
+    with pytest.raises(UsageError, match=f"KUBECONFIG={missing}: no such file"):
+        KubeSession.from_environment({"KUBECONFIG": str(missing), "HOME": str(tmp_path)})
 
 
 def test_no_credentials_anywhere(tmp_path: Path) -> None:

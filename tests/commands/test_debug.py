@@ -175,7 +175,16 @@ def test_usage_errors(
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: Workflow\nmetadata:\n  labels: a: b\n")
     result = debug(capsys, monkeypatch, kube, str(bad))
-    assert result.code == 1 and f"{bad}:3:" in result.stderr
+    assert result.code == 2 and f"{bad}:3:" in result.stderr
+    # Not a workflow: the file named on the command line is wrong (2), no workflow failed (1).
+    configmap = tmp_path / "cm.yaml"
+    configmap.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    result = debug(capsys, monkeypatch, kube, str(configmap))
+    assert result.code == 2 and "is a ConfigMap, not an Argo Workflow" in result.stderr
+    directory = tmp_path / "dir.yaml"
+    directory.mkdir()
+    result = debug(capsys, monkeypatch, kube, str(directory))
+    assert result.code == 2 and "is a directory" in result.stderr
 
 
 def test_pods_hidden_by_rbac_still_give_a_summary(

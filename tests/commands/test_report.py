@@ -81,7 +81,8 @@ def test_sources_that_hold_no_run(
     not_yaml = tmp_path / "x.yaml"
     not_yaml.write_text("kind: Pod\nmetadata: {name: p}\n")
     wrong = kftest("report", str(not_yaml))
-    assert wrong.code == 1 and "document 1 is a Pod, not an Argo Workflow" in wrong.stderr
+    # A named file that is not a workflow is a usage error (2), as for `kftest debug`.
+    assert wrong.code == 2 and "document 1 is a Pod, not an Argo Workflow" in wrong.stderr
     assert "Traceback" not in wrong.stderr + empty.stderr + bare.stderr
 
 

@@ -131,3 +131,22 @@ def test_cli(kube: KubeEnv, tmp_path: Path, kftest: Any) -> None:  # noqa: F811
     result = kftest("submit", str(path), "--kubeconfig", str(dead), "--retry-timeout", "0.3")
     assert result.code == 3
     assert "giving up after" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_input_is_checked_before_credentials(tmp_path: Path, kftest: Any) -> None:
+    config = tmp_path / "prow_config.yaml"
+    config.write_text("workflows:\n  - name: a\n    app_dir: ci\n    component: a\n")
+    configmap = tmp_path / "cm.yaml"
+    configmap.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: [\n")
+    no_cluster = {"KUBECONFIG": "", "HOME": str(tmp_path), "KUBERNETES_SERVICE_HOST": ""}
+    for path, words in [
+        (config, "not a Kubernetes object: it has no apiVersion and kind (a prow_config.yaml?"),
+        (configmap, "expected apiVersion argoproj.io/v1alpha1 and kind Workflow, got 'v1'"),
+        (broken, "error [yaml-syntax]"),
+    ]:
+        result = kftest("submit", str(path), env=no_cluster)
+        assert result.code == 1, (path, result.stderr)
+        assert f"{path}" in result.stderr and words in result.stderr
+        assert "credentials" not in result.stderr and "Traceback" not in result.stderr

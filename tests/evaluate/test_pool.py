@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +21,20 @@ def work(task: tuple[str, Any], notify: pool.Notify) -> Any:
     if kind == "sleep":
         time.sleep(value)
         return "woke"
-    if kind == "progress-then-sleep":
+    if kind == "spin":  # CPU time, which is what the budget counts
+        end = time.monotonic() + value
+        while time.monotonic() < end:
+            pass
+        return "spun"
+    if kind == "progress-then-spin":
         notify("half done", 0.5)
-        time.sleep(value)
-        return "woke"
+        return work(("spin", value), notify)
+    if kind == "allocate":
+        return len(bytearray(value))
+    if kind == "pid-then-spin":
+        with open(value, "w") as handle:
+            handle.write(str(os.getpid()))
+        return work(("spin", 60), notify)
     if kind == "segfault":
         os.kill(os.getpid(), signal.SIGSEGV)
     if kind == "exit":
@@ -48,24 +59,91 @@ def test_results_come_back_in_task_order_from_worker_processes() -> None:
 
 def test_a_task_over_budget_is_killed_and_the_rest_go_on() -> None:
     started = time.monotonic()
-    results = pool.run([("sleep", 30), ("echo", 1), ("echo", 2)], work, budget, jobs=1)
-    assert time.monotonic() - started < 5
+    results = pool.run([("spin", 30), ("echo", 1), ("echo", 2)], work, budget, jobs=1)
+    assert time.monotonic() - started < 10
     assert results[0] == pool.Failure("timeout", True)
     assert [value for value, _ in results[1:]] == [1, 2]
 
 
+def test_the_budget_is_cpu_time_so_waiting_is_not_charged() -> None:
+    # A busy machine gives a worker less CPU per second; sleeping is the extreme case.
+    assert pool.run([("sleep", 1.0)], work, lambda task: 0.3) == ["woke"]
+
+
+def test_a_wall_clock_backstop_ends_a_task_that_only_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pool, "WALL_FACTOR", 1.0)
+    monkeypatch.setattr(pool, "WALL_SLACK", 1.0)
+    started = time.monotonic()
+    assert pool.run([("sleep", 60)], work, lambda task: 0.2) == [pool.Failure("timeout", True)]
+    assert time.monotonic() - started < 10
+
+
 def test_a_crash_is_a_failure_and_the_rest_go_on() -> None:
     results = pool.run([("segfault", None), ("exit", 7), ("echo", 3)], work, budget, jobs=1)
-    assert results[0] == pool.Failure("crashed (SIGSEGV)", False)
+    # A native binding's SIGSEGV is its stack overflowing: recursion it did not bound.
+    assert results[0] == pool.Failure("overflowed the native stack", False)
+    assert results[0].kind == "stack"
     assert results[1] == pool.Failure("exited with status 7", False)
+    assert results[1].kind == "crash"
     assert results[2][0] == 3
 
 
+def test_memory_is_limited_per_worker() -> None:
+    results = pool.run(
+        [("allocate", 3 << 30), ("allocate", 1 << 20)], work, budget, jobs=1, memory=512 << 20
+    )
+    assert results[0].kind == "memory", results[0]
+    assert results[1] == 1 << 20  # the next task runs in a fresh worker
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_workers_die_with_their_parent(how: signal.Signals, tmp_path) -> None:
+    import subprocess
+    import sys
+    import textwrap
+
+    pid_file = tmp_path / "worker.pid"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path[:0] = {[str(Path(__file__).parent), *sys.path]!r}
+        from compiler.evaluate import pool
+        from test_pool import work
+        pool.run([("pid-then-spin", {str(pid_file)!r})], work, lambda task: 60.0)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        parent.send_signal(how)
+        parent.wait(10)
+        deadline = time.monotonic() + 5
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(worker), "the worker outlived its parent"
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
 def test_progress_restarts_the_clock_and_is_kept_on_failure() -> None:
-    [lost] = pool.run([("progress-then-sleep", 30)], work, budget)
+    [lost] = pool.run([("progress-then-spin", 30)], work, budget)
     assert lost == pool.Failure("timeout", True, "half done")
-    [done] = pool.run([("progress-then-sleep", 0.2)], work, lambda task: 0.3)
-    assert done == "woke"  # 0.2 s after the progress report, within its new 0.5 s
+    [done] = pool.run([("progress-then-spin", 0.2)], work, lambda task: 0.3)
+    assert done == "spun"  # 0.2 s of CPU after the progress report, within its new 0.5 s
 
 
 def test_an_exception_in_a_task_is_a_bug_and_raises() -> None:
@@ -75,7 +153,7 @@ def test_an_exception_in_a_task_is_a_bug_and_raises() -> None:
 
 def test_spawn_start_method_works_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pool, "start_method", lambda: "spawn")
-    results = pool.run([("echo", "a"), ("sleep", 30)], work, lambda task: 0.5, jobs=1)
+    results = pool.run([("echo", "a"), ("spin", 30)], work, lambda task: 0.5, jobs=1)
     assert results[0][0] == "a"
     assert results[1] == pool.Failure("timeout", True)
 

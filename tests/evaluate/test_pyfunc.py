@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.evaluate import EvalRequest, EvalResult, evaluate, evaluate_many
+from compiler.evaluate import EvalRequest, EvalResult, evaluate, evaluate_many, pool
 from compiler.evaluate.pyfunc import python_paths
 from tests.evaluate.conftest import DATA, KEY_LINES, make_entry, make_request
 
@@ -128,10 +128,20 @@ def test_syntax_error_names_the_file_and_line() -> None:
     assert "(at py/ci/syntax_error.py:2)" in message
 
 
-def test_py_func_that_hangs_is_stopped() -> None:
+def test_py_func_that_spins_is_stopped_by_its_cpu_time() -> None:
+    rule, file, line, message = only(evaluate(request_for("ci.misbehaving.spins", timeout=1.0)))
+    assert (rule, file, line) == ("jsonnet-error", "prow_config.yaml", PY_FUNC_LINE)
+    assert message == "py_func ci.misbehaving.spins did not finish within 1 s of CPU time"
+
+
+def test_py_func_that_sleeps_is_stopped_by_the_wall_clock_backstop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pool, "WALL_FACTOR", 2.0)
+    monkeypatch.setattr(pool, "WALL_SLACK", 1.0)
     rule, file, line, message = only(evaluate(request_for("ci.misbehaving.hangs", timeout=1.0)))
     assert (rule, file, line) == ("jsonnet-error", "prow_config.yaml", PY_FUNC_LINE)
-    assert message == "py_func ci.misbehaving.hangs did not finish within 1 s"
+    assert message == "py_func ci.misbehaving.hangs did not finish within 2 s"
 
 
 def test_result_that_is_not_a_workflow() -> None:

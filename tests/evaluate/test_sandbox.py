@@ -185,3 +185,19 @@ def test_importbin_may_read_binary_files(component_request: Callable[..., EvalRe
     result = evaluate(request)
     assert result.diagnostics == []
     assert result.documents == [{"kind": "Workflow", "n": 4}]
+
+
+def test_the_filesystem_root_as_a_root_allows_everything_under_it(tmp_path: Path) -> None:
+    # `-J /` is documented as allowed; "/" + os.sep is "//", which no resolved path starts with.
+    (tmp_path / "x.libsonnet").write_text("'x'")
+    importer = Importer([Path("/")], [])
+    assert importer.allowed(str(tmp_path / "x.libsonnet"))
+    assert importer(str(tmp_path), str(tmp_path / "x.libsonnet"))[1] == b"'x'"
+
+
+def test_a_root_is_not_a_prefix_of_its_siblings(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo-evil").mkdir()
+    importer = Importer([tmp_path / "repo"], [])
+    assert importer.allowed(str(tmp_path / "repo"))
+    assert not importer.allowed(str(tmp_path / "repo-evil/x"))

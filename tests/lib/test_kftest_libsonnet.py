@@ -17,6 +17,7 @@ import pytest
 import rjsonnet
 
 from compiler import emit, paths, pipeline
+from compiler.evaluate.backend import MODULES, installed
 from compiler.model import JOB_TYPES
 from compiler.validate import validate_workflow
 
@@ -285,7 +286,12 @@ def test_the_backends_agree(
         job_type="presubmit",
         lint=False,
     )
-    for backend in ("go", "cpp"):
+    # Every installed binding; the C++ one only comes with the [cpp] extra, which a fresh
+    # `pip install -e '.[test]'` does not install.
+    others = [name for name in MODULES if name != "rust" and installed(name)]
+    if not others:
+        pytest.skip("only one jsonnet binding is installed")
+    for backend in others:
         monkeypatch.setenv("KFTEST_JSONNET", backend)
         [workflow] = pipeline.compile_all(options).workflows
         assert workflow.document == compiled[("steps", "presubmit")], backend

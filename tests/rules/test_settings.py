@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,10 @@ def test_a_complete_file(tmp_path: Path) -> None:
             [("config-schema", 2, "is not a valid regular expression")],
         ),
         ("lint:\n  image_tag_pattern: 12\n", [("config-schema", 2, "must be a regular expr")]),
+        (
+            "lint:\n  disable: []\n  image_tag_pattern: '(a)\\1'\n",
+            [("config-schema", 3, "no backreferences")],
+        ),
     ],
 )
 def test_problems_are_diagnostics_at_their_line(
@@ -88,6 +93,16 @@ def test_good_parts_survive_a_bad_one(tmp_path: Path) -> None:
 
 def test_an_empty_file_is_fine(tmp_path: Path) -> None:
     assert _load(tmp_path, "# nothing yet\n") == (LintSettings(file=SETTINGS_FILE), [])
+
+
+def test_a_catastrophic_pattern_matches_in_linear_time(tmp_path: Path) -> None:
+    # `(a+)+$` backtracks exponentially in Python's re: 2^40 steps for 40 a's and a "!".
+    settings, problems = _load(tmp_path, "lint:\n  image_tag_pattern: '(a+)+$'\n")
+    assert problems == []
+    started = time.monotonic()
+    assert not settings.image_tag_pattern.fullmatch("a" * 40 + "!")
+    assert settings.image_tag_pattern.fullmatch("a" * 40)
+    assert time.monotonic() - started < 1.0
 
 
 def test_the_schema_is_the_file_plus_each_rules_options() -> None:

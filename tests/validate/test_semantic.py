@@ -732,3 +732,9 @@ def test_huge_and_deep_workflows_are_fine() -> None:
     assert [d.message for d in deep if d.rule == "argo-schema"] == [
         "the document is nested too deeply to check (inline templates?)"
     ]
+
+
+def test_an_image_of_the_wrong_type_is_one_schema_error_not_also_an_empty_one() -> None:
+    document = workflow({"name": "main", "container": {"image": 5, "command": ["true"]}})
+    found = [(d.rule, d.path) for d in validate_workflow(document)]
+    assert found == [("argo-schema", "spec.templates[0].container.image")], found

@@ -15,6 +15,11 @@ def hangs(name=None, namespace=None, **kwargs):
         time.sleep(0.05)
 
 
+def spins(name=None, namespace=None, **kwargs):
+    while True:
+        pass
+
+
 def returns_text(name=None, namespace=None, **kwargs):
     return "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n"
 
