@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compiler import cache
 from compiler.evaluate import layout
 from compiler.model import ProwConfig
 from compiler.rules import SETTINGS_FILE
@@ -38,7 +41,7 @@ def entries_affected_by(files: Iterable[Path], config: ProwConfig, options: Opti
     python_changed = any(path.endswith(".py") for path in changed)
     # A PipelineRun may reference Pipelines and Tasks in any YAML file of the repository.
     yaml_changed = any(path.endswith((".yaml", ".yml")) for path in changed)
-    finder = _Finder(options)
+    finder = _Finder(options, _Facts.load(options) if options.cache else _Facts())
     names = []
     for entry in config.workflows:
         if entry.kind == "tekton":
@@ -55,7 +58,83 @@ def entries_affected_by(files: Iterable[Path], config: ProwConfig, options: Opti
         start, search = found
         if changed & finder.closure(start, search):
             names.append(entry.name)
+    if options.cache:
+        finder.facts.save(options)
     return list(dict.fromkeys(names))
+
+
+@dataclass
+class _Facts:
+    """What finding import closures learnt, kept between runs (``compiler.cache``): each file's
+    imports by content hash, and every lookup that depends only on directory listings, valid
+    while the mtimes of the directories consulted are unchanged (adding, removing or renaming
+    a file changes its directory's mtime)."""
+
+    #: real path -> (size, mtime_ns, sha256 of the content, the import strings in it)
+    files: dict[str, tuple[int, int, str, list[str]]] = field(default_factory=dict)
+    #: directory -> its mtime_ns (None: it did not exist), for every directory consulted
+    dirs: dict[str, int | None] = field(default_factory=dict)
+    apps: dict[str, list[str]] = field(default_factory=dict)
+    components: dict[tuple[str, str], tuple[list[str], tuple[str, ...]] | None] = field(
+        default_factory=dict
+    )
+    resolved: dict[tuple[str, str, tuple[str, ...]], str | None] = field(default_factory=dict)
+    dirty: bool = False
+
+    @staticmethod
+    def _where(options: Options) -> tuple[str, str]:
+        env = options.prow_env()
+        name = cache.name_for("imports", options.repo_root, options.config_path)
+        key = cache.digest(
+            cache.code_version(),
+            str(options.repo_root),
+            str(options.repos_dir),
+            *map(str, options.jpath),
+            str(env.get("REPO_OWNER")),
+            str(env.get("REPO_NAME")),
+        )
+        return name, key
+
+    @classmethod
+    def load(cls, options: Options) -> _Facts:
+        stored = cache.load(*cls._where(options))
+        if not isinstance(stored, cls):
+            return cls()
+        stored.dirty = False
+        if any(_mtime(path) != mtime for path, mtime in stored.dirs.items()):
+            # A file appeared or went somewhere: every lookup is redone (file scans are kept).
+            stored.dirs, stored.apps, stored.components, stored.resolved = {}, {}, {}, {}
+            stored.dirty = True
+        return stored
+
+    def save(self, options: Options) -> None:
+        if self.dirty:
+            self.dirty = False
+            cache.store(*self._where(options), self)
+
+    def saw(self, directory: str) -> None:
+        if directory not in self.dirs:
+            mtime = _mtime(directory)
+            self.dirs[directory] = _RACY if mtime is not None and _racy(mtime) else mtime
+            self.dirty = True
+
+
+#: The mtime recorded for what changed too recently to vouch for itself: a file system stamps
+#: mtimes with a coarse clock, so a change in the same tick as the one seen would go unnoticed
+#: (git's "racy" entries). It matches no real mtime: the next run looks again.
+_RACY = -1
+_RACY_NS = 2_000_000_000
+
+
+def _racy(mtime_ns: int) -> bool:
+    return mtime_ns >= time.time_ns() - _RACY_NS
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 class _Finder:
@@ -63,17 +142,19 @@ class _Finder:
     (``evaluate.layout``), with every directory listing, scan and resolution done once:
     a repository of 500 entries shares its libraries and usually its app dirs."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, facts: _Facts) -> None:
         self.options = options
         self.env = options.prow_env()
+        self.facts = facts
         self.listings: dict[str, frozenset[str]] = {}
-        self.apps: dict[str, list[str]] = {}
-        self.imports: dict[str, list[str]] = {}
-        self.resolved: dict[tuple[str, str, tuple[str, ...]], str | None] = {}
         self.searches: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.checked: set[str] = set()  # files whose facts were checked in this run
+        self.closures: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = {}
+        self.reals: dict[str, str] = {}
 
     def _listing(self, directory: str) -> frozenset[str]:
         if directory not in self.listings:
+            self.facts.saw(directory)
             try:
                 self.listings[directory] = frozenset(os.listdir(directory))
             except OSError:
@@ -85,13 +166,24 @@ class _Finder:
         return name in self._listing(directory)
 
     def component(self, app_dir: str, component: str) -> tuple[list[str], tuple[str, ...]] | None:
-        if app_dir not in self.apps:
+        key = (app_dir, component)
+        facts = self.facts
+        if key not in facts.components:
+            facts.components[key] = self._component(app_dir, component)
+            facts.dirty = True
+        return facts.components[key]
+
+    def _component(self, app_dir: str, component: str) -> tuple[list[str], tuple[str, ...]] | None:
+        facts = self.facts
+        if app_dir not in facts.apps:
             options = self.options
             candidates = layout.app_dir_candidates(
                 app_dir, options.repo_root, options.repos_dir, self.env
             )
-            self.apps[app_dir] = [str(path) for path in candidates if path.is_dir()]
-        for app in self.apps[app_dir]:
+            for path in candidates:
+                facts.saw(str(path.parent))
+            facts.apps[app_dir] = [str(path) for path in candidates if path.is_dir()]
+        for app in facts.apps[app_dir]:
             for file in (
                 os.path.join(app, "components", f"{component}.jsonnet"),
                 os.path.join(app, f"{component}.jsonnet"),
@@ -109,13 +201,18 @@ class _Finder:
         if key not in self.searches:
             found = layout.Component(Path(app), Path(file), None)
             search = layout.search_path(found, self.options.repo_root, self.options.jpath)
+            for directory in (app, self.options.repo_root, *self.options.jpath):
+                self.facts.saw(str(directory))
             self.searches[key] = tuple(str(path) for path in search)
         return self.searches[key]
 
     def closure(self, start: Sequence[str], search: tuple[str, ...]) -> set[str]:
         """The ``start`` files and every file they import, transitively, as real paths."""
+        key = (tuple(start), search)
+        if key in self.closures:
+            return self.closures[key]
         seen: set[str] = set()
-        todo = [os.path.realpath(path) for path in start]
+        todo = [self._real(path) for path in start]
         while todo:
             path = todo.pop()
             if path in seen:
@@ -125,31 +222,55 @@ class _Finder:
                 resolved = self._resolve(target, os.path.dirname(path), search)
                 if resolved is not None:
                     todo.append(resolved)
+        self.closures[key] = seen
         return seen
 
+    def _real(self, path: str) -> str:
+        # Every seed-style entry starts from the same params.libsonnet: resolve it once.
+        if path not in self.reals:
+            self.reals[path] = os.path.realpath(path)
+        return self.reals[path]
+
     def _imports_of(self, path: str) -> list[str]:
-        if path not in self.imports:
-            targets: list[str] = []
-            if path.endswith((".jsonnet", ".libsonnet")):
-                try:
-                    with open(path, encoding="utf-8", errors="replace") as handle:
-                        text = handle.read()
-                except OSError:
-                    text = ""
-                matches = _IMPORT.finditer(text)
-                targets = [m.group(1) if m.group(1) is not None else m.group(2) for m in matches]
-            self.imports[path] = targets
-        return self.imports[path]
+        known = self.facts.files.get(path)
+        if path in self.checked and known is not None:
+            return known[3]
+        self.checked.add(path)
+        if not path.endswith((".jsonnet", ".libsonnet")):
+            return []
+        try:
+            stat = os.stat(path)
+            if known is not None and (stat.st_size, stat.st_mtime_ns) == known[:2]:
+                return known[3]
+            with open(path, "rb") as handle:
+                content = handle.read()
+        except OSError:
+            content = b""
+            stat = None
+        sha = cache.digest(content)
+        if known is not None and known[2] == sha:
+            targets = known[3]  # touched, not changed
+        else:
+            text = content.decode("utf-8", errors="replace")
+            matches = _IMPORT.finditer(text)
+            targets = [m.group(1) if m.group(1) is not None else m.group(2) for m in matches]
+        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (-1, _RACY)
+        mtime = _RACY if _racy(mtime) else mtime
+        self.facts.files[path] = (size, mtime, sha, targets)
+        self.facts.dirty = True
+        return targets
 
     def _resolve(self, target: str, here: str, search: tuple[str, ...]) -> str | None:
         key = (target, here, search)
-        if key not in self.resolved:
-            self.resolved[key] = next(
-                (
-                    os.path.realpath(candidate)
-                    for base in (here, *search)
-                    if os.path.isfile(candidate := os.path.join(base, target))
-                ),
-                None,
-            )
-        return self.resolved[key]
+        resolved = self.facts.resolved
+        if key not in resolved:
+            found = None
+            for base in (here, *search):
+                candidate = os.path.join(base, target)
+                self.facts.saw(os.path.dirname(os.path.normpath(candidate)))
+                if os.path.isfile(candidate):
+                    found = os.path.realpath(candidate)
+                    break
+            resolved[key] = found
+            self.facts.dirty = True
+        return resolved[key]

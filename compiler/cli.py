@@ -102,6 +102,12 @@ _EVALUATE_OPTIONS = [
         callback=_memory_size,
         help="Memory one evaluation may use (e.g. 512MiB, 2G); more is a jsonnet-error.",
     ),
+    click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        help="No progress display (shown on stderr only when it is a terminal).",
+    ),
 ]
 
 

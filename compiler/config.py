@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compiler import paths
+from compiler import cache, paths
 from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, Severity, UsageError
 from compiler.model import Entry, Position, ProwConfig
@@ -53,8 +53,19 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text())
 
 
-def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Diagnostic]]:
-    """Read and validate prow_config.yaml. Returns None when no entry can be trusted."""
+#: Larger files are not cached: 10,000 entries take ~3 MB; pickling a far larger file would
+#: cost more memory than the cache saves time.
+CACHED_BYTES = 16 * 2**20
+
+
+def load_config(
+    path: Path, repo_root: Path, *, cached: bool = False
+) -> tuple[ProwConfig | None, list[Diagnostic]]:
+    """Read and validate prow_config.yaml. Returns None when no entry can be trusted.
+
+    ``cached``: reuse (and keep) the result in kftest's on-disk cache, keyed by the file's
+    content: a 500-entry file takes ~0.2 s to parse and check, ~10 ms to unpickle.
+    """
     escaped = paths.escape(path, repo_root)
     if escaped is not None:
         # A repository must not make kftest read (and echo) files outside it: the same
@@ -76,6 +87,19 @@ def load_config(path: Path, repo_root: Path) -> tuple[ProwConfig | None, list[Di
     except OSError as exc:
         # Not a problem of the file's content: the command cannot run (exit 2).
         raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    if not cached or len(raw) > CACHED_BYTES:
+        return _load_bytes(raw, file)
+    name = cache.name_for("config", path.resolve(), repo_root)
+    key = cache.digest(cache.code_version(), file, raw)
+    hit = cache.load(name, key)
+    if isinstance(hit, tuple) and len(hit) == 2:
+        return hit
+    result = _load_bytes(raw, file)
+    cache.store(name, key, result)
+    return result
+
+
+def _load_bytes(raw: bytes, file: str) -> tuple[ProwConfig | None, list[Diagnostic]]:
     located, diagnostics = load(raw, file)
     if located is None:
         return None, diagnostics

@@ -22,6 +22,7 @@ from compiler import select as select_stage
 from compiler.diagnostics import Diagnostic, UsageError, dedupe_sorted
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
 from compiler.paths import is_object_name, not_a_file
+from compiler.progress import Progress
 from compiler.prow import (
     DEFAULT_BUCKET,
     DEFAULT_NAMESPACE,
@@ -54,6 +55,11 @@ class Options:
     gcs_layout: str = "prow"  # kftest run --gcs-layout (a Tekton run's artifacts-gcs param)
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
+    cache: bool = False  # reuse what an earlier run learnt (compiler.cache): lint's fast path
+    progress: bool = False  # show entries done / total on stderr (a terminal, not --quiet)
+    #: keep each workflow's document in the result; compile and golden need only the emitted
+    #: text and lint only the diagnostics, so 10,000 documents need not all sit in memory
+    documents: bool = True
 
     @property
     def config_file(self) -> str:
@@ -108,8 +114,32 @@ def load(options: Options) -> Loaded:
         raise UsageError(f"{options.config_path}: no such file (give --config or --repo-root)")
     if why:
         raise UsageError(f"{options.config_path}: {why}")
-    config, diagnostics = config_stage.load_config(options.config_path, options.repo_root)
+    shown = None
+    if options.progress and _size(options.config_path) >= LARGE_CONFIG:
+        shown = Progress("")
+        shown.status(
+            f"kftest: loading {options.config_path.name} "
+            f"({_size(options.config_path) / 2**20:.0f} MB)"
+        )
+    try:
+        config, diagnostics = config_stage.load_config(
+            options.config_path, options.repo_root, cached=options.cache
+        )
+    finally:
+        if shown is not None:
+            shown.close()
     return Loaded(config, diagnostics)
+
+
+#: A prow_config.yaml this large takes seconds to load: a terminal is told what is going on.
+LARGE_CONFIG = 2 * 2**20
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def plan(options: Options, loaded: Loaded | None = None) -> Plan:
@@ -148,7 +178,8 @@ def compile_all(
     loaded = loaded or load(options)
     entries = loaded.config.workflows if loaded.config else []
     if only is not None:
-        entries = [entry for entry in entries if entry.name in set(only)]
+        wanted = set(only)
+        entries = [entry for entry in entries if entry.name in wanted]
     job_types = [options.job_type] if options.job_type else None
     pairs = [
         (entry, job_type)
@@ -162,8 +193,17 @@ def compile_all(
     return result
 
 
+#: Evaluations (entry x job type) one run may ask for: 10,000 entries under 4 job types fit;
+#: beyond, a run would take hours and its results gigabytes, so it is refused up front with a
+#: diagnostic rather than left to look hung.
+MAX_EVALUATIONS = 50_000
+
+
 def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
     from compiler import evaluate
+
+    if len(pairs) > MAX_EVALUATIONS:
+        return _too_many(options, loaded, pairs)
 
     base_env = options.prow_env()
     salt = options.salt or new_salt()
@@ -196,8 +236,23 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 memory=options.memory,
             )
         )
-    finish = functools.partial(_finish, lint=options.lint, emit=options.emit)
-    finished = evaluate.evaluate_many(requests, finish=finish)
+    finish = functools.partial(
+        _finish, lint=options.lint, emit=options.emit, documents=options.documents
+    )
+    if options.lint and requests:
+        # Workers are forked: what the parent imports and loads here, each worker has for free
+        # (the validator's schemas, every rule module, the repository's lint settings).
+        from compiler import emit, rules, validate  # noqa: F401
+
+        _settings(options.repo_root)
+        validate.schema.compiled_schema()
+        rules.all_rules()
+    shown = Progress("evaluated") if options.progress else None
+    try:
+        finished = evaluate.evaluate_many(requests, finish=finish, progress=shown)
+    finally:
+        if shown is not None:
+            shown.close()
     diagnostics = list(loaded.diagnostics)
     if options.lint and config is not None:
         from compiler import rules
@@ -217,6 +272,23 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
     return BuildResult(workflows, dedupe_sorted(diagnostics), checked, pairs=compiled)
 
 
+def _too_many(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
+    entries = len({id(entry) for entry, _ in pairs})
+    first = pairs[0][0].position
+    message = (
+        f"{len(pairs):,} evaluations asked for ({entries:,} entries, each under every job type "
+        f"it runs under); kftest evaluates at most {MAX_EVALUATIONS:,} in one run: select "
+        "fewer (--job-type, `job_types:` on the entries, or changed files)"
+    )
+    limit = Diagnostic(
+        config_stage.CONFIG_SCHEMA.id,
+        message,
+        file=first.file or options.config_file,
+        line=first.line,
+    )
+    return BuildResult([], dedupe_sorted([*loaded.diagnostics, limit]), [])
+
+
 @dataclass
 class _Finished:
     """What a worker sends back for one (entry, job type): evaluation, lint, emitted YAML."""
@@ -226,7 +298,9 @@ class _Finished:
     lint: list[Diagnostic]
 
 
-def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool) -> _Finished:
+def _finish(
+    request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool, documents: bool = True
+) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
     from compiler import emit as emit_stage
     from compiler.validate import tekton
@@ -260,6 +334,10 @@ def _finish(request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool)
         workflows.append(compiled)
         if lint:
             found += _lint(compiled, request.prow_env, request.repo_root, request.config_file)
+    if not documents:
+        # Only what the parent uses travels back to it (and stays in its memory).
+        workflows = [replace(compiled, document={}) for compiled in workflows]
+        result = replace(result, documents=[])
     return _Finished(result, workflows, found)
 
 

@@ -112,3 +112,13 @@ def run_kftest(
 @pytest.fixture
 def kftest() -> Callable[..., Result]:
     return run_kftest
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Every test has its own kftest cache (compiler.cache), never the user's."""
+    directory = tmp_path_factory.mktemp("kftest-cache")
+    monkeypatch.setenv("KFTEST_CACHE_DIR", str(directory))
+    return directory

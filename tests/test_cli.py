@@ -562,11 +562,12 @@ def test_a_wrong_environment_is_a_usage_error(
 # Each command offers only the options it uses: an option that a command accepted and ignored
 # (`golden --salt`, `plan --eval-timeout`) let users believe they had changed something.
 OPTIONS = {
-    "lint": "config repo-root job-type jpath repos-dir eval-timeout format",
+    "lint": "config repo-root job-type jpath repos-dir eval-timeout eval-memory quiet format",
     "plan": "config repo-root job-type changed-files format",
-    "compile": "config repo-root job-type changed-files salt jpath repos-dir eval-timeout format "
-    "out all",
-    "golden": "config repo-root job-type jpath repos-dir eval-timeout format update golden-dir",
+    "compile": "config repo-root job-type changed-files salt jpath repos-dir eval-timeout "
+    "eval-memory quiet format out all",
+    "golden": "config repo-root job-type jpath repos-dir eval-timeout eval-memory quiet format "
+    "update golden-dir",
 }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler import pipeline
+from compiler import pipeline, progress
 from compiler.diagnostics import Diagnostic, UsageError
 from compiler.model import JOB_TYPES
 from compiler.paths import not_a_file
@@ -44,6 +44,7 @@ def build_options(
     repos_dir: Path | None = None,
     eval_timeout: float = 10.0,
     eval_memory: int | None = None,
+    quiet: bool = False,
     **overrides: Any,
 ) -> pipeline.Options:
     """The pipeline's options from a command's; each command has only the options it uses
@@ -85,6 +86,7 @@ def build_options(
         repos_dir=repos_dir.resolve() if repos_dir else None,
         environ=dict(os.environ),
         timeout=eval_timeout,
+        progress=progress.wanted(quiet),
         **({"memory": eval_memory} if eval_memory is not None else {}),
         **overrides,
     )

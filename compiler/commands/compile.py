@@ -15,7 +15,7 @@ from compiler.paths import file_in
 
 
 def run(out: Path | None, all_entries: bool, fmt: str, **common: Any) -> int:
-    options = build_options(**common)
+    options = build_options(documents=False, **common)
     result = pipeline.compile_all(options) if all_entries else pipeline.compile_selected(options)
     if not result.workflows and not result.diagnostics and result.plan is not None:
         click.echo(_nothing_selected(result.plan), err=True)

@@ -16,17 +16,18 @@ from compiler.model import JOB_TYPES
 
 def run(update: bool, golden_dir: Path | None, fmt: str, **common: Any) -> int:
     common["salt"] = golden.SALT
-    options = build_options(**common)
+    options = build_options(documents=False, **common)
     golden_dir = golden_dir or options.repo_root / "golden"
     workflows = []
     diagnostics: list[Diagnostic] = []
     checked: list[str] = []
     merged = pipeline.BuildResult([], [], [])
+    loaded = pipeline.load(options)  # once, not once per job type: it does not depend on it
     for job_type in (options.job_type,) if options.job_type else JOB_TYPES:
         run_options = dataclasses.replace(
             options, job_type=job_type, environ=golden.environment(job_type), placeholders=False
         )
-        result = pipeline.compile_all(run_options)
+        result = pipeline.compile_all(run_options, loaded=loaded)
         workflows += result.workflows
         diagnostics += result.diagnostics
         checked += result.checked

@@ -24,7 +24,7 @@ def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
     if missing:
         # A typo must not pass as "nothing to check" (pre-commit passes only existing files).
         raise UsageError(f"{', '.join(missing)}: no such file")
-    options = build_options(emit=False, **common)
+    options = build_options(emit=False, cache=True, documents=False, **common)
     loaded = pipeline.load(options)
     only = None
     if files and loaded.config is not None:

@@ -94,7 +94,11 @@ def evaluate(request: EvalRequest) -> EvalResult:
 
 @overload
 def evaluate_many(
-    requests: Sequence[EvalRequest], jobs: int | None = None, *, finish: None = None
+    requests: Sequence[EvalRequest],
+    jobs: int | None = None,
+    *,
+    finish: None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[EvalResult]: ...
 
 
@@ -104,6 +108,7 @@ def evaluate_many(
     jobs: int | None = None,
     *,
     finish: Callable[[EvalRequest, EvalResult], R],
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[R]: ...
 
 
@@ -112,6 +117,7 @@ def evaluate_many(
     jobs: int | None = None,
     *,
     finish: Callable[[EvalRequest, EvalResult], Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Any]:
     """Evaluate every request in worker processes; results in request order.
 
@@ -120,12 +126,14 @@ def evaluate_many(
     too). It must be a module-level function and return something picklable. For a request whose
     worker timed out or crashed it runs in this process, on the diagnostic result.
 
+    ``progress(done, total)``, when given, is called here as each request finishes.
+
     Raises ``UsageError`` when ``KFTEST_JSONNET`` names an unknown or missing binding.
     """
     chosen = backend_mod.choose()
     tasks = [worker.Task(_plain(request), chosen, finish) for request in requests]
     memory = requests[0].memory if requests else None
-    outcomes = pool.run(tasks, worker.work, worker.budget, jobs, memory)
+    outcomes = pool.run(tasks, worker.work, worker.budget, jobs, memory, progress)
     # A crash of the fast binding gets a second chance with the reference one: a native stack
     # overflow or an allocation failure included, since go-jsonnet bounds recursion that
     # jrsonnet grows its stack for. Running out of time would only happen again.

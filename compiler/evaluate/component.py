@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable
@@ -42,12 +43,12 @@ class _Run:
     timestamps: bool = True  # whether the last output mentioned creationTimestamp
 
     def rel(self, path: str | Path) -> str:
-        return relative_to_repo(path, self.repo_root)
+        return _relative(str(path), self.repo_root)
 
 
 def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
     entry = request.entry
-    repo_root = request.repo_root.resolve()
+    repo_root = _resolved(request.repo_root)
     app_dir, component_name = entry.app_dir or "", entry.component or ""
     found = layout.find_component(
         app_dir, component_name, repo_root, request.repos_dir, request.prow_env
@@ -55,12 +56,9 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
     if isinstance(found, layout.NotFound):
         return Outcome(_empty([_at_entry(request, COMPONENT_MISSING.id, found)]))
 
-    roots = layout.allowed_roots(repo_root, request.repos_dir, request.jpath)
-    search = layout.search_path(found, repo_root, request.jpath)
-    importer = Importer(roots, search, show=lambda path: relative_to_repo(path, repo_root))
-    run = _Run(request, repo_root, importer, relative_to_repo(found.file, repo_root))
+    run = _new_run(request, found, repo_root)
     for path in filter(None, (found.file, found.params_file)):
-        if not importer.allowed(str(path)):
+        if not run.importer.allowed(str(path)):
             shown = _lexical(str(path), repo_root) or str(path)
             message = (
                 f"{shown} resolves to {path.resolve()}, outside the repository and the library dirs"
@@ -70,7 +68,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
 
     ksonnet_params: dict[str, Any] = {}
     if found.params_file is not None:
-        value, failed = _evaluate(run, backend, found.params_file, {}, {})
+        value, failed = _ksonnet_params(run, backend, found.params_file)
         if value is None or not isinstance(value, dict):
             if value is not None:
                 run.diagnostics.append(
@@ -87,10 +85,94 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
     if not isinstance(defaults, dict):
         defaults = {}
     merged = params_mod.merge(defaults, entry.params, request.run_params)
+    tla_codes = params_mod.tla_codes(merged)
+    if params_mod.has_others(ksonnet_params, component_name):
+        # The component's own params only (O(them), not O(every component)), valid as long as
+        # no file it read can look at another component's: else evaluate again with them all.
+        read = dict(run.importer.loaded)  # params.libsonnet and what it imports
+        own = params_mod.own_ext_codes(component_name, merged, ksonnet_params, request.run_params)
+        value, failed = _evaluate(run, backend, found.file, own, tla_codes)
+        if params_mod.reads_only_own(run.importer.loaded, component_name):
+            return Outcome(_finish(run, value, merged), backend_error=failed)
+        run = _new_run(request, found, repo_root)
+        run.importer.loaded.update(read)
     ext_codes = params_mod.ext_codes(component_name, merged, ksonnet_params, request.run_params)
-    value, failed = _evaluate(run, backend, found.file, ext_codes, params_mod.tla_codes(merged))
+    value, failed = _evaluate(run, backend, found.file, ext_codes, tla_codes)
     result = _finish(run, value, merged)
     return Outcome(result, backend_error=failed)
+
+
+def _new_run(request: EvalRequest, found: layout.Component, repo_root: Path) -> _Run:
+    roots = _allowed_roots(repo_root, request.repos_dir, request.jpath)
+    search = _search_path(found.app_dir, found.file.parent, repo_root, request.jpath)
+    importer = Importer(roots, search, show=lambda path: _relative(path, repo_root))
+    return _Run(request, repo_root, importer, _relative(str(found.file), repo_root))
+
+
+# Path resolution, memoized: a worker evaluates many components of the same apps, importing
+# the same libraries. These run only in worker processes, which live for one run.
+@functools.lru_cache(maxsize=256)
+def _resolved(path: Path) -> Path:
+    return path.resolve()
+
+
+@functools.lru_cache(maxsize=8192)
+def _relative(path: str, repo_root: Path) -> str:
+    return relative_to_repo(path, repo_root)
+
+
+@functools.lru_cache(maxsize=256)
+def _allowed_roots(repo_root: Path, repos_dir: Path | None, jpath: tuple[Path, ...]) -> list[Path]:
+    return layout.allowed_roots(repo_root, repos_dir, jpath)
+
+
+@functools.lru_cache(maxsize=1024)
+def _search_path(
+    app_dir: Path, directory: Path, repo_root: Path, jpath: tuple[Path, ...]
+) -> list[Path]:
+    # Only the component's directory and app matter, not the file.
+    return layout.search_path(layout.Component(app_dir, directory / "_", None), repo_root, jpath)
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    """params.libsonnet's value, as evaluated once per worker process."""
+
+    loaded: dict[str, bytes]  # the file and what it imports, as the importer read them
+    value: Any
+    failed: bool
+    diagnostics: tuple[Diagnostic, ...]
+
+
+#: (backend, file, repository, search path, the file's identity) -> its value.
+#: params.libsonnet holds every component's defaults (O(entries)): evaluating it once per
+#: worker, not once per component, is what keeps the cost per entry constant.
+_KSONNET_PARAMS: dict[tuple[Any, ...], _Evaluated] = {}
+_KSONNET_PARAMS_KEPT = 64  # apps per worker before the cache starts over (memory stays bounded)
+
+
+def _ksonnet_params(run: _Run, backend: Backend, path: Path) -> tuple[Any, bool]:
+    """The value of params.libsonnet (None on error, with its diagnostics), as ``_evaluate``."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return _evaluate(run, backend, path, {}, {})
+    identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    search = tuple(map(str, run.importer.search))  # where params.libsonnet's imports resolve
+    key = (backend.name, str(path), str(run.repo_root), search, identity)
+    cached = _KSONNET_PARAMS.get(key)
+    if cached is None:
+        before, read = len(run.diagnostics), set(run.importer.loaded)
+        value, failed = _evaluate(run, backend, path, {}, {})
+        loaded = {k: v for k, v in run.importer.loaded.items() if k not in read}
+        if len(_KSONNET_PARAMS) >= _KSONNET_PARAMS_KEPT:
+            _KSONNET_PARAMS.clear()
+        found = tuple(run.diagnostics[before:])
+        _KSONNET_PARAMS[key] = _Evaluated(loaded, value, failed, found)
+        return value, failed
+    run.importer.loaded.update(cached.loaded)
+    run.diagnostics.extend(cached.diagnostics)
+    return cached.value, cached.failed
 
 
 def _evaluate(
@@ -225,13 +307,14 @@ def closure(paths: Iterable[str], repo_root: Path) -> frozenset[str]:
     target, since changing either changes the output."""
     names = set()
     for path in paths:
-        names.add(relative_to_repo(path, repo_root))
+        names.add(_relative(path, repo_root))
         lexical = _lexical(path, repo_root)
         if lexical is not None:
             names.add(lexical)
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=8192)
 def _lexical(path: str, repo_root: Path) -> str | None:
     """``path`` relative to the repository as written, symlinks not resolved."""
     lexical = Path(os.path.normpath(path))

@@ -114,11 +114,13 @@ def run(
     budget: Callable[[T], float],
     jobs: int | None = None,
     memory: int | None = DEFAULT_MEMORY,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[R | Failure]:
     """``work(task, notify)`` for every task, in worker processes; results in task order.
 
     ``budget(task)`` is CPU seconds; ``memory`` the bytes each worker may allocate (None: no
     limit). ``work`` must be a module-level function when the start method is "spawn".
+    ``progress(done, total)`` is called in this process as each task finishes.
     """
     if not tasks:
         return []
@@ -155,6 +157,8 @@ def run(
                 if outcome is _Worker.PENDING:
                     continue
                 results[index] = outcome
+                if progress is not None:
+                    progress(len(results), len(tasks))
                 if not worker.alive:
                     workers.remove(worker)
                     if pending:

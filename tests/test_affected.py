@@ -1,0 +1,123 @@
+"""Which entries a set of changed files can affect, and the facts kept between runs to find
+them fast (compiler.cache): a later run must answer as a first run would."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from compiler import affected, pipeline
+from tests.conftest import write_files
+
+CONFIG = """
+workflows:
+  - name: first
+    app_dir: app
+    component: first
+  - name: second
+    app_dir: app
+    component: second
+  - name: legacy
+    app_dir: ks
+    component: legacy
+"""
+
+FILES = {
+    "prow_config.yaml": CONFIG,
+    "app/first.jsonnet": "local h = import 'helper.libsonnet';\nh.wf('first')\n",
+    "app/second.jsonnet": "local o = import 'other.libsonnet';\no.wf('second')\n",
+    "app/helper.libsonnet": "{ wf(n):: { name: n } }\n",
+    "app/other.libsonnet": "{ wf(n):: { name: n } }\n",
+    "app/lib/shadow.libsonnet": "{}\n",
+    "ks/components/legacy.jsonnet": "local p = std.extVar('__ksonnet/params');\np\n",
+    "ks/components/params.libsonnet": "{ components: {} }\n",
+}
+
+
+def options(root: Path, cached: bool = True) -> pipeline.Options:
+    return pipeline.Options(
+        repo_root=root, config_path=root / "prow_config.yaml", environ={}, cache=cached
+    )
+
+
+def affected_by(root: Path, *files: str, cached: bool = True) -> list[str]:
+    opts = options(root, cached)
+    config = pipeline.load(opts).config
+    assert config is not None
+    return affected.entries_affected_by([root / file for file in files], config, opts)
+
+
+def age(root: Path) -> None:
+    """Every file and directory an hour old: what the cache saw is no longer "racy"."""
+    past = time.time() - 3600
+    for directory, _, names in os.walk(root):
+        for name in [*names, "."]:
+            os.utime(os.path.join(directory, name), (past, past))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    write_files(tmp_path, FILES)
+    age(tmp_path)
+    return tmp_path
+
+
+def both(root: Path, *files: str) -> list[str]:
+    """The cached answer, checked against a run without the cache."""
+    cached = affected_by(root, *files)
+    assert cached == affected_by(root, *files, cached=False)
+    return cached
+
+
+def test_closures_and_params(repo: Path, _private_cache: Path) -> None:
+    assert both(repo, "app/helper.libsonnet") == ["first"]
+    assert list(_private_cache.glob("imports-*"))  # the facts were kept
+    assert both(repo, "app/helper.libsonnet") == ["first"]  # and reused
+    assert both(repo, "app/other.libsonnet") == ["second"]
+    assert both(repo, "ks/components/params.libsonnet") == ["legacy"]
+    assert both(repo, "prow_config.yaml") == ["first", "second", "legacy"]
+    assert both(repo, "README.md") == []
+
+
+def test_an_edited_import_is_seen(repo: Path) -> None:
+    assert both(repo, "app/other.libsonnet") == ["second"]
+    (repo / "app/first.jsonnet").write_text(
+        "local h = import 'helper.libsonnet';\nlocal o = import 'other.libsonnet';\no.wf('x')\n"
+    )
+    assert both(repo, "app/other.libsonnet") == ["first", "second"]
+
+
+def test_a_fresh_edit_of_the_same_size_is_seen(repo: Path) -> None:
+    """A recent mtime is never trusted (the clock is coarse): the content hash decides."""
+    assert both(repo, "app/other.libsonnet") == ["second"]
+    first = repo / "app/first.jsonnet"
+    first.write_text(first.read_text().replace("helper", "other_"))
+    (repo / "app/other_.libsonnet").write_text("{}\n")
+    assert both(repo, "app/other_.libsonnet") == ["first"]
+    assert both(repo, "app/other_.libsonnet") == ["first"]
+
+
+def test_a_new_file_that_shadows_an_import_is_seen(repo: Path) -> None:
+    write_files(repo, {"app/second.jsonnet": "import 'shadow.libsonnet'\n"})
+    age(repo)
+    assert both(repo, "app/lib/shadow.libsonnet") == ["second"]
+    # A shadow.libsonnet next to the component now wins over app/lib's.
+    write_files(repo, {"app/shadow.libsonnet": "{}\n"})
+    assert both(repo, "app/lib/shadow.libsonnet") == []
+    assert both(repo, "app/shadow.libsonnet") == ["second"]
+
+
+def test_a_deleted_component_is_seen(repo: Path) -> None:
+    assert both(repo, "app/helper.libsonnet") == ["first"]
+    (repo / "app/first.jsonnet").unlink()
+    assert both(repo, "app/helper.libsonnet") == []
+
+
+def test_a_broken_cache_changes_nothing(repo: Path, _private_cache: Path) -> None:
+    assert both(repo, "app/helper.libsonnet") == ["first"]
+    for path in _private_cache.iterdir():
+        path.write_bytes(path.read_bytes()[:40])
+    assert both(repo, "app/helper.libsonnet") == ["first"]
