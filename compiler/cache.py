@@ -19,7 +19,6 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -114,15 +113,3 @@ def name_for(kind: str, *parts: str | os.PathLike[str]) -> str:
 def _path(name: str) -> Path | None:
     base = directory()
     return None if base is None else base / f"{name}.pickle"
-
-
-def stat_key(paths: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
-    """(path, size, mtime) of each path that exists: a cheap "has it changed" stamp."""
-    stamps = []
-    for path in paths:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            continue
-        stamps.append((path, stat.st_size, stat.st_mtime_ns))
-    return tuple(stamps)

@@ -310,9 +310,7 @@ def _cluster_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="How long to keep retrying an unreachable cluster or bucket before exit code 3.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    return _options(function, options)
 
 
 @cli.command(name="debug")
@@ -361,7 +359,7 @@ def debug_(targets: tuple[str, ...], fmt: str, **options: Any) -> int:
 @click.option("--project", help="GCP project for the Cloud Logging link.")
 @click.option(
     "--retry-timeout",
-    type=Duration(),
+    type=Duration(positive=True),
     default="300s",
     show_default=True,
     help="How long to keep retrying an unreachable bucket before exit code 3.",
@@ -470,9 +468,7 @@ def _checkout_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="How long the whole checkout may take.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    return _options(function, options)
 
 
 @cli.command()

@@ -32,6 +32,7 @@ _RESERVED = re.compile(
 _MUST_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
+# mutation: equivalent — the default of ``top``: every caller passes it
 def key_order(mapping: dict[str, Any], top: bool = False) -> list[str]:
     head = [key for key in (_HEAD if top else ("name",)) if key in mapping]
     return head + sorted(key for key in mapping if key not in head)
@@ -115,7 +116,7 @@ def _scalar(value: Any) -> str:
     return _string(str(value))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192)  # mutation: equivalent — the cache size changes speed, not output
 def _string(text: str) -> str:
     # Workflows repeat the same keys, paths and env values step after step: cache the verdict.
     if _PLAIN.match(text) and not _RESERVED.match(text) and _plain_safe(text):
@@ -135,9 +136,9 @@ def _blockable(text: str) -> bool:
     """Literal blocks keep text exactly only without leading blanks on the first line,
     trailing blanks on any line, and control characters."""
     if text[0] in " \t\n" or "\r" in text or "\t" in text:
-        return False
+        return False  # mutation: equivalent — None is as false to its callers (if tests)
     if any(line != line.rstrip() for line in text.split("\n")):
-        return False
+        return False  # mutation: equivalent — None is as false to its callers (if tests)
     return all(ch >= " " or ch == "\n" for ch in text) and not _MUST_ESCAPE.search(text)
 
 

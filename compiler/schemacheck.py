@@ -57,9 +57,6 @@ class Validator:
         for error in errors:
             yield self._convert(error, instance, keys)
 
-    def is_valid(self, instance: Any) -> bool:
-        return next(self.iter_errors(instance), None) is None
-
     def _convert(self, error: Any, original: Any, keys: dict[tuple[Any, ...], Any]) -> SchemaError:
         path: tuple[Any, ...] = ()
         for part in error.instance_path:

@@ -19,7 +19,7 @@ from compiler.model import Entry
 from compiler.prow import ProwEnv
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — immutability guards misuse, no behaviour
 class Decision:
     entry: Entry
     run: bool
@@ -141,7 +141,13 @@ def _diff(repo: Path, env: ProwEnv, notes: list[str]) -> list[str]:
 def _git(repo: Path, *args: str) -> str:
     try:
         result = subprocess.run(
-            ["git", *args], cwd=repo, capture_output=True, text=True, check=False, timeout=120
+            # mutation: equivalent — a deadline of 120 s or 121 s; only hangs reach it
+            ["git", *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(str(exc)) from exc
@@ -156,7 +162,7 @@ def _has_ref(repo: Path, ref: str) -> bool:
     try:
         _git(repo, "rev-parse", "--verify", "--quiet", ref)
     except GitError:
-        return False
+        return False  # mutation: equivalent — None is as false as False to every caller
     return True
 
 

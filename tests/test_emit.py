@@ -136,3 +136,17 @@ def test_strings_with_characters_yaml_cannot_carry_raw_round_trip(text: str) -> 
 def test_empty_documents_say_what_they_are(value: object, text: str) -> None:
     assert dump(value) == text
     assert read(dump(value)) == value
+
+
+def test_the_exact_layout_of_blocks_and_the_kubernetes_head() -> None:
+    """The bytes golden files pin: literal blocks indented by two, in mappings and in lists;
+    the Kubernetes head (apiVersion, kind, metadata) before keys that sort earlier."""
+    document = {"script": "a\nb\n", "args": ["x\ny\n", {"s": "p\nq"}]}
+    assert dump(document) == "args:\n- |\n  x\n  y\n- s: |-\n    p\n    q\nscript: |\n  a\n  b\n"
+    listing = {"kind": "List", "items": [], "apiVersion": "v1", "metadata": {}, "data": 1}
+    assert dump(listing) == "apiVersion: v1\nkind: List\nmetadata: {}\ndata: 1\nitems: []\n"
+
+
+def test_special_floats_and_booleans_are_yaml_spelled() -> None:
+    document = {"a": float("nan"), "b": float("inf"), "c": float("-inf"), "t": True, "f": False}
+    assert dump(document) == "a: .nan\nb: .inf\nc: -.inf\nf: false\nt: true\n"

@@ -8,7 +8,7 @@ import pytest
 
 from compiler.model import Entry, Position
 from compiler.prow import ProwEnv
-from compiler.select import changed_files_from_git, decide, read_changed_files
+from compiler.select import changed_files_from_git, decide, read_changed_files, tracked_files
 from tests.conftest import git, write_files
 
 
@@ -178,4 +178,95 @@ def test_a_plain_git_init_says_once_what_it_compared(tmp_path: Path) -> None:
 def test_git_failures_are_notes_not_errors(tmp_path: Path) -> None:
     env = ProwEnv.from_environ({"JOB_TYPE": "postsubmit", "PULL_BASE_SHA": "0" * 40})
     files, notes = changed_files_from_git(tmp_path, env)  # not a repository at all
-    assert files == [] and any("could not compute changed files" in note for note in notes)
+    assert files == [] and len(notes) == 1
+    # git's own words say why (they name the commit it could not use).
+    assert notes[0].startswith("could not compute changed files with git: ")
+    assert "0" * 40 in notes[0]
+
+
+def test_postsubmit_diffs_the_commit_prow_names_not_head(
+    upstream_and_clone: tuple[Path, Path],
+) -> None:
+    _, clone = upstream_and_clone
+    first = git(clone, "rev-parse", "HEAD~1").strip()  # "pr 1"; HEAD is "pr 2"
+    env = ProwEnv.from_environ({"JOB_TYPE": "postsubmit", "PULL_BASE_SHA": first})
+    files, notes = changed_files_from_git(clone, env)
+    assert files == ["py/b.py"]
+    assert notes == [f"changed files: the last commit ({first}^..{first})"]
+
+
+def test_the_base_branch_is_the_one_prow_names(tmp_path: Path) -> None:
+    """PULL_BASE_REF=release-1.0: the PR is diffed against that branch, not main."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    git(upstream, "init", "-q", "-b", "main")
+    write_files(upstream, {"a.txt": "a\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "a")
+    git(upstream, "checkout", "-q", "-b", "release-1.0")
+    write_files(upstream, {"release.txt": "r\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "release")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "release-1.0", str(upstream), str(clone))
+    git(clone, "checkout", "-q", "-b", "fix")
+    write_files(clone, {"py/fix.py": "f\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "fix")
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "release-1.0"})
+    files, notes = changed_files_from_git(clone, env)
+    assert files == ["py/fix.py"]  # against main, release.txt would count too
+    assert notes[0].endswith("the merge-base of HEAD and origin/release-1.0")
+
+
+def test_git_that_cannot_even_start_is_a_note(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir"  # running git there raises OSError
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit"})
+    files, notes = changed_files_from_git(missing, env)
+    assert files == [] and len(notes) == 1
+    assert notes[0].startswith("could not compute changed files with git:")
+    assert tracked_files(missing) is None
+
+
+def test_tracked_files_are_what_git_sees(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_files(repo, {"a.txt": "a\n", ".gitignore": "build/\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a")
+    write_files(repo, {"new/b.py": "b\n", "build/out.bin": "x"})
+    assert sorted(tracked_files(repo) or []) == [".gitignore", "a.txt", "new/b.py"]
+    assert tracked_files(tmp_path / "not-a-repo-dir") is None
+
+
+def test_changed_file_lines_are_stripped(tmp_path: Path) -> None:
+    assert read_changed_files("-", "  py/a.py  \n\t./docs/x.md\t\n   \n") == [
+        "py/a.py",
+        "docs/x.md",
+    ]
+
+
+def test_a_clone_without_the_base_branch_fetches_it(tmp_path: Path) -> None:
+    """Prow clones only the PR: origin/<base> exists once kftest has fetched it."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    git(upstream, "init", "-q", "-b", "main")
+    write_files(upstream, {"a.txt": "a\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "a")
+    git(upstream, "checkout", "-q", "-b", "feature")
+    write_files(upstream, {"py/f.py": "f\n"})
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "f")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--single-branch", "-b", "feature", str(upstream), str(clone))
+    env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
+    files, notes = changed_files_from_git(clone, env)
+    assert files == ["py/f.py"]
+    assert notes[0].endswith("the merge-base of HEAD and origin/main")
+
+
+def test_an_unset_job_type_is_named_as_such() -> None:
+    decision = decide(entry(job_types=["presubmit"]), None, [])
+    assert decision.reason == "job type (unset) not in job_types ['presubmit']"

@@ -13,8 +13,8 @@ Each mutant is written into a private copy of the project (compiler/, schemas/, 
 the copy, so tests that use it run as they do in the checkout.
 
 Equivalent mutants (no observable behaviour change: a cache size, a fast path) are excluded at
-their line with a ``# mutation: equivalent — <why>`` comment, so the reason stays beside the code
-and ``--list-excluded`` prints them all.
+their line with a ``# mutation: equivalent — <why>`` comment (on the line, or alone on the line
+above it), so the reason stays beside the code and ``--list-excluded`` prints them all.
 
 Usage (from the repository root):
 
@@ -186,6 +186,11 @@ def _node_mutants(node: ast.AST, skipped: set[int], strings: bool) -> Iterator[M
 
 
 def excluded(mutant: Mutant, source_lines: list[str]) -> bool:
+    """Marked equivalent: the marker is on a line of the mutant, or on a comment-only line
+    right above its first line (when the line itself has no room for it)."""
+    above = mutant.line - 2
+    if above >= 0 and source_lines[above].lstrip().startswith(EXCLUDE_MARK):
+        return True
     return any(
         EXCLUDE_MARK in source_lines[line - 1]
         for line in range(mutant.line, mutant.end_line + 1)

@@ -44,7 +44,6 @@ class Result:
     path: Path
     sha: str
     describe: str
-    reused: bool
 
 
 class MergeConflict(KftestError):
@@ -78,7 +77,7 @@ def check_out(spec: RepoSpec, target: Path, git: Git, depth: int | None) -> Resu
             for child in target.iterdir():
                 _remove(child)
         raise
-    return Result(spec, target, sha, describe, reused=mode == "reuse")
+    return Result(spec, target, sha, describe)
 
 
 def _existing(target: Path, url: str, git: Git, spec: RepoSpec) -> str:

@@ -27,8 +27,6 @@ def run(
     project: str | None,
     retry_timeout: float,
 ) -> int:
-    if retry_timeout <= 0:
-        raise UsageError(f"--retry-timeout {retry_timeout}: must be positive")
     found = saved.load(source, env=os.environ, timeout=retry_timeout)
     pods = found.pods()
 

@@ -19,8 +19,6 @@ from compiler.diagnostics import Diagnostic
 from compiler.formats import Report, rule_meta
 from compiler.formats.text import format_diagnostic
 
-#: Every checked entry gets one testcase per family (the registry's, in data-path order).
-BASE_FAMILIES: tuple[str, ...] = FAMILIES
 NO_FILE = "kftest"
 
 # XML 1.0 cannot carry most control characters, and jsonnet or YAML errors may quote them.
@@ -28,8 +26,9 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _families(report: Report) -> list[str]:
-    """Base families, then those of other rules the report names, in first-seen order."""
-    families = list(BASE_FAMILIES)
+    """One testcase per family for every checked entry: the registry's families (in data-path
+    order), then those of other rules the report names, in first-seen order."""
+    families = list(FAMILIES)
     extra_rules = [rule_meta(rule).id for rule in report.rules]
     extra_rules += [diagnostic.rule for diagnostic in report.diagnostics]
     for rule in extra_rules:

@@ -16,14 +16,8 @@ if TYPE_CHECKING:
 RULE = "-" * 80
 
 
-def failure_report(workflows: Iterable[Mapping[str, Any]], **options: Any) -> str:
-    """The text summary of each failed or errored workflow, separated by rules; "" if none.
-    ``options`` are ``explain``'s."""
-    return render(explain(workflows, **options))
-
-
 def render(summaries: Iterable[Summary]) -> str:
-    """``render_text`` of each summary, separated by rules."""
+    """``render_text`` of each summary, separated by rules; "" if none."""
     return f"\n\n{RULE}\n\n".join(render_text(summary) for summary in summaries)
 
 

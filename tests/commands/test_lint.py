@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,3 +122,21 @@ def test_a_config_that_does_not_load_checks_nothing_else(make_repo: Callable[...
     assert last_line(result.stdout) == (
         "nothing to check (prow_config.yaml does not load): 1 error, 0 warnings"
     )
+
+
+def test_an_include_pattern_no_file_matches_is_reported_at_its_line(
+    make_repo: Callable[..., Path],
+) -> None:
+    config = CONFIG.replace(
+        "    component: a\n", "    component: a\n    include_dirs: [ci/*, nothing/*]\n", 1
+    )
+    repo = make_repo({**FILES, "prow_config.yaml": config})
+    result = run_kftest("lint", "--repo-root", str(repo), "--format", "json")
+    assert result.code == 0, result.stderr
+    dead = [
+        d for d in json.loads(result.stdout)["diagnostics"] if d["rule"] == "dead-include-pattern"
+    ]
+    assert {(d["file"], d["line"], d["severity"]) for d in dead} == {
+        ("prow_config.yaml", 5, "warning")
+    }
+    assert all("nothing/*" in d["message"] for d in dead)

@@ -94,3 +94,9 @@ def test_an_unreachable_bucket_is_exit_code_3(
     result = kftest("report", f"gs://{gcs.bucket}/{BUILD_DIR}", "--retry-timeout", "1", env=gcs.env)
     assert result.code == 3, result.stderr
     assert "Traceback" not in result.stderr and gcs.bucket in result.stderr
+
+
+def test_a_retry_timeout_must_be_positive(tmp_path: Path, kftest: Callable[..., Result]) -> None:
+    result = kftest("report", str(tmp_path), "--retry-timeout", "0")
+    assert result.code == 2
+    assert "'--retry-timeout': '0': the duration must be positive" in result.stderr

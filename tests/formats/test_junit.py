@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from compiler.checks import FAMILIES, family_of
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.formats import Report, render
-from compiler.formats.junit import BASE_FAMILIES, family_of
 
 
 def _suite(report: Report) -> ET.Element:
@@ -28,7 +28,7 @@ def test_one_testcase_per_entry_and_family(report: Report) -> None:
     suite = _suite(report)
     assert suite.get("name") == "kftest lint"
     cases = _cases(suite)
-    entry_cases = [f"{entry} [{family}]" for entry in report.checked for family in BASE_FAMILIES]
+    entry_cases = [f"{entry} [{family}]" for entry in report.checked for family in FAMILIES]
     assert list(cases)[: len(entry_cases)] == entry_cases
     # The diagnostic with no entry becomes a testcase named for its file.
     assert list(cases)[len(entry_cases) :] == ["prow_config.yaml [config]"]
@@ -68,7 +68,7 @@ def test_warnings_alone_do_not_fail() -> None:
 def test_clean_run_lists_passing_testcases() -> None:
     suite = _suite(Report("compile", [], checked=["a", "b"]))
     assert suite.get("name") == "kftest compile"
-    assert (suite.get("tests"), suite.get("failures")) == (str(2 * len(BASE_FAMILIES)), "0")
+    assert (suite.get("tests"), suite.get("failures")) == (str(2 * len(FAMILIES)), "0")
 
 
 def test_several_errors_in_one_testcase_and_unknown_rules() -> None:
@@ -103,7 +103,7 @@ def test_every_contract_rule_has_a_family() -> None:
         "kubeconfig", "exit-handler", "artifacts-gcs", "extra-repos", "name-length",
         "dead-include-pattern",
     ]  # fmt: skip
-    assert {family_of(rule) for rule in contract_rules} == set(BASE_FAMILIES)
+    assert {family_of(rule) for rule in contract_rules} == set(FAMILIES)
     assert family_of("tekton-schema") == "tekton"
     assert family_of("labels") == "guidelines" and family_of("argo-schema") == "argo"
     assert family_of("golden") == "golden"  # not a rule of any family: a family of its own

@@ -8,7 +8,7 @@ from standins.fixtures import KubeEnv
 from standins.gcs import free_port
 
 from compiler.cluster.kube import KubeSession
-from compiler.operate.explain import failure_report
+from compiler.operate.explain import explain, render
 
 from .builders import IMPATIENT, WF, failed_dag, put_pod, put_workflow
 
@@ -22,8 +22,8 @@ def succeeded(name: str) -> dict:
 
 
 def test_only_failed_workflows_are_reported() -> None:
-    assert failure_report([succeeded("wf-ok")]) == ""
-    report = failure_report([succeeded("wf-ok"), failed_dag(), failed_dag("wf-two")])
+    assert render(explain([succeeded("wf-ok")])) == ""
+    report = render(explain([succeeded("wf-ok"), failed_dag(), failed_dag("wf-two")]))
     assert "Workflow wf-ok" not in report
     assert report.count("Failed step 1 of 1: kfctl-apply-gcp") == 2
     assert "-" * 80 in report
@@ -34,7 +34,7 @@ def test_with_a_session_the_pods_are_looked_up(kube: KubeEnv) -> None:
     put_pod(kube, APPLY, WF, log="quota exceeded\n")
     session = KubeSession(kubeconfig=str(kube.kubeconfig))
     try:
-        report = failure_report([workflow], session=session, policy=IMPATIENT, tail=10)
+        report = render(explain([workflow], session=session, policy=IMPATIENT, tail=10))
     finally:
         session.close()
     assert "    | quota exceeded" in report
@@ -49,7 +49,7 @@ def test_pods_that_cannot_be_looked_up_are_a_note(kube: KubeEnv, tmp_path: Path)
     down.write_text(json.dumps(config))
     session = KubeSession(kubeconfig=str(down))
     try:
-        report = failure_report([copy.deepcopy(workflow)], session=session, policy=IMPATIENT)
+        report = render(explain([copy.deepcopy(workflow)], session=session, policy=IMPATIENT))
     finally:
         session.close()
     assert "note:     the failed steps' pods could not be looked up: list pods" in report
