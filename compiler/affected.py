@@ -88,7 +88,7 @@ class _Facts:
         key = cache.digest(
             cache.code_version(),
             str(options.repo_root),
-            str(options.repos_dir),
+            str(options.checkouts_dir()),
             *map(str, options.jpath),
             str(env.get("REPO_OWNER")),
             str(env.get("REPO_NAME")),
@@ -148,6 +148,8 @@ class _Finder:
         self.facts = facts
         self.listings: dict[str, frozenset[str]] = {}
         self.searches: dict[tuple[str, str], tuple[str, ...]] = {}
+        #: ksonnet registry packages (``layout.package_aliases``) of the app a search serves.
+        self.aliases: dict[tuple[str, ...], dict[str, Path]] = {}
         self.checked: set[str] = set()  # files whose facts were checked in this run
         self.closures: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = {}
         self.reals: dict[str, str] = {}
@@ -178,7 +180,7 @@ class _Finder:
         if app_dir not in facts.apps:
             options = self.options
             candidates = layout.app_dir_candidates(
-                app_dir, options.repo_root, options.repos_dir, self.env
+                app_dir, options.repo_root, options.checkouts_dir(), self.env
             )
             for path in candidates:
                 facts.saw(str(path.parent))
@@ -204,6 +206,9 @@ class _Finder:
             for directory in (app, self.options.repo_root, *self.options.jpath):
                 self.facts.saw(str(directory))
             self.searches[key] = tuple(str(path) for path in search)
+            self.aliases.setdefault(self.searches[key], {}).update(
+                layout.package_aliases(Path(app))
+            )
         return self.searches[key]
 
     def closure(self, start: Sequence[str], search: tuple[str, ...]) -> set[str]:
@@ -271,6 +276,12 @@ class _Finder:
                 if os.path.isfile(candidate):
                     found = os.path.realpath(candidate)
                     break
+            for prefix, directory in self.aliases.get(search, {}).items():
+                if found is None and target.startswith(prefix):
+                    candidate = os.path.join(directory, target[len(prefix) :])
+                    self.facts.saw(os.path.dirname(os.path.normpath(candidate)))
+                    if os.path.isfile(candidate):
+                        found = os.path.realpath(candidate)
             resolved[key] = found
             self.facts.dirty = True
         return resolved[key]

@@ -85,6 +85,23 @@ _EVALUATE_OPTIONS = [
         "--repos_dir); app_dir and python_paths may be relative to it.",
     ),
     click.option(
+        "--argo-version",
+        "argo_version",
+        metavar="X.Y",
+        envvar="KFTEST_ARGO_VERSION",
+        help="The Argo release the cluster runs (2.12, v3.5.2): validate against the newest "
+        "shipped schema not newer than it (default: $KFTEST_ARGO_VERSION, .kftest.yaml's "
+        "argo_version, else the newest shipped).",
+    ),
+    click.option(
+        "--python",
+        "python",
+        metavar="PATH",
+        envvar="KFTEST_PYTHON",
+        help="Interpreter that runs py_func builders, with their dependencies installed "
+        "(default: $KFTEST_PYTHON, .kftest.yaml's python, else kftest's own).",
+    ),
+    click.option(
         "--eval-timeout",
         "eval_timeout",
         type=Duration(positive=True),

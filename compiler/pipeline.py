@@ -35,6 +35,7 @@ from compiler.prow import (
 if TYPE_CHECKING:
     from compiler.evaluate import EvalRequest, EvalResult
     from compiler.rules import LintSettings
+    from compiler.validate.releases import Release
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Options:
     gcs_layout: str = "prow"  # kftest run --gcs-layout (a Tekton run's artifacts-gcs param)
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
+    argo_version: str | None = None  # --argo-version; else .kftest.yaml's; else the newest
+    python: str | None = None  # --python / KFTEST_PYTHON; else .kftest.yaml's; else kftest's
     cache: bool = False  # reuse what an earlier run learnt (compiler.cache): lint's fast path
     progress: bool = False  # show entries done / total on stderr (a terminal, not --quiet)
     #: keep each workflow's document in the result; compile and golden need only the emitted
@@ -71,6 +74,32 @@ class Options:
     def prow_env(self) -> ProwEnv:
         return ProwEnv.from_environ(self.environ, self.job_type)
 
+    def argo_release(self) -> Release:
+        """The Argo schema to validate with: the flag's target, else .kftest.yaml's."""
+        from compiler.validate import releases
+
+        target = self.argo_version or _settings(self.repo_root)[0].argo_version
+        try:
+            return releases.choose(target)
+        except ValueError:  # .kftest.yaml's value was checked when read; the flag's too
+            return releases.choose(None)
+
+    def checkouts_dir(self) -> Path | None:
+        """--repos-dir, else .kftest.yaml's ``repos_dir`` (relative to the repository)."""
+        if self.repos_dir is not None:
+            return self.repos_dir
+        configured = _settings(self.repo_root)[0].repos_dir
+        return (self.repo_root / configured).resolve() if configured else None
+
+    def python_interpreter(self) -> str | None:
+        """The interpreter for py_func builders: --python/KFTEST_PYTHON, else .kftest.yaml's."""
+        if self.python:
+            return self.python
+        configured = _settings(self.repo_root)[0].python
+        if configured and not Path(configured).is_absolute() and "/" in configured:
+            return str(self.repo_root / configured)
+        return configured
+
 
 @dataclass
 class Loaded:
@@ -85,6 +114,7 @@ class Plan:
     decisions: list[select_stage.Decision]
     notes: list[str]
     diagnostics: list[Diagnostic]
+    python_paths: tuple[str, ...] = ()  # prow_config.yaml's, for the py_func entries selected
 
     def selected(self) -> list[Entry]:
         return [decision.entry for decision in self.decisions if decision.run]
@@ -156,7 +186,47 @@ def plan(options: Options, loaded: Loaded | None = None) -> Plan:
         notes += git_notes
     entries = loaded.config.workflows if loaded.config else []
     decisions = select_stage.select(entries, env.job_type, changed)
-    return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics)
+    notes += context_notes(options, loaded)
+    python_paths = tuple(loaded.config.python_paths) if loaded.config else ()
+    return Plan(env.job_type, changed, decisions, notes, loaded.diagnostics, python_paths)
+
+
+def context_notes(
+    options: Options, loaded: Loaded, diagnostics: Sequence[Diagnostic] = ()
+) -> list[str]:
+    """What the run relies on beyond the repository: the Argo schema it validates against (when
+    a release is targeted, or a schema finding depends on it), and where each
+    ``<owner>/<repo>`` checkout that prow_config.yaml names was found."""
+    from compiler.evaluate import checkouts
+    from compiler.evaluate.pyfunc import SEED_TESTING_PY
+    from compiler.validate.schema import ARGO_SCHEMA
+
+    release = options.argo_release()
+    found = []
+    if not release.default or any(d.rule == ARGO_SCHEMA.id for d in diagnostics):
+        found.append(f"validating against the {release.describe()}")
+    config = loaded.config
+    if config is None:
+        return found
+    paths = [entry.app_dir for entry in config.workflows if entry.app_dir]
+    if any(entry.py_func and not entry.app_dir for entry in config.workflows):
+        paths += [*config.python_paths, SEED_TESTING_PY]
+    repos_dir = options.checkouts_dir()
+    env = options.prow_env().for_job_type(
+        options.job_type or PLACEHOLDER_JOB_TYPE, placeholders=options.placeholders
+    )
+    seen: set[tuple[str, str]] = set()
+    for path in paths:
+        seed_style = checkouts.split(path)
+        if seed_style is None or (options.repo_root / path).exists():
+            continue
+        owner, repo, _ = seed_style
+        if (owner, repo) in seen:
+            continue
+        seen.add((owner, repo))
+        located = checkouts.locate(owner, repo, options.repo_root, repos_dir, env.values)
+        found.append(f"checkout {located.note(options.repo_root)}")
+    return found
 
 
 def compile_selected(options: Options) -> BuildResult:
@@ -165,7 +235,7 @@ def compile_selected(options: Options) -> BuildResult:
     job_type = the_plan.job_type or "presubmit"
     pairs = [(entry, job_type) for entry in the_plan.selected()]
     loaded = Loaded(None, the_plan.diagnostics)
-    result = _build(options, loaded, pairs)
+    result = _build(options, loaded, pairs, the_plan.python_paths)
     result.plan = the_plan
     result.entries_in_config = len(the_plan.decisions)
     return result
@@ -199,7 +269,12 @@ def compile_all(
 MAX_EVALUATIONS = 50_000
 
 
-def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> BuildResult:
+def _build(
+    options: Options,
+    loaded: Loaded,
+    pairs: list[tuple[Entry, str]],
+    python_paths: tuple[str, ...] = (),
+) -> BuildResult:
     from compiler import evaluate
 
     if len(pairs) > MAX_EVALUATIONS:
@@ -207,6 +282,9 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
 
     base_env = options.prow_env()
     salt = options.salt or new_salt()
+    release = options.argo_release()
+    python = options.python_interpreter()
+    repos_dir = options.checkouts_dir()
     config = loaded.config
     requests = []
     for entry, job_type in pairs:
@@ -216,7 +294,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 entry=entry,
                 config_file=options.config_file,
                 repo_root=options.repo_root,
-                repos_dir=options.repos_dir,
+                repos_dir=repos_dir,
                 jpath=options.jpath,
                 run_params={
                     "name": workflow_name(env, entry.name, salt),
@@ -225,7 +303,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                     "bucket": options.bucket,
                 },
                 prow_env=env,
-                python_paths=tuple(config.python_paths if config else ()),
+                python_paths=tuple(config.python_paths) if config else python_paths,
                 timeout=options.timeout,
                 teardown_name=(
                     workflow_name(env, entry.name, salt, role="teardown")
@@ -234,10 +312,16 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
                 ),
                 gcs_layout=options.gcs_layout,
                 memory=options.memory,
+                python=python,
+                argo_version=release.minor,
             )
         )
     finish = functools.partial(
-        _finish, lint=options.lint, emit=options.emit, documents=options.documents
+        _finish,
+        lint=options.lint,
+        emit=options.emit,
+        documents=options.documents,
+        release=release,
     )
     if options.lint and requests:
         # Workers are forked: what the parent imports and loads here, each worker has for free
@@ -245,7 +329,7 @@ def _build(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) -> 
         from compiler import emit, rules, validate  # noqa: F401
 
         _settings(options.repo_root)
-        validate.schema.compiled_schema()
+        validate.schema.compiled_schema(release)
         rules.all_rules()
     shown = Progress("evaluated") if options.progress else None
     try:
@@ -299,7 +383,13 @@ class _Finished:
 
 
 def _finish(
-    request: EvalRequest, result: EvalResult, *, lint: bool, emit: bool, documents: bool = True
+    request: EvalRequest,
+    result: EvalResult,
+    *,
+    lint: bool,
+    emit: bool,
+    documents: bool = True,
+    release: Release | None = None,
 ) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
     from compiler import emit as emit_stage
@@ -333,7 +423,9 @@ def _finish(
         )
         workflows.append(compiled)
         if lint:
-            found += _lint(compiled, request.prow_env, request.repo_root, request.config_file)
+            found += _lint(
+                compiled, request.prow_env, request.repo_root, request.config_file, release
+            )
     if not documents:
         # Only what the parent uses travels back to it (and stays in its memory).
         workflows = [replace(compiled, document={}) for compiled in workflows]
@@ -370,7 +462,11 @@ def _settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
 
 
 def _lint(
-    compiled: CompiledWorkflow, env: ProwEnv, repo_root: Path, config_file: str
+    compiled: CompiledWorkflow,
+    env: ProwEnv,
+    repo_root: Path,
+    config_file: str,
+    release: Release | None = None,
 ) -> list[Diagnostic]:
     from compiler import rules, validate
     from compiler.validate import tekton
@@ -380,14 +476,16 @@ def _lint(
         found = tekton.validate_compiled(compiled, repo_root)
         found = settings.apply(found, compiled.entry.lint_disable)
         placer = tekton.Placer(compiled, repo_root)
-        checked = rules.check_workflow(compiled, env, settings, config_file, repo_root)
+        checked = rules.check_workflow(
+            compiled, env, settings, config_file, release, repo_root=repo_root
+        )
         # A rule's finding about the run points at its line in the PipelineRun file.
         return found + [
             placer.place(d) if d.file == compiled.source and d.line is None else d for d in checked
         ]
-    found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document)]
+    found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document, release)]
     found = settings.apply(found, compiled.entry.lint_disable)
-    return found + rules.check_workflow(compiled, env, settings, config_file)
+    return found + rules.check_workflow(compiled, env, settings, config_file, release)
 
 
 def _place(diagnostic: Diagnostic, compiled: CompiledWorkflow) -> Diagnostic:

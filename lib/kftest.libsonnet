@@ -38,6 +38,17 @@ local reserved = ['e2e', 'exit-handler', 'checkout', 'copy-artifacts', 'test-dir
 // ksonnet's `ks param set` passed every value as a string: accept "1800" as well as 1800.
 local toInt(value) = if std.isNumber(value) then value else std.parseInt(std.toString(value));
 
+// The Argo release targeted (kftest passes argoVersion, X.Y): ttlStrategy exists from 2.7 on;
+// before it, only ttlSecondsAfterFinished (removed in 3.0).
+local argoBefore(p, major, minor) =
+  local version = if std.objectHas(p, 'argoVersion') then p.argoVersion else '4.1';
+  local parts = std.split(std.toString(version), '.');
+  local have = [std.parseInt(parts[0]), std.parseInt(parts[1])];
+  have[0] < major || (have[0] == major && have[1] < minor);
+local ttl(p) =
+  if argoBefore(p, 2, 7) then { ttlSecondsAfterFinished: toInt(p.ttlSeconds) }
+  else { ttlStrategy: { secondsAfterCompletion: toInt(p.ttlSeconds) } };
+
 // prow_env is "K=V,K=V" (run_e2e_workflow.py's format; values never contain ',').
 local parseProwEnv(text) =
   local pairs = if text == null || text == '' then [] else [
@@ -221,10 +232,9 @@ local envList(env) = [
         namespace: builder.namespace,
         labels: builder.labels,
       },
-      spec: {
+      spec: ttl(p) + {
         entrypoint: 'e2e',
         onExit: 'exit-handler',
-        ttlStrategy: { secondsAfterCompletion: toInt(p.ttlSeconds) },
         volumes: builder.volumes,
         templates: [entrypoint, exitHandler(exitSteps), builder.checkout]
                    + [s.template for s in steps]

@@ -22,7 +22,9 @@ v1alpha1 schema is v0.20.0's v1beta1 schema with ``V1ALPHA1_ADDED`` (the depreca
 ``inputs``/``outputs`` of a v1alpha1 ``TaskSpec``, which v1beta1 replaced with top-level
 ``params`` and ``resources``) and without ``V1ALPHA1_REMOVED`` (fields added to v1beta1 only:
 ``finally`` tasks, ``when`` expressions). A removed field is listed under
-``x-removed-fields`` with the API that has it, so the diagnostic names it.
+``x-removed-fields`` (``{field: {reason}}``, not among the definition's properties, unlike the
+Argo schema's fields a later release removed) with the API that has it, so the diagnostic
+names it.
 
 **Kubernetes types** (``ObjectMeta``, ``EnvVar``, ``ResourceRequirements``, ...) are referenced
 but not defined by Tekton's documents: they are taken from schemas/argo-workflow.schema.json
@@ -237,11 +239,13 @@ def build_schema(shared: Path = SHARED) -> dict[str, Any]:
     for definition, fields in V1ALPHA1_ADDED.items():
         alpha[definition]["properties"].update(copy.deepcopy(fields))
     alpha.update(copy.deepcopy(V1ALPHA1_DEFINITIONS))
-    alpha_removed: dict[str, dict[str, str]] = {}
+    alpha_removed: dict[str, dict[str, dict[str, str]]] = {}
     for definition, fields in V1ALPHA1_REMOVED.items():
         for field in fields:
             del alpha[definition]["properties"][field]
-            alpha_removed.setdefault(definition, {})[field] = "tekton.dev/v1beta1 has it"
+            alpha_removed.setdefault(definition, {})[field] = {
+                "reason": "tekton.dev/v1beta1 has it"
+            }
     versions = {
         "v1alpha1": (_Version("v1alpha1", alpha, {}, argo), "v1beta1", alpha_removed),
         "v1beta1": (
@@ -284,13 +288,13 @@ def build_schema(shared: Path = SHARED) -> dict[str, Any]:
 
 def _removed_since(
     old: dict[str, Any], new: dict[str, Any], reason: str
-) -> dict[str, dict[str, str]]:
-    removed: dict[str, dict[str, str]] = {}
+) -> dict[str, dict[str, dict[str, str]]]:
+    removed: dict[str, dict[str, dict[str, str]]] = {}
     for name, definition in old.items():
         before = set(definition.get("properties") or {})
         after = set((new.get(name) or {}).get("properties") or {})
         if name in new and after and before - after:
-            removed[name] = dict.fromkeys(sorted(before - after), reason)
+            removed[name] = {field: {"reason": reason} for field in sorted(before - after)}
     return removed
 
 

@@ -393,6 +393,55 @@ def test_plan_and_compile_without_job_type(make_repo: Callable[..., Path]) -> No
     assert "skip unittests: no changed files" in empty.stderr
 
 
+TTL_COMPONENT = """
+local kftest = import 'kftest.libsonnet';
+function(params)
+  local wf = kftest.workflow(params, 'unittests');
+  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])]) + { spec+: {
+    ttlStrategy:: null, ttlSecondsAfterFinished: 604800 } }
+"""
+
+
+def test_argo_version_chooses_the_schema_and_says_so(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": TTL_COMPONENT})
+    newest = lint(repo, "--format", "json")
+    assert_clean_failure(newest)
+    [error] = [d for d in json.loads(newest.stdout)["diagnostics"] if d["rule"] == "argo-schema"]
+    assert (error["rule"], error["path"]) == ("argo-schema", "spec.ttlSecondsAfterFinished")
+    assert "valid up to Argo 2.12" in error["message"]
+
+    for how in (["--argo-version", "v2.12.4"], []):
+        if not how:
+            (repo / ".kftest.yaml").write_text('argo_version: "2.12"\n')
+        old = lint(repo, *how)
+        assert "0 errors" in old.stdout, old.stdout + old.stderr
+        assert "warning [argo-schema] 'ttlSecondsAfterFinished' in WorkflowSpec" in old.stdout
+        assert "note: validating against the Argo 2.12 schema (v2.12.13; argo_version" in (
+            old.stderr
+        )
+    # The flag (or KFTEST_ARGO_VERSION) overrides the file.
+    flag = run_kftest("lint", "--repo-root", str(repo), env={"KFTEST_ARGO_VERSION": "3.0"})
+    assert_clean_failure(flag)
+    assert "argo_version 3.0" in flag.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--argo-version", "latest"], "--argo-version 'latest': not an Argo release"),
+        (["--python", "/no/such/python"], "--python /no/such/python: no such interpreter"),
+    ],
+)
+def test_bad_target_or_interpreter_is_a_usage_error(
+    make_repo: Callable[..., Path], option: list[str], words: str
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    for command in ("lint", "compile", "golden"):
+        result = run_kftest(command, "--repo-root", str(repo), *option)
+        assert_clean_failure(result, 2)
+        assert words in result.stderr
+
+
 @pytest.mark.parametrize("where", ["prow_config.yaml", ".kftest.yaml"])
 def test_an_alias_bomb_is_bounded_and_located(where: str, make_repo: Callable[..., Path]) -> None:
     from test_yamlpos import billion_laughs
@@ -561,13 +610,12 @@ def test_a_wrong_environment_is_a_usage_error(
 
 # Each command offers only the options it uses: an option that a command accepted and ignored
 # (`golden --salt`, `plan --eval-timeout`) let users believe they had changed something.
+EVALUATE = "jpath repos-dir argo-version python eval-timeout eval-memory"
 OPTIONS = {
-    "lint": "config repo-root job-type jpath repos-dir eval-timeout eval-memory quiet format",
+    "lint": f"config repo-root job-type {EVALUATE} quiet format",
     "plan": "config repo-root job-type changed-files format",
-    "compile": "config repo-root job-type changed-files salt jpath repos-dir eval-timeout "
-    "eval-memory quiet format out all",
-    "golden": "config repo-root job-type jpath repos-dir eval-timeout eval-memory quiet format "
-    "update golden-dir",
+    "compile": f"config repo-root job-type changed-files salt {EVALUATE} quiet format out all",
+    "golden": f"config repo-root job-type {EVALUATE} quiet format update golden-dir",
 }
 
 
@@ -651,3 +699,54 @@ def test_colour_on_a_terminal_none_when_piped_or_declined(make_repo: Callable[..
     assert red_error in forced.stdout
     usage = run_kftest("--color", "lint", "--repo-root", str(repo / "missing"))
     assert usage.code == 2 and "\x1b[31mkftest: " in usage.stderr  # errors are red too
+
+
+PY_FUNC_CONFIG = """
+python_paths: [py]
+workflows:
+  - name: built
+    py_func: ci.build.create_workflow
+    kwargs:
+      stepImage: gcr.io/kubeflow-ci/test-worker:v20240101-0123abc
+"""
+BUILDER = """
+import os
+
+
+def create_workflow(stepImage):  # a 2019 builder: the entry's kwargs only
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "built", "annotations": {"via": os.environ.get("VIA", "")}},
+        "spec": {
+            "entrypoint": "a",
+            "templates": [{"name": "a", "container": {"image": stepImage}}],
+        },
+    }
+"""
+
+
+def test_py_func_builders_run_with_the_configured_interpreter(
+    make_repo: Callable[..., Path],
+) -> None:
+    wrapper = f'#!/bin/sh\nVIA=wrapper exec "{sys.executable}" "$@"\n'
+    repo = make_repo(
+        {
+            "prow_config.yaml": PY_FUNC_CONFIG,
+            "py/ci/__init__.py": "",
+            "py/ci/build.py": BUILDER,
+            "tools/python": wrapper,
+            ".kftest.yaml": "python: tools/python\n",
+        }
+    )
+    (repo / "tools/python").chmod(0o755)
+    for how, env, via in (
+        ([], {}, "wrapper"),  # .kftest.yaml's, relative to the repository
+        (["--python", sys.executable], {}, ""),  # the flag wins
+        ([], {"KFTEST_PYTHON": sys.executable}, ""),  # and so does the environment
+    ):
+        result = run_kftest("compile", "--repo-root", str(repo), *how, env=env)
+        # Compiled (the guideline findings of this bare workflow aside), by that interpreter;
+        # compile reads python_paths as lint does.
+        assert "kind: Workflow" in result.stdout, result.stderr
+        assert f"via: {via or chr(34) * 2}" in result.stdout

@@ -43,6 +43,8 @@ def build_options(
     jpath: Sequence[Path] = (),
     repos_dir: Path | None = None,
     eval_timeout: float = 10.0,
+    argo_version: str | None = None,
+    python: str | None = None,
     eval_memory: int | None = None,
     quiet: bool = False,
     **overrides: Any,
@@ -62,6 +64,16 @@ def build_options(
         raise UsageError(
             f"JOB_TYPE={environ_job_type!r} is not a job type; use one of {', '.join(JOB_TYPES)}"
         )
+    if argo_version is not None:
+        from compiler.validate.releases import parse
+
+        if parse(argo_version) is None:
+            raise UsageError(
+                f"--argo-version {argo_version!r}: not an Argo release (write X.Y or vX.Y.Z, "
+                "e.g. 2.12)"
+            )
+    if python is not None:
+        python = _interpreter(python)
     if salt is not None:
         try:
             check_salt(salt)
@@ -84,12 +96,37 @@ def build_options(
         salt=salt,
         jpath=tuple(path.resolve() for path in jpath),
         repos_dir=repos_dir.resolve() if repos_dir else None,
-        environ=dict(os.environ),
+        environ=_environ(root, overrides.get("placeholders", True)),
         timeout=eval_timeout,
+        argo_version=argo_version,
+        python=python,
         progress=progress.wanted(quiet),
         **({"memory": eval_memory} if eval_memory is not None else {}),
         **overrides,
     )
+
+
+def _environ(root: Path, placeholders: bool) -> dict[str, str]:
+    """The process environment; in a developer's clone (no Prow variables) the repository's
+    owner and name come from its ``origin`` remote rather than placeholders."""
+    environ = dict(os.environ)
+    if placeholders and not (environ.get("REPO_OWNER") or environ.get("REPO_NAME")):
+        from compiler.evaluate.checkouts import origin
+
+        remote = origin(root)
+        if remote is not None:
+            environ["REPO_OWNER"], environ["REPO_NAME"] = remote
+    return environ
+
+
+def _interpreter(python: str) -> str:
+    """``--python``/``KFTEST_PYTHON`` as a path: a bare name is looked up on PATH."""
+    import shutil
+
+    found = shutil.which(python) if os.sep not in python else python
+    if not found or not os.access(found, os.X_OK) or Path(found).is_dir():
+        raise UsageError(f"--python {python}: no such interpreter (give the path of a python)")
+    return str(Path(found).absolute())
 
 
 def render(

@@ -30,6 +30,12 @@ def run(files: Sequence[Path], fmt: str, **common: Any) -> int:
     if files and loaded.config is not None:
         only = affected.entries_affected_by(files, loaded.config, options)
     result = pipeline.compile_all(options, only=only, loaded=loaded)
+    if fmt == "text":
+        # Where the checkouts and the Argo schema came from; on stderr, so the report stays
+        # exactly the diagnostics.
+        notes = pipeline.context_notes(options, loaded, result.diagnostics)
+        if notes:
+            click.echo("\n".join(f"note: {note}" for note in notes), err=True)
     summary = scope(result)
     if not summary:
         summary = _unaffected(files) if only == [] and result.entries_in_config else ""

@@ -75,6 +75,8 @@ class EvalRequest:
     python_paths: tuple[str, ...]
     timeout: float = 10.0  # CPU seconds
     memory: int | None = pool.DEFAULT_MEMORY  # bytes per evaluation worker
+    python: str | None = None  # the interpreter for py_func builders (default: kftest's own)
+    argo_version: str | None = None  # the targeted Argo release (X.Y), for kftest's lib
     teardown_name: str | None = None  # tekton_run entries with a tekton_teardown
     gcs_layout: str = "prow"  # where the build's GCS directory is (Tekton's artifacts-gcs)
 

@@ -85,7 +85,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
     if not isinstance(defaults, dict):
         defaults = {}
     merged = params_mod.merge(defaults, entry.params, request.run_params)
-    tla_codes = params_mod.tla_codes(merged)
+    tla_codes = params_mod.tla_codes(merged, request.argo_version)
     if params_mod.has_others(ksonnet_params, component_name):
         # The component's own params only (O(them), not O(every component)), valid as long as
         # no file it read can look at another component's: else evaluate again with them all.
@@ -104,8 +104,15 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
 
 def _new_run(request: EvalRequest, found: layout.Component, repo_root: Path) -> _Run:
     roots = _allowed_roots(repo_root, request.repos_dir, request.jpath)
+    if found.checkout is not None:  # another repository's checkout, beside the clone
+        roots = [*roots, found.checkout]
     search = _search_path(found.app_dir, found.file.parent, repo_root, request.jpath)
-    importer = Importer(roots, search, show=lambda path: _relative(path, repo_root))
+    importer = Importer(
+        roots,
+        search,
+        show=lambda path: _relative(path, repo_root),
+        aliases=_package_aliases(found.app_dir),
+    )
     return _Run(request, repo_root, importer, _relative(str(found.file), repo_root))
 
 
@@ -119,6 +126,11 @@ def _resolved(path: Path) -> Path:
 @functools.lru_cache(maxsize=8192)
 def _relative(path: str, repo_root: Path) -> str:
     return relative_to_repo(path, repo_root)
+
+
+@functools.lru_cache(maxsize=256)
+def _package_aliases(app_dir: Path) -> dict[str, Path]:
+    return layout.package_aliases(app_dir)
 
 
 @functools.lru_cache(maxsize=256)

@@ -2,7 +2,8 @@
 
 ``app_dir`` is tried as the seed system resolved it (``<repos_dir>/<app_dir>``, where app_dir is
 ``<owner>/<repo>/<path>``), then relative to the repository root, then with an ``<owner>/<repo>/``
-prefix naming the repository under test stripped (so a seed-era prow_config.yaml works without
+prefix naming the repository under test stripped, or in another repository's checkout beside
+the clone (``checkouts``: a seed-era prow_config.yaml works in a developer's clone without
 ``--repos-dir``). The component is ``<app_dir>/components/<component>.jsonnet`` (the ksonnet
 layout) or ``<app_dir>/<component>.jsonnet``.
 """
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.evaluate import checkouts
 from compiler.paths import LIB_DIR
 from compiler.prow import ProwEnv
 
@@ -25,6 +27,7 @@ class Component:
     app_dir: Path
     file: Path
     params_file: Path | None  # <app_dir>/components/params.libsonnet, when present
+    checkout: Path | None = None  # another repository's checkout app_dir lies in (readable)
 
 
 @dataclass(frozen=True)
@@ -36,14 +39,47 @@ class NotFound:
 def app_dir_candidates(
     app_dir: str, repo_root: Path, repos_dir: Path | None, env: ProwEnv
 ) -> list[Path]:
+    """Where ``app_dir`` may be, in order: under the repos dir (the seed's way), in the
+    repository, and for ``<owner>/<repo>/<rest>``: inside this repository when it names it,
+    else in that repository's checkout beside the clone (see ``checkouts``)."""
     candidates = []
     if repos_dir is not None:
         candidates.append(repos_dir / app_dir)
     candidates.append(repo_root / app_dir)
-    parts = Path(app_dir).parts
-    if len(parts) > 2 and _names_this_repo(parts[0], parts[1], repo_root, env):
-        candidates.append(repo_root.joinpath(*parts[2:]))
+    seed_style = checkouts.split(app_dir)
+    if seed_style is not None:
+        owner, repo, rest = seed_style
+        located = checkouts.locate(owner, repo, repo_root, repos_dir, env.values)
+        if located.path is not None:
+            candidates.append(located.path / rest)
     return list(dict.fromkeys(candidates))
+
+
+def checkout_root(
+    app_dir: str, found: Path, repo_root: Path, repos_dir: Path | None, env: ProwEnv
+) -> Path | None:
+    """The checkout of another repository that ``found`` (app_dir's directory) lies in, when it
+    is outside the repository and the repos dir: its files may then be read too."""
+    seed_style = checkouts.split(app_dir)
+    if seed_style is None:
+        return None
+    located = checkouts.locate(seed_style[0], seed_style[1], repo_root, repos_dir, env.values)
+    if located.path is None or located.path == repo_root:
+        return None
+    return located.path if found.is_relative_to(located.path) else None
+
+
+def missing_checkout(
+    path: str, repo_root: Path, repos_dir: Path | None, env: ProwEnv
+) -> str | None:
+    """Why ``<owner>/<repo>/...`` cannot be found: its repository is not checked out."""
+    seed_style = checkouts.split(path)
+    if seed_style is None:
+        return None
+    located = checkouts.locate(seed_style[0], seed_style[1], repo_root, repos_dir, env.values)
+    if located.path is not None:
+        return None
+    return f"the checkout of {located.name} is missing: {located.missing_hint(repo_root)}"
 
 
 def find_component(
@@ -53,14 +89,20 @@ def find_component(
     apps = [path for path in candidates if _is(path, Path.is_dir)]
     if not apps:
         tried = ", ".join(show(path, repo_root) for path in candidates)
-        return NotFound("app_dir", f"app_dir {app_dir!r} not found (tried {tried})")
+        message = f"app_dir {app_dir!r} not found (tried {tried})"
+        missing = missing_checkout(app_dir, repo_root, repos_dir, env)
+        if missing:
+            message += f"; {missing}"
+        return NotFound("app_dir", message)
     tried_files = []
     for app in apps:
         for file in (app / "components" / f"{component}.jsonnet", app / f"{component}.jsonnet"):
             tried_files.append(file)
             if _is(file, Path.is_file):
                 params = app / "components" / "params.libsonnet"
-                return Component(app, file, params if _is(params, Path.is_file) else None)
+                root = checkout_root(app_dir, app, repo_root, repos_dir, env)
+                params_file = params if _is(params, Path.is_file) else None
+                return Component(app, file, params_file, root)
     tried = ", ".join(show(path, repo_root) for path in tried_files)
     return NotFound("component", f"component {component!r} not found (tried {tried})")
 
@@ -77,6 +119,64 @@ def search_path(component: Component, repo_root: Path, jpath: Sequence[Path]) ->
         KSONNET_SHIM_DIR,
     ]
     return [path for path in dict.fromkeys(dirs) if path.is_dir()]
+
+
+def package_aliases(app_dir: Path) -> dict[str, Path]:
+    """ksonnet registry packages: ``<registry>/<pkg>/`` -> the directory ``ks`` read it from.
+
+    ksonnet vendored a registry package as ``vendor/<registry>/<pkg>@<version>/`` (0.12+) or
+    ``vendor/<registry>/<pkg>/``, named in app.yaml's ``libraries`` (``{name, registry,
+    version}``), and ``import 'kubeflow/automation/release.libsonnet'`` read it from there.
+    The unversioned layout is found on the ``vendor`` search path already; this maps the
+    versioned one: the version app.yaml names, else the only version vendored.
+    """
+    vendor = app_dir / "vendor"
+    if not vendor.is_dir():
+        return {}
+    aliases: dict[str, Path] = {}
+    for registry, package, version in _libraries(app_dir / "app.yaml"):
+        for candidate in (vendor / registry / f"{package}@{version}", vendor / registry / package):
+            if version and candidate.is_dir():
+                aliases[f"{registry}/{package}/"] = candidate
+                break
+    try:
+        registries = sorted(path for path in vendor.iterdir() if path.is_dir())
+        for registry in registries:
+            versions: dict[str, list[Path]] = {}
+            for path in sorted(registry.iterdir()):
+                if path.is_dir() and "@" in path.name:
+                    versions.setdefault(path.name.split("@", 1)[0], []).append(path)
+            for package, paths in versions.items():
+                key = f"{registry.name}/{package}/"
+                if len(paths) == 1 and key not in aliases:
+                    aliases[key] = paths[0]
+    except OSError:
+        pass
+    return aliases
+
+
+def _libraries(app_yaml: Path) -> list[tuple[str, str, str]]:
+    """(registry, package, version) of app.yaml's ``libraries``; nothing if it is unreadable."""
+    if not app_yaml.is_file():
+        return []
+    from compiler.yamlpos import load
+
+    try:
+        located, _ = load(app_yaml.read_bytes(), str(app_yaml))
+    except OSError:
+        return []
+    data = located.data if located is not None else None
+    libraries = data.get("libraries") if isinstance(data, dict) else None
+    found = []
+    for key, library in (libraries or {}).items() if isinstance(libraries, dict) else ():
+        if not isinstance(library, dict):
+            continue
+        registry = library.get("registry") or (str(key).split("/")[0] if "/" in str(key) else "")
+        package = library.get("name") or str(key).rsplit("/", 1)[-1]
+        version = library.get("version") or ""
+        if isinstance(registry, str) and isinstance(package, str) and registry and package:
+            found.append((registry, package, str(version)))
+    return found
 
 
 def allowed_roots(repo_root: Path, repos_dir: Path | None, jpath: Sequence[Path]) -> list[Path]:
@@ -100,11 +200,6 @@ def _is(path: Path, test: Callable[[Path], bool]) -> bool:
         return test(path)
     except (OSError, ValueError):
         return False
-
-
-def _names_this_repo(owner: str, repo: str, repo_root: Path, env: ProwEnv) -> bool:
-    prow = (env.get("REPO_OWNER"), env.get("REPO_NAME"))
-    return (owner, repo) in (prow, (repo_root.parent.name, repo_root.name))
 
 
 def show(path: Path, repo_root: Path) -> str:

@@ -6,7 +6,8 @@ number), the run parameters (``name``, ``namespace``, ``prow_env``, ``bucket``).
 
 They reach jsonnet two ways, both always present:
 
-- modern: the top-level argument ``params`` (``function(params) ...``);
+- modern: the top-level argument ``params`` (``function(params) ...``), with ``argoVersion``
+  (the targeted Argo release, ``X.Y``) added for kftest's lib;
 - legacy: ``std.extVar('__ksonnet/params').components.<component>``, as ksonnet provided it
   (``global`` and the other components' defaults included), with a minimal
   ``std.extVar('__ksonnet/environments')`` (``name``, ``namespace``, ``server``,
@@ -31,6 +32,7 @@ from typing import Any
 PARAMS_VAR = "__ksonnet/params"
 ENVIRONMENTS_VAR = "__ksonnet/environments"
 TLA = "params"
+ARGO_VERSION_PARAM = "argoVersion"
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 
 
@@ -139,7 +141,11 @@ def _reads(text: str) -> Any:
     return frozenset(reads)
 
 
-def tla_codes(params: Mapping[str, Any]) -> dict[str, str]:
+def tla_codes(params: Mapping[str, Any], argo_version: str | None = None) -> dict[str, str]:
+    """The modern top-level argument; it also tells kftest's lib the targeted Argo release
+    (``argoVersion``, unless the entry sets it) so its output fits that release."""
+    if argo_version is not None and ARGO_VERSION_PARAM not in params:
+        params = {**params, ARGO_VERSION_PARAM: argo_version}
     return {TLA: to_code(params)}
 
 

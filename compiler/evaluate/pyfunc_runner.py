@@ -5,37 +5,42 @@ user code runs in its own process, so its imports, globals and crashes cannot to
 Standard library only, because ``sys.path`` here is the user's ``python_paths`` and nothing of
 kftest.
 
-stdin:  {"func": "pkg.module.function", "kwargs": {...}, "paths": [...]}
+stdin:  {"func": "pkg.module.function", "kwargs": {...}, "optional": {...}, "paths": [...]}
 stdout: one JSON object, {"status": "ok", "workflow": ..., "files": [...]} or
-        {"status": "missing" | "error", "message": ..., "file": ..., "line": ...}
+        {"status": "missing" | "error" | "dependency", "message": ..., "file": ..., "line": ...}
 Anything the user code prints goes to stderr.
-"""
 
-from __future__ import annotations
+``kwargs`` are always passed; ``optional`` ones (the ``name``, ``namespace`` and
+``test_target_name`` the seed added from 2020) only when the function accepts them, by name or
+through ``**kwargs``: builders written before 2020 take the entry's kwargs only.
+
+It runs under whichever interpreter ``--python`` names, as old as Python 3.6 (the seed's
+test-worker image): no annotations that 3.6 cannot evaluate, no newer library calls.
+"""
 
 import contextlib
 import importlib
+import inspect
 import json
 import os
 import sys
 import traceback
-from typing import Any
 
 
-def main() -> int:
+def main():
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the user's prints, even from C code, must not corrupt the reply
     request = json.load(sys.stdin)
     _limit(request.get("cpu"), request.get("parent"))
     paths = [os.path.realpath(path) for path in request["paths"]]
     sys.path[:1] = paths  # drop this runner's own directory
-    answer = run(request["func"], request["kwargs"], paths)
+    answer = run(request["func"], request["kwargs"], paths, request.get("optional") or {})
     reply.write(json.dumps(answer, default=str))
     reply.close()
     return 0
 
 
-def _limit(cpu: float | None, parent: int | None) -> None:
+def _limit(cpu, parent):
     """Die with the kftest worker that started us, and after ``cpu`` seconds of CPU time."""
     if sys.platform.startswith("linux") and parent:
         import ctypes
@@ -55,7 +60,8 @@ def _limit(cpu: float | None, parent: int | None) -> None:
             resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
 
 
-def run(func: str, kwargs: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+def run(func, kwargs, paths, optional=None):
+    """Import ``func``'s module, call it; the reply as a dict."""
     module_name, _, name = func.rpartition(".")
     if not module_name:
         return {"status": "missing", "message": f"{func!r} is not of the form module.function"}
@@ -64,7 +70,15 @@ def run(func: str, kwargs: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     except ModuleNotFoundError as exc:
         if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
             searched = ", ".join(paths) or "no python_paths"
-            return {"status": "missing", "message": f"no module named {exc.name!r} ({searched})"}
+            return {
+                "status": "missing",
+                "message": f"no module named {exc.name!r} ({searched})",
+                "module": exc.name,
+            }
+        if exc.name:
+            reply = _failure(f"importing {module_name} failed:", exc, paths)
+            reply.update(status="dependency", module=exc.name)
+            return reply
         return _failure(f"importing {module_name} failed:", exc, paths)
     except BaseException as exc:
         return _failure(f"importing {module_name} failed:", exc, paths)
@@ -74,14 +88,42 @@ def run(func: str, kwargs: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     if not callable(function):
         kind = type(function).__name__
         return {"status": "missing", "message": f"{func} is not a function (it is a {kind})"}
+    arguments = dict(kwargs)
+    arguments.update(
+        (key, value)
+        for key, value in (optional or {}).items()
+        if key not in arguments and _accepts(function, key)
+    )
     try:
-        workflow = function(**kwargs)
+        workflow = function(**arguments)
+    except ModuleNotFoundError as exc:
+        reply = _failure(f"{func} raised", exc, paths)
+        if exc.name:
+            reply.update(status="dependency", module=exc.name)
+        return reply
     except BaseException as exc:
         return _failure(f"{func} raised", exc, paths)
     return {"status": "ok", "workflow": workflow, "files": _user_files(paths)}
 
 
-def _failure(what: str, exc: BaseException, paths: list[str]) -> dict[str, Any]:
+def _accepts(function, keyword):
+    """Whether ``function`` takes ``keyword`` (by name, or any through ``**kwargs``)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return True  # a builtin or C function: let the call itself say
+    for parameter in parameters:
+        if parameter.kind == parameter.VAR_KEYWORD:
+            return True
+        if parameter.name == keyword and parameter.kind in (
+            parameter.POSITIONAL_OR_KEYWORD,
+            parameter.KEYWORD_ONLY,
+        ):
+            return True
+    return False
+
+
+def _failure(what, exc, paths):
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
     file, line = _where(exc, paths)
     return {
@@ -92,7 +134,7 @@ def _failure(what: str, exc: BaseException, paths: list[str]) -> dict[str, Any]:
     }
 
 
-def _where(exc: BaseException, paths: list[str]) -> tuple[str | None, int | None]:
+def _where(exc, paths):
     """The innermost frame in user code (a SyntaxError's own place first)."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return exc.filename, exc.lineno
@@ -102,7 +144,7 @@ def _where(exc: BaseException, paths: list[str]) -> tuple[str | None, int | None
     return None, None
 
 
-def _user_files(paths: list[str]) -> list[str]:
+def _user_files(paths):
     files = set()
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
@@ -111,7 +153,7 @@ def _user_files(paths: list[str]) -> list[str]:
     return sorted(files)
 
 
-def _under(file: str, paths: list[str]) -> bool:
+def _under(file, paths):
     real = os.path.realpath(file)
     return any(real.startswith(path + os.sep) for path in paths)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,8 @@ class Importer:
     roots: Sequence[Path]
     search: Sequence[Path]
     show: Callable[[str], str] = str  # how a path appears in messages
+    #: ``<registry>/<pkg>/`` -> its vendored directory (ksonnet registry packages), tried last.
+    aliases: Mapping[str, Path] = field(default_factory=dict)
     #: absolute path -> content of every file read, in the order read (the main file first).
     loaded: dict[str, bytes] = field(default_factory=dict)
     denials: list[Denial] = field(default_factory=list)
@@ -89,7 +91,11 @@ class Importer:
         if os.path.isabs(rel):
             return [os.path.normpath(rel)]
         dirs = [base, *map(str, self.search)]
-        return [os.path.normpath(os.path.join(directory, rel)) for directory in dirs]
+        found = [os.path.normpath(os.path.join(directory, rel)) for directory in dirs]
+        for prefix, directory in self.aliases.items():
+            if rel.startswith(prefix):
+                found.append(os.path.normpath(os.path.join(directory, rel[len(prefix) :])))
+        return found
 
     def _deny(self, base: str, rel: str, candidate: str) -> None:
         importer, line, column = self._locate(base, rel)

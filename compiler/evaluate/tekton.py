@@ -152,11 +152,17 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
     found = None
     for candidate in candidates:
         real = Path(os.path.realpath(candidate))
-        if real.is_file() and any(real.is_relative_to(root) for root in roots):
+        # Another repository's checkout that a <owner>/<repo>/... path names may be read too.
+        other = layout.checkout_root(path, real, repo_root, request.repos_dir, request.prow_env)
+        allowed = [*roots, other] if other is not None else roots
+        if real.is_file() and any(real.is_relative_to(root) for root in allowed):
             found = real
             break
     if found is None:
         tried = ", ".join(layout.show(c, repo_root) for c in candidates)
+        missing = layout.missing_checkout(path, repo_root, request.repos_dir, request.prow_env)
+        if missing:
+            tried += f"; {missing}"
         return _Loaded(
             diagnostics=[
                 Diagnostic(

@@ -39,6 +39,7 @@ from compiler.model import CompiledWorkflow, ProwConfig
 from compiler.prow import ProwEnv
 from compiler.rules._context import ConfigContext, ConfigProblem, Problem, WorkflowContext
 from compiler.rules._settings import SETTINGS_FILE, LintSettings, check_rule_id, load_settings
+from compiler.validate.releases import Release
 
 __all__ = [
     "SETTINGS_FILE",
@@ -122,12 +123,16 @@ def check_workflow(
     prow_env: ProwEnv,
     settings: LintSettings,
     config_file: str,
+    release: Release | None = None,
     repo_root: Path | None = None,
 ) -> list[Diagnostic]:
-    """Apply every enabled workflow rule to one compiled workflow (or Tekton PipelineRun: the
-    rules whose ``KINDS`` include it)."""
+    """Apply every enabled workflow rule to one compiled workflow (for the target release)."""
     context = WorkflowContext(
-        compiled=compiled, prow_env=prow_env, settings=settings, repo_root=repo_root
+        compiled=compiled,
+        prow_env=prow_env,
+        settings=settings,
+        release=release,
+        repo_root=repo_root,
     )
     entry = compiled.entry
     document = compiled.document

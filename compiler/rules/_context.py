@@ -12,6 +12,7 @@ from compiler.model import CompiledWorkflow, Entry, ProwConfig
 from compiler.prow import ProwEnv
 from compiler.rules._settings import LintSettings
 from compiler.rules._workflow import Workflow
+from compiler.validate.releases import Release
 
 #: Run parameters kftest (and lib/kftest.libsonnet) understand besides stepImage.
 NFS_CLAIM_PARAM = "nfsClaim"
@@ -50,7 +51,15 @@ class WorkflowContext:
     compiled: CompiledWorkflow
     prow_env: ProwEnv
     settings: LintSettings
+    release: Release | None = None  # the Argo release targeted; None: the newest
     repo_root: Path | None = None  # where a Tekton run's referenced Pipeline may be defined
+
+    def argo_at_least(self, minor: str) -> bool:
+        """Whether the targeted Argo release has what ``minor`` (``3.3``) introduced."""
+        from compiler.validate import releases
+
+        chosen = releases.parse(self.release.minor if self.release else releases.newest())
+        return chosen is not None and chosen >= (releases.parse(minor) or (0, 0))
 
     @property
     def is_tekton(self) -> bool:
@@ -82,6 +91,36 @@ class WorkflowContext:
             if isinstance(source, dict) and param in source:
                 return source[param]
         return None
+
+    @cached_property
+    def step_image_param(self) -> str:
+        """The prow_config.yaml param holding the step image, whatever the repository named it.
+
+        ``stepImage`` when the entry sets it; else the param (``params`` or ``kwargs``) whose
+        value is the image most step containers run (repositories said ``step_image``,
+        ``testWorkerImage``, ...); else a param whose name says it is an image
+        (``*image*``/``*Image*``) — so the rules can say it is set but not used; else
+        ``stepImage``, the name the guideline asks for.
+        """
+        if self.configured(STEP_IMAGE_PARAM) is not None:
+            return STEP_IMAGE_PARAM
+        settings = {
+            key: value
+            for source in (self.entry.params, self.entry.kwargs)
+            if isinstance(source, dict)
+            for key, value in source.items()
+            if isinstance(key, str) and isinstance(value, str) and value
+        }
+        used: dict[str, int] = {}
+        for container in self.workflow.containers:
+            image = container.data.get("image")
+            for key, value in settings.items():
+                if image == value:
+                    used[key] = used.get(key, 0) + 1
+        if used:
+            return sorted(used, key=lambda key: (-used[key], key))[0]
+        named = sorted(key for key in settings if "image" in key.lower())
+        return named[0] if len(named) == 1 else STEP_IMAGE_PARAM
 
     def param_key(self, param: str) -> str:
         """``params.X`` or ``kwargs.X``: the prow_config.yaml key a user edits to set ``param``."""

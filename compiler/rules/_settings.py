@@ -10,6 +10,13 @@
       image_tag_pattern: 'v\\d{8}-[0-9a-f]{7}(-dirty)?(-[0-9a-f]{6})?'
                                           # every image tag must match it (RE2 fullmatch);
                                           # digests (@sha256:...) always pass
+    argo_version: "2.12"                  # the Argo release the cluster runs (X.Y or vX.Y.Z);
+                                          # --argo-version overrides it; default the newest
+    python: /opt/py36/bin/python          # the interpreter that runs py_func builders
+                                          # (repo-relative or absolute; --python and
+                                          # KFTEST_PYTHON override it)
+    repos_dir: ../..                      # where <owner>/<repo> checkouts are (the seed's
+                                          # --repos_dir; repo-relative; --repos-dir overrides)
 
 Every key is optional and a missing file means the defaults. One entry can also switch rules
 off for itself with ``lint: {disable: [...]}`` in prow_config.yaml.
@@ -53,6 +60,9 @@ class LintSettings:
     severity: Mapping[str, Severity]
     options: Mapping[str, Any]
     file: str | None  # where the settings came from, for messages
+    argo_version: str | None  # the Argo release the repository targets
+    python: str | None  # the interpreter for py_func builders, as written
+    repos_dir: str | None  # where <owner>/<repo> checkouts are, as written
 
     def __init__(
         self,
@@ -60,6 +70,9 @@ class LintSettings:
         severity: Mapping[str, Severity] | None = None,
         file: str | None = None,
         options: Mapping[str, Any] | None = None,
+        argo_version: str | None = None,
+        python: str | None = None,
+        repos_dir: str | None = None,
         **named: Any,
     ) -> None:
         defaults = rule_defaults()
@@ -70,6 +83,9 @@ class LintSettings:
         object.__setattr__(self, "severity", dict(severity or {}))
         object.__setattr__(self, "options", {**defaults, **(options or {}), **named})
         object.__setattr__(self, "file", file)
+        object.__setattr__(self, "argo_version", argo_version)
+        object.__setattr__(self, "python", python)
+        object.__setattr__(self, "repos_dir", repos_dir)
 
     def __getattr__(self, name: str) -> Any:
         options = self.__dict__.get("options") or {}
@@ -167,9 +183,10 @@ def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
     from compiler.rules import all_rules
 
     problems = schema_diagnostics(located, SETTINGS_FILE, _validator())
+    top = _run_settings(located, problems)
     lint = located.data.get("lint") if isinstance(located.data, dict) else None
     if not isinstance(lint, dict):
-        return LintSettings(file=SETTINGS_FILE), problems
+        return LintSettings(file=SETTINGS_FILE, **top), problems
     wrong = {diagnostic.path for diagnostic in problems}
 
     disabled: set[str] = set()
@@ -201,9 +218,39 @@ def _parse(located: Located) -> tuple[LintSettings, list[Diagnostic]]:
             except ValueError as exc:
                 problems.append(_problem(located, str(exc), ("lint", name)))
     settings = LintSettings(
-        disabled=frozenset(disabled), severity=severity, options=options, file=SETTINGS_FILE
+        disabled=frozenset(disabled),
+        severity=severity,
+        options=options,
+        file=SETTINGS_FILE,
+        **top,
     )
     return settings, problems
+
+
+def _run_settings(located: Located, problems: list[Diagnostic]) -> dict[str, Any]:
+    """``argo_version``, ``python`` and ``repos_dir`` that passed the schema; the release is
+    also checked to be one (``2.12``, ``v3.5.2``). A value with a problem is left unset."""
+    from compiler.validate.releases import parse
+
+    data = located.data if isinstance(located.data, dict) else {}
+    wrong = {diagnostic.path for diagnostic in problems}
+    top: dict[str, Any] = {}
+    for key in ("argo_version", "python", "repos_dir"):
+        value = data.get(key)
+        if value is None or key in wrong:
+            continue
+        if key == "argo_version" and parse(str(value)) is None:
+            problems.append(
+                _problem(
+                    located,
+                    f'`argo_version` must be an Argo release such as "2.12" or "v3.5.2", '
+                    f"not {value!r}",
+                    ("argo_version",),
+                )
+            )
+            continue
+        top[key] = str(value)
+    return top
 
 
 def check_rule_id(rule: Any, where: str) -> str | None:

@@ -12,7 +12,10 @@ What is checked on the entrypoint template:
   on it, directly or through other tasks (`dependencies` or `depends`);
 * the checkout writes to `<mount>/<workflow-name>/src`, where `<mount>` is where its template
   mounts the NFS volume and `<workflow-name>` is metadata.name (or `{{workflow.name}}`):
-  `kftest checkout <dir>`, `checkout.sh <dir>` or `checkout_repos.sh --src_dir=<dir>`.
+  `kftest checkout <dir>`, `checkout.sh <dir>` or `checkout_repos.sh --src_dir=<dir>` — or to
+  another directory under the workflow's test dir `<mount>/<workflow-name>/` that the later
+  steps use (a GOPATH layout, `checkout.sh <test dir>/src/github.com` with every step working
+  under it).
 
 A step is the checkout when its container runs `kftest checkout`, checkout.sh or
 checkout_repos.sh. A step that calls a `templateRef` named like `*checkout*` is trusted, since
@@ -77,7 +80,7 @@ from collections.abc import Iterator
 
 from compiler.diagnostics import Severity
 from compiler.rules._context import Problem, WorkflowContext
-from compiler.rules._workflow import KFTEST_CHECKOUT, Call, Template, dependents
+from compiler.rules._workflow import KFTEST_CHECKOUT, Call, Template, as_dict, as_list, dependents
 
 ID = "checkout-first"
 SEVERITY = Severity.ERROR
@@ -184,6 +187,19 @@ def _check_directory(ctx: WorkflowContext, call: Call) -> Iterator[Problem]:
         expected = [f"{mount}/{n}/src" for n in ctx.workflow_names]
         wanted = expected[0]
         ok = target is not None and target.rstrip("/") in expected
+        test_dirs = [f"{mount}/{n}/" for n in ctx.workflow_names]
+        if not ok and target is not None and target.startswith(tuple(test_dirs)):
+            # Another layout under the workflow's own test dir (GOPATH's src/github.com): fine
+            # as long as the later steps work there.
+            if _used_by_others(ctx, template, target.rstrip("/")):
+                return
+            yield Problem(
+                container.path,
+                f"the checkout writes to {target}, inside this workflow's test dir, but no "
+                f"other step works there (workingDir, env, command); check out to {wanted} "
+                "or to the directory the steps use",
+            )
+            return
     if target is None:
         yield Problem(
             container.path,
@@ -197,6 +213,20 @@ def _check_directory(ctx: WorkflowContext, call: Call) -> Iterator[Problem]:
             f"the checkout writes to {target}, not to this workflow's source dir {wanted}; "
             "other steps and the next run look for the code there",
         )
+
+
+def _used_by_others(ctx: WorkflowContext, checkout: Template, target: str) -> bool:
+    """Whether a step other than the checkout names ``target`` or a path under it."""
+    for container in ctx.workflow.containers:
+        if container.template is checkout:
+            continue
+        data = container.data
+        texts = [data.get("workingDir"), *as_list(data.get("command")), *as_list(data.get("args"))]
+        texts += [as_dict(env).get("value") for env in as_list(data.get("env"))]
+        for text in texts:
+            if isinstance(text, str) and (target + "/" in text + "/"):
+                return True
+    return False
 
 
 def _kftest_target(rest: str) -> str | None:

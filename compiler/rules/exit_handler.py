@@ -7,7 +7,8 @@ failed run leaves no trace but its pods.
 
 What is checked:
 
-* `spec.onExit` (or `spec.hooks.exit.template`) names a template;
+* `spec.onExit` (or, when the targeted Argo release is 3.3 or newer — `argo_version` — the
+  lifecycle hook `spec.hooks.exit.template`) names a template;
 * that template, or a template it calls, runs a container that uploads to GCS (`gsutil`,
   `gcloud storage`, kubeflow.testing's `prow_artifacts ... copy_artifacts`, or a `gs://` URL)
   and names the outputs dir, `<mount>/<workflow-name>/outputs` (or `output`).
@@ -70,6 +71,15 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
     if workflow.uses_workflow_template and not workflow.top_templates:
         return
     name = workflow.exit_handler_name
+    if name is not None and not workflow.spec.get("onExit") and not ctx.argo_at_least("3.3"):
+        release = ctx.release.minor if ctx.release else "?"
+        yield Problem(
+            "spec.hooks.exit",
+            f"spec.hooks.exit needs Argo 3.3 or newer, and this repository targets Argo {release} "
+            "(argo_version), which never runs it: nothing uploads the results; set spec.onExit "
+            f"to `{name}` instead",
+        )
+        return
     if name is None:
         yield Problem(
             "spec.onExit",

@@ -15,11 +15,13 @@ What is checked, for every container of every template (steps, sidecars, init co
 
 Tekton PipelineRuns (`tekton_run` entries) are held to the same where the run embeds its
 pipeline: every step, sidecar and `stepTemplate` image of `spec.pipelineSpec` tasks'
-`taskSpec`. Tasks the run only references are pinned where they are defined. Images given as
-Argo expressions (`{{inputs.parameters.image}}`) or Tekton params (`$(params.image)`) are not
-checked. When the
-offending image is the `stepImage` param, the diagnostic points at its line in
-prow_config.yaml, which is where it is fixed.
+`taskSpec`. Tasks the run only references are pinned where they are defined.
+
+Images given as Argo expressions (`{{inputs.parameters.image}}`) or Tekton params
+(`$(params.image)`) are not checked. When the
+offending image is the step image param (`stepImage`, or the `step_image`, `testWorkerImage`,
+... the `step-image` rule recognises), the diagnostic points at its line in prow_config.yaml,
+which is where it is fixed.
 
 Compliant:
 
@@ -83,7 +85,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler.diagnostics import Severity
-from compiler.rules._context import STEP_IMAGE_PARAM, Problem, WorkflowContext
+from compiler.rules._context import Problem, WorkflowContext
 from compiler.rules._tekton import embedded_images
 from compiler.rules._workflow import ImageRef
 
@@ -130,7 +132,8 @@ _EXAMPLE = "an immutable tag such as :v20240101-0123abc, or a digest @sha256:...
 
 
 def check(ctx: WorkflowContext) -> Iterator[Problem]:
-    step_image = ctx.configured(STEP_IMAGE_PARAM)
+    param = ctx.step_image_param
+    step_image = ctx.configured(param)
     by_image: dict[str, list[str]] = {}  # image -> paths of its image fields
     if ctx.is_tekton:
         for found in embedded_images(ctx.compiled.document):
@@ -148,15 +151,15 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
             continue
         first = paths[0]
         users = f" (used by {len(paths)} containers)" if len(paths) > 1 else ""
-        if image == step_image and not ctx.is_tekton:
-            where = f"`{ctx.param_key(STEP_IMAGE_PARAM)}` in prow_config.yaml"
+        if ctx.is_tekton:
+            yield Problem(first, f"{reason}{users}; pin it in the PipelineRun file to {_EXAMPLE}")
+        elif image == step_image:
+            where = f"`{ctx.param_key(param)}` in prow_config.yaml"
             yield Problem(
                 first,
                 f"{reason}{users}; set {where} to {_EXAMPLE}",
-                param=STEP_IMAGE_PARAM,
+                param=param,
             )
-        elif ctx.is_tekton:
-            yield Problem(first, f"{reason}{users}; pin it in the PipelineRun file to {_EXAMPLE}")
         else:
             yield Problem(
                 first,

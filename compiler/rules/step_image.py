@@ -1,12 +1,15 @@
-"""Step images come from the stepImage param, set in prow_config.yaml.
+"""Step images come from a param set in prow_config.yaml (`stepImage`, or any other name).
 
-The guidelines: the image the steps run in is the component parameter `stepImage`, and its
+The guidelines: the image the steps run in is a component parameter (`stepImage`), and its
 value is set in prow_config.yaml, so that moving every workflow of a repository to a new test
 image is a one-line change there (and the change is reviewed with the config).
 
 What is checked:
 
-* the entry sets `stepImage` in its `params` (`kwargs` for a py_func entry);
+* the entry sets the step image in its `params` (`kwargs` for a py_func entry): `stepImage`,
+  or any param whose value the step containers run — seed-era repositories called it
+  `step_image`, `testWorkerImage`, ... (a single param named `*image*` that no step uses is
+  taken as the intended one);
 * every step container (`container`, `script`, `containerSet` containers; not sidecars or
   init containers) runs exactly that image. A template whose image is an Argo expression
   (`{{inputs.parameters.image}}`) is not checked.
@@ -75,8 +78,9 @@ SEVERITY = Severity.ERROR
 
 
 def check(ctx: WorkflowContext) -> Iterator[Problem]:
-    key = ctx.param_key(STEP_IMAGE_PARAM)
-    configured = ctx.configured(STEP_IMAGE_PARAM)
+    param = ctx.step_image_param
+    key = ctx.param_key(param)
+    configured = ctx.configured(param)
     if configured is None:
         yield Problem(
             None,
@@ -91,7 +95,7 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
             None,
             f"`{key}` must be an image reference such as "
             f"gcr.io/kubeflow-ci/test-worker:v20240101-0123abc, not {configured!r}",
-            param=STEP_IMAGE_PARAM,
+            param=param,
         )
         return
     # One finding per wrong image: however many steps use it, the fix is one edit.
@@ -103,7 +107,7 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         if image is None:
             yield Problem(
                 container.path,
-                f"step `{container.template.label}` has no image; use params.{STEP_IMAGE_PARAM} "
+                f"step `{container.template.label}` has no image; use params.{param} "
                 f"({configured})",
             )
         elif image != configured:
@@ -114,6 +118,6 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         yield Problem(
             f"{containers[0].path}.image",
             f"{'steps' if len(containers) > 1 else 'step'} {steps}{more} run {image!r}, not the "
-            f"`{key}` set in prow_config.yaml ({configured}); use params.{STEP_IMAGE_PARAM} as "
+            f"`{key}` set in prow_config.yaml ({configured}); use params.{param} as "
             "the container image in the component",
         )

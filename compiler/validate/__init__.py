@@ -8,17 +8,20 @@ diagnostics carry a ``path`` into the document (``spec.templates[2].container.im
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic
+from compiler.validate.releases import Release
 from compiler.validate.schema import check_schema, scan
 from compiler.validate.semantic import check_semantics
 
 __all__ = ["check_schema", "check_semantics", "validate_workflow"]
 
 
-def validate_workflow(document: dict[str, object]) -> list[Diagnostic]:
+def validate_workflow(
+    document: dict[str, object], release: Release | None = None
+) -> list[Diagnostic]:
     """Every problem of one Argo document: schema problems first, then semantic ones.
 
     Semantic checks run even when the structure is broken (they skip what they cannot read),
     so one pass shows both a typo and, say, an undefined entrypoint.
     """
-    structural, tagged = scan(document)
+    structural, tagged = scan(document, release)
     return structural + check_semantics(document, tagged=tagged)

@@ -15,7 +15,7 @@ from typing import Any
 
 from compiler.checks import Check
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.validate import docpath
+from compiler.validate import docpath, releases
 from compiler.validate.schema_nodes import (
     CLOSED,
     KINDS,
@@ -166,9 +166,12 @@ class _Walker:
         properties = node.properties or {}
         additional = node.additional
         suggested: set[str] = set()
+        removed = node.removed
         for name, sub in value.items():
             child = properties.get(name)
             if child is not None:
+                if removed is not None and name in removed:
+                    self._removed_field(name, node, removed[name], path)
                 if child.leaf:
                     child_types = child.py_types
                     kind = type(sub)
@@ -206,6 +209,27 @@ class _Walker:
                 where = f" in {node.name}" if node.name else ""
                 self.problems.append(_Problem(path, f"missing required field '{name}'{where}"))
 
+    def _removed_field(self, field: str, node: Node, facts: dict[str, str], path: str) -> None:
+        """A field valid for the target release that a later release removed: a warning."""
+        if (node.name, field) in self.newer_seen:
+            return
+        self.newer_seen.add((node.name, field))
+        replacement = facts.get("replacement")
+        hint = f"; use '{replacement}' instead" if replacement else ""
+        self.problems.append(
+            _Problem(
+                docpath.key(path, field),
+                f"'{field}' in {node.name} is valid for the Argo {self.schema.argo_version} "
+                f"this repository targets but Argo {facts['removed_in']} removed it{hint} "
+                "before the cluster is upgraded",
+                Severity.WARNING,
+            )
+        )
+
+    def _schema_name(self) -> str:
+        release = self.schema.release
+        return release.describe() if release else f"Argo {self.schema.argo_version} schema"
+
     def _unknown_field(self, name: object, node: Node, path: str) -> str | None:
         """Report an unknown field; returns the known field it was suggested to be, if any."""
         field = name if isinstance(name, str) else str(name)
@@ -229,7 +253,16 @@ class _Walker:
         known = sorted(node.properties or ())
         match = _closest(field, known)
         renamed = _RENAMED.get((node.name, field))
-        if renamed is not None:
+        older = releases.older_field(node.name, field)
+        if older is not None and _newer_than(self.schema.release, older["last"]):
+            replacement = older.get("replacement") or renamed
+            instead = f"; Argo replaced it with '{replacement}'" if replacement else ""
+            hint = (
+                f"{instead}; it was valid up to Argo {older['last']} (for a cluster that runs "
+                f"such a release, set `argo_version` in .kftest.yaml or pass --argo-version); "
+                f"checked against the {self._schema_name()}"
+            )
+        elif renamed is not None:
             hint = f"; Argo replaced it with '{renamed}'"
         elif match is not None:
             hint = f"; did you mean '{match}'?"
@@ -238,6 +271,11 @@ class _Walker:
             hint = f"; it is a field of {', '.join(nested)}" if nested else ""
         self.problems.append(_Problem(field_path, f"unknown field '{field}'{where}{hint}"))
         return match
+
+
+def _newer_than(release: releases.Release | None, minor: str) -> bool:
+    chosen = releases.parse(release.minor if release else releases.newest())
+    return chosen is not None and chosen > (releases.parse(minor) or (0, 0))
 
 
 def _closest(field: str, known: list[str]) -> str | None:
@@ -272,12 +310,15 @@ def _nested_homes(field: str, node: Node) -> list[str]:
     return [f"'{name}'" for _, name in sorted(homes)[:3]]
 
 
-def check_schema(document: object) -> list[Diagnostic]:
-    """Structural problems of one Argo document (a Workflow, or a template/cron kind)."""
-    return scan(document)[0]
+def check_schema(document: object, release: releases.Release | None = None) -> list[Diagnostic]:
+    """Structural problems of one Argo document (a Workflow, or a template/cron kind), for the
+    Argo release targeted (default: the newest shipped)."""
+    return scan(document, release)[0]
 
 
-def scan(document: object) -> tuple[list[Diagnostic], list[tuple[str, str]] | None]:
+def scan(
+    document: object, release: releases.Release | None = None
+) -> tuple[list[Diagnostic], list[tuple[str, str]] | None]:
     """``check_schema``'s diagnostics, and every string holding a ``{{...}}`` tag (path, text).
 
     The list is None when the walk could not see every string (unknown fields with structured
@@ -287,7 +328,7 @@ def scan(document: object) -> tuple[list[Diagnostic], list[tuple[str, str]] | No
         got = TYPE_NAMES.get(json_type(document), type(document).__name__)
         message = f"an Argo document must be a mapping, got {got}"
         return [Diagnostic(rule=RULE, message=message)], None
-    schema = compiled_schema()
+    schema = compiled_schema(release)
     kind = document.get("kind")
     if kind is None or not isinstance(kind, str):
         root = schema.kinds["Workflow"]
@@ -296,6 +337,8 @@ def scan(document: object) -> tuple[list[Diagnostic], list[tuple[str, str]] | No
     else:
         expected = ", ".join(KINDS)
         message = f"kind '{kind}' is not an Argo workflow kind (expected one of {expected})"
+        if kind in KINDS:
+            message = f"kind '{kind}' does not exist in the Argo {schema.argo_version} API"
         return [Diagnostic(rule=RULE, path="kind", message=message)], None
     walker = _Walker(schema)
     try:

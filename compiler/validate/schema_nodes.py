@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.paths import SCHEMAS_DIR
+from compiler.validate import releases
 
 SCHEMA_FILE = SCHEMAS_DIR / "argo-workflow.schema.json"
 KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
@@ -78,7 +79,8 @@ class Node:
         self.any_of: tuple[Node, ...] | None = None
         self.target: Node | None = None
         self.newer: dict[str, str] = {}
-        self.removed: dict[str, str] = {}  # field -> why it is gone (an older API had it)
+        # Fields this release has and a later one removed: {field: {removed_in, replacement}}.
+        self.removed: dict[str, dict[str, str]] | None = None
         self.py_types: frozenset[type] | None = None
         self.leaf = False
 
@@ -87,7 +89,8 @@ class Node:
 class CompiledSchema:
     kinds: dict[str, Node]
     argo_version: str
-    hera_version: str
+    hera_version: str | None
+    release: releases.Release | None = None  # the release targeted (None: the newest)
 
 
 class _Compiler:
@@ -140,7 +143,7 @@ class _Compiler:
         if "items" in schema:
             node.items = self.node(schema["items"])
         node.newer = dict(schema.get("x-newer-fields", {}))
-        node.removed = dict(schema.get("x-removed-fields", {}))
+        node.removed = dict(schema["x-removed-fields"]) if "x-removed-fields" in schema else None
 
     def finish(self) -> None:
         """Derive the fast-path fields, once every (possibly recursive) node is filled in."""
@@ -165,20 +168,31 @@ class _Compiler:
 
 
 _lock = threading.Lock()
-_cache: list[CompiledSchema] = []
+_cache: dict[str, CompiledSchema] = {}
 
 
-def compiled_schema() -> CompiledSchema:
-    """The schema file, compiled once per process (on first use)."""
-    if not _cache:
+def compiled_schema(release: releases.Release | None = None) -> CompiledSchema:
+    """The schema of ``release`` (default: the newest), compiled once per process.
+
+    Older releases (``schemas/argo/``, see validate/releases.py) may lack a kind (CronWorkflow
+    came with 2.5) and carry ``x-removed-fields``."""
+    key = release.file if release is not None else SCHEMA_FILE.name
+    found = _cache.get(key)
+    if found is None:
         with _lock:
-            if not _cache:
-                raw = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+            found = _cache.get(key)
+            if found is None:
+                raw = json.loads((SCHEMAS_DIR / key).read_text(encoding="utf-8"))
                 compiler = _Compiler(raw["definitions"])
-                kinds = {kind: compiler.definition(kind) for kind in KINDS}
+                kinds = {
+                    kind: compiler.definition(kind) for kind in KINDS if kind in raw["definitions"]
+                }
                 compiler.finish()
-                _cache.append(CompiledSchema(kinds, raw["x-argo-version"], raw["x-hera-version"]))
-    return _cache[0]
+                found = CompiledSchema(
+                    kinds, raw["x-argo-version"], raw.get("x-hera-version"), release
+                )
+                _cache[key] = found
+    return found
 
 
 def json_type(value: object) -> str:

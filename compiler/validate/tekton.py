@@ -135,9 +135,11 @@ class _Walker(schema._Walker):
 
     def _unknown_field(self, name: object, node: schema_nodes.Node, path: str) -> str | None:
         field = name if isinstance(name, str) else str(name)
-        why = node.removed.get(field)
-        if why is None:
+        # Tekton's x-removed-fields are not among the properties: {field: {"reason": ...}}.
+        facts = (node.removed or {}).get(field)
+        if facts is None:
             return super()._unknown_field(name, node, path)
+        why = facts.get("reason", "")
         where = f" in {node.name}" if node.name else ""
         self.problems.append(
             schema._Problem(

@@ -75,3 +75,29 @@ def test_missing_dirs_are_left_out_of_the_search_path(tmp_path: Path) -> None:
     component = layout.Component(tmp_path / "app", tmp_path / "app/wf.jsonnet", None)
     assert layout.search_path(component, tmp_path, [tmp_path / "nothere"])[0] == tmp_path / "app"
     assert tmp_path / "vendor" not in layout.search_path(component, tmp_path, [])
+
+
+def test_a_ksonnet_registry_package_resolves_as_ks_resolved_it(tmp_path: Path) -> None:
+    app = tmp_path / "releaser"
+    make(
+        app,
+        "vendor/kubeflow/automation@51b410a",
+        "vendor/incubator/util",
+        "vendor/x/y@1",
+        "vendor/x/y@2",
+    )
+    (app / "app.yaml").write_text(
+        "libraries:\n"
+        "  kubeflow/automation:\n"
+        "    name: automation\n"
+        "    registry: kubeflow\n"
+        "    version: 51b410a\n"
+    )
+    aliases = layout.package_aliases(app)
+    # Named in app.yaml with its version; unversioned ones are on the vendor search path
+    # already; two vendored versions and no app.yaml entry: ambiguous, not guessed.
+    assert aliases == {"kubeflow/automation/": app / "vendor/kubeflow/automation@51b410a"}
+    (app / "app.yaml").write_text("libraries: [not, a, mapping]\n")
+    assert layout.package_aliases(app) == {
+        "kubeflow/automation/": app / "vendor/kubeflow/automation@51b410a"
+    }  # the only vendored version, found without app.yaml's help

@@ -64,12 +64,15 @@ def test_explicit_test_target_name_is_kept() -> None:
 
 def test_user_code_sees_no_kftest_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KFTEST_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("PROW_JOB_ID", "4f1c")  # Prow's, read by the seed's argo_build_util
     result = evaluate(request_for("ci.misbehaving.environment", shards=1))
     [workflow] = result.documents
     annotations = workflow["metadata"]["annotations"]
     environ = annotations["environ"].split(",")
     assert "KFTEST_TEST_SECRET" not in environ
-    assert {"JOB_NAME", "JOB_TYPE", "REPO_OWNER", "REPO_NAME", "PATH"} <= set(environ)
+    assert {"JOB_NAME", "JOB_TYPE", "REPO_OWNER", "REPO_NAME", "PATH", "PROW_JOB_ID"} <= set(
+        environ
+    )
     assert annotations["kwargs"] == "shards,test_target_name"
     assert annotations["sys-path-0"] == str((REPO / "py").resolve())
 
@@ -106,8 +109,7 @@ def test_unresolvable_py_func_is_component_missing(func: str, words: str) -> Non
     [
         (
             "ci.broken_import.create_workflow",
-            "importing ci.broken_import failed: ModuleNotFoundError: No module named "
-            "'kftest_no_such_dependency' (at py/ci/broken_import.py:3)",
+            "needs the module 'kftest_no_such_dependency', which",
         ),
         ("ci.syntax_error.create_workflow", "SyntaxError"),
         (
@@ -189,3 +191,59 @@ def test_owner_repo_prefix_of_python_paths_without_repos_dir(tmp_path: Path) -> 
     )
     assert python_paths(request, root.resolve()) == [str(root / "py"), str(root)]
     assert os.path.isdir(python_paths(request, root.resolve())[0])
+
+
+@pytest.mark.parametrize(
+    "func", ["ci.old_style.create_workflow", "ci.mpi-operator.create_e2e_workflow.create_workflow"]
+)
+def test_a_2019_builder_gets_the_entry_kwargs_only(func: str) -> None:
+    # Before 2020 the seed passed no name/namespace/test_target_name: builders that do not
+    # accept them (by name or **kwargs) are called without them. Any module path that
+    # importlib accepts works, a dash in a package name included.
+    result = evaluate(request_for(func, url="https://example.com/x.yaml"))
+    assert result.diagnostics == []
+    [workflow] = result.documents
+    assert workflow["metadata"]["annotations"] == {"url": "https://example.com/x.yaml"}
+    assert workflow["metadata"]["name"] == "kftest-local-old-style"  # JOB_NAME reached it
+
+
+def test_a_missing_dependency_is_one_diagnostic_suggesting_python() -> None:
+    rule, file, line, message = only(evaluate(request_for("ci.broken_import.create_workflow")))
+    assert (rule, file, line) == ("jsonnet-error", "prow_config.yaml", PY_FUNC_LINE)
+    assert "needs the module 'kftest_no_such_dependency'" in message
+    assert "--python PATH" in message and "KFTEST_PYTHON" in message
+    assert "(imported at py/ci/broken_import.py:3)" in message
+
+
+def test_other_builder_errors_mention_the_seed_libraries() -> None:
+    _, _, _, message = only(evaluate(request_for("ci.misbehaving.raises")))
+    assert "give --python PATH" in message
+
+
+def test_an_interpreter_that_cannot_run_is_a_diagnostic(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    request = replace(request_for("ci.unittests.create_workflow"), python=str(tmp_path / "nope"))
+    rule, _, _, message = only(evaluate(request))
+    assert rule == "jsonnet-error"
+    assert f"cannot run the interpreter {tmp_path / 'nope'}" in message
+
+
+def _old_python() -> str | None:
+    from tests.seed_python import _candidates, _version
+
+    for python in _candidates()[:-1]:  # not the running interpreter
+        if _version(python) in ("3.6", "3.7", "3.8"):
+            return python
+    return None
+
+
+@pytest.mark.skipif(_old_python() is None, reason="no Python 3.6-3.8 on this machine")
+def test_the_runner_works_on_python_3_6() -> None:
+    from dataclasses import replace
+
+    request = request_for("ci.unittests.create_workflow", shards=1)
+    mine = evaluate(request)
+    theirs = evaluate(replace(request, python=_old_python()))
+    assert theirs.diagnostics == []
+    assert theirs.documents == mine.documents

@@ -48,7 +48,11 @@ class Compiled:
 
     def lint(self, settings: LintSettings | None = None) -> list[Diagnostic]:
         return check_workflow(
-            self.workflow, self.env, settings or LintSettings(), self.config.path, self.repo_root
+            self.workflow,
+            self.env,
+            settings or LintSettings(),
+            self.config.path,
+            repo_root=self.repo_root,
         )
 
 

@@ -137,3 +137,40 @@ def test_nothing_to_say_without_an_entrypoint_here() -> None:
         document["spec"]["entrypoint"] = "elsewhere"
 
     assert found(variant(lib_document(), change), "checkout-first") == []
+
+
+def _gopath(document: dict[str, Any], used: bool) -> None:
+    """The seed's GOPATH layout: check out into <test dir>/src/github.com."""
+    test_dir = f"/mnt/test-data-volume/{document['metadata']['name']}"
+    template(document, "checkout")["container"]["command"] = [
+        "/usr/local/bin/checkout.sh",
+        f"{test_dir}/src/github.com",
+    ]
+    for name in ("build", "test"):
+        container = template(document, name)["container"]
+        container["workingDir"] = (
+            f"{test_dir}/src/github.com/kubeflow/kubeflow" if used else f"{test_dir}/elsewhere"
+        )
+        container["env"] = [{"name": "GOPATH", "value": test_dir}]
+
+
+def test_a_gopath_checkout_under_the_test_dir_that_the_steps_use() -> None:
+    assert found(variant(lib_document(), lambda d: _gopath(d, used=True)), "checkout-first") == []
+
+
+def test_a_checkout_under_the_test_dir_that_no_step_uses() -> None:
+    [diagnostic] = found(
+        variant(lib_document(), lambda d: _gopath(d, used=False)), "checkout-first"
+    )
+    assert "src/github.com, inside this workflow's test dir, but no other step works there" in (
+        diagnostic.message
+    )
+
+
+def test_a_gopath_checkout_must_still_come_first() -> None:
+    def change(document: dict[str, Any]) -> None:
+        _gopath(document, used=True)
+        _tasks(document)[0]["dependencies"] = ["build"]
+
+    [diagnostic] = found(variant(lib_document(), change), "checkout-first")
+    assert "depends on `build`" in diagnostic.message

@@ -55,3 +55,29 @@ def test_a_dangling_handler_is_left_to_argo_semantic() -> None:
         document["spec"]["onExit"] = "nowhere"
 
     assert found(variant(lib_document(), change), "exit-handler") == []
+
+
+def test_an_exit_hook_counts_only_for_argo_releases_that_run_it() -> None:
+    from compiler.rules import LintSettings, check_workflow
+    from compiler.validate import releases
+
+    def hook(document: dict[str, Any]) -> None:
+        document["spec"]["hooks"] = {"exit": {"template": document["spec"].pop("onExit")}}
+
+    compiled = variant(lib_document(), hook)
+
+    def exit_findings(target: str | None) -> list[str]:
+        diagnostics = check_workflow(
+            compiled.workflow,
+            compiled.env,
+            LintSettings(),
+            "prow_config.yaml",
+            releases.choose(target),
+        )
+        return [d.message for d in diagnostics if d.rule == "exit-handler"]
+
+    assert exit_findings(None) == []
+    assert exit_findings("3.3") == []
+    [message] = exit_findings("2.12")
+    assert "spec.hooks.exit needs Argo 3.3 or newer" in message
+    assert "targets Argo 2.12" in message and "set spec.onExit to `exit-handler`" in message

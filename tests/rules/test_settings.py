@@ -95,6 +95,37 @@ def test_an_empty_file_is_fine(tmp_path: Path) -> None:
     assert _load(tmp_path, "# nothing yet\n") == (LintSettings(file=SETTINGS_FILE), [])
 
 
+def test_the_repository_settings_beside_lint(tmp_path: Path) -> None:
+    settings, problems = _load(
+        tmp_path, 'argo_version: "2.12"\npython: .venv/bin/python\nrepos_dir: ../..\n'
+    )
+    assert problems == []
+    assert (settings.argo_version, settings.python, settings.repos_dir) == (
+        "2.12",
+        ".venv/bin/python",
+        "../..",
+    )
+    # An unquoted X.Y is a YAML number; it is read back as written.
+    assert _load(tmp_path, "argo_version: 3.5\n")[0].argo_version == "3.5"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("argo_version: latest\n", 1, "must be an Argo release such as"),
+        ("argo_version: [2.12]\n", 1, "must be an Argo release such as"),
+        ("lint: {}\npython: ''\n", 2, "`python` must be the path of an interpreter"),
+        ("repos_dir: 3\n", 1, "`repos_dir` must be a directory"),
+        ("argo_versions: '2.12'\n", 1, "did you mean `argo_version`?"),
+    ],
+)
+def test_bad_repository_settings(tmp_path: Path, text: str, line: int, fragment: str) -> None:
+    settings, [(rule, at, message)] = _load(tmp_path, text)
+    assert (rule, at) == ("config-schema", line)
+    assert fragment in message
+    assert settings.argo_version is None
+
+
 def test_a_catastrophic_pattern_matches_in_linear_time(tmp_path: Path) -> None:
     # `(a+)+$` backtracks exponentially in Python's re: 2^40 steps for 40 a's and a "!".
     settings, problems = _load(tmp_path, "lint:\n  image_tag_pattern: '(a+)+$'\n")
