@@ -204,7 +204,15 @@ def context_notes(
     release = options.argo_release()
     found = []
     if not release.default or any(d.rule == ARGO_SCHEMA.id for d in diagnostics):
-        found.append(f"validating against the {release.describe()}")
+        era = ""
+        if release.default:
+            from compiler.validate.releases import SEED_ERA
+
+            era = (
+                f"; ksonnet apps and py_func builders against the Argo {SEED_ERA} of their era "
+                "(argo_version sets both)"
+            )
+        found.append(f"validating against the {release.describe()}{era}")
     config = loaded.config
     if config is None:
         return found
@@ -424,7 +432,11 @@ def _finish(
         workflows.append(compiled)
         if lint:
             found += _lint(
-                compiled, request.prow_env, request.repo_root, request.config_file, release
+                compiled,
+                request.prow_env,
+                request.repo_root,
+                request.config_file,
+                _release_for(request, result, release),
             )
     if not documents:
         # Only what the parent uses travels back to it (and stays in its memory).
@@ -459,6 +471,25 @@ def _settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
     from compiler import rules
 
     return rules.load_settings(repo_root)
+
+
+def _release_for(
+    request: EvalRequest, result: EvalResult, release: Release | None
+) -> Release | None:
+    """Without a targeted release, the seed's kinds of entry (a ksonnet app, a py_func builder)
+    are validated for the Argo of their era (``releases.SEED_ERA``)."""
+    from compiler.evaluate.layout import is_ksonnet_app
+    from compiler.validate import releases
+
+    source = result.source
+    if release is None or not release.default or not source:
+        return release
+    if source.startswith("py:"):
+        return releases.for_seed_era(release)
+    component = Path(source) if Path(source).is_absolute() else request.repo_root / source
+    if component.parent.name == "components" and is_ksonnet_app(component.parent.parent):
+        return releases.for_seed_era(release)
+    return release
 
 
 def _lint(

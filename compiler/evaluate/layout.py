@@ -10,6 +10,7 @@ layout) or ``<app_dir>/<component>.jsonnet``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +154,19 @@ def package_aliases(app_dir: Path) -> dict[str, Path]:
     except OSError:
         pass
     return aliases
+
+
+_KSONNET_APP_VERSION = re.compile(rb"^apiVersion:\s*[\"']?0\.\d", re.MULTILINE)
+
+
+def is_ksonnet_app(app_dir: Path) -> bool:
+    """``app_dir`` holds ksonnet's ``app.yaml`` (``apiVersion: 0.x``): a seed-era app."""
+    try:
+        with (app_dir / "app.yaml").open("rb") as handle:
+            head = handle.read(4096)  # the apiVersion line comes first; never read a big file
+    except OSError:
+        return False
+    return bool(_KSONNET_APP_VERSION.search(head))
 
 
 def _libraries(app_yaml: Path) -> list[tuple[str, str, str]]:

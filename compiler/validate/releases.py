@@ -6,6 +6,12 @@ kftest ships the Workflow schema of Argo 2.4, 2.7, 2.12, 3.0, 3.3, 3.5 and 4.1
 against the newest shipped schema not newer than it. Argo's API changed between releases:
 ``spec.ttlSecondsAfterFinished`` is valid up to 2.12 and gone from 3.0, so a seed-era workflow
 is right for the Argo 2.x its cluster ran and wrong for a 3.x one.
+
+Without a target, the seed's own kinds of entry — a ksonnet app (its ``app.yaml`` is
+ksonnet's) and a py_func builder — are validated for ``SEED_ERA``: ksonnet was retired in 2019
+and Argo 3.0 came out in 2021, so every cluster they were written for ran Argo 2.x, and "legacy
+apps compile unchanged" means with the Argo of their time. Everything else (jsonnet components,
+kftest's lib) gets the newest release. ``argo_version`` overrides both.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compiler.paths import SCHEMAS_DIR
 
 INDEX_FILE = SCHEMAS_DIR / "argo" / "releases.json"
+#: The Argo release a seed-era entry targets when nothing says otherwise: the last 2.x.
+SEED_ERA = "2.12"
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
 
 
@@ -72,6 +80,13 @@ def choose(target: str | None) -> Release:
     fitting = [minor for minor in shipped() if (parse(minor) or (0, 0)) <= wanted]
     chosen = fitting[-1] if fitting else shipped()[0]
     return Release(chosen, releases[chosen]["tag"], releases[chosen]["file"], str(target))
+
+
+def for_seed_era(release: Release) -> Release:
+    """The release a seed-era entry is validated for: the targeted one, else ``SEED_ERA``."""
+    if not release.default:
+        return release
+    return replace(choose(SEED_ERA), target=f"{SEED_ERA}, assumed for a seed-era entry")
 
 
 def older_field(definition: str | None, field: str) -> dict[str, str] | None:

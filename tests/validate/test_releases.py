@@ -17,6 +17,7 @@ import pytest
 
 from compiler.diagnostics import Severity
 from compiler.validate import releases, validate_workflow
+from tests.conftest import run_kftest
 
 REPO = Path(__file__).resolve().parents[2]
 GENERATOR = REPO / "schemas" / "generate_argo_release_schemas.py"
@@ -166,3 +167,49 @@ def test_the_index_lists_fields_only_older_releases_had() -> None:
     assert releases.older_field("WorkflowSpec", "entrypoint") is None
     index = json.loads(releases.INDEX_FILE.read_text(encoding="utf-8"))
     assert index["releases"]["2.12"]["tag"] == "v2.12.13"
+
+
+KSONNET_COMPONENT = """
+local params = std.extVar('__ksonnet/params').components.e2e;
+{
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { name: params.name, namespace: params.namespace },
+  spec: {
+    entrypoint: 'main',
+    ttlSecondsAfterFinished: 3600,
+    templates: [{ name: 'main', container: { image: 'alpine:3.19', command: ['true'] } }],
+  },
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("app_yaml", "args", "severity"),
+    [
+        ("apiVersion: 0.1.0\nkind: ksonnet.io/app\n", (), "warning"),  # the Argo of its era
+        ("apiVersion: 0.1.0\nkind: ksonnet.io/app\n", ("--argo-version", "3.5"), "error"),
+        (None, (), "error"),  # plain jsonnet: the newest release
+    ],
+)
+def test_a_ksonnet_app_targets_the_argo_of_its_era_unless_told(
+    make_repo: Any, app_yaml: str | None, args: tuple[str, ...], severity: str
+) -> None:
+    files = {
+        "prow_config.yaml": (
+            "workflows:\n  - {name: e2e, app_dir: test/workflows, component: e2e}\n"
+        ),
+        "test/workflows/components/e2e.jsonnet": KSONNET_COMPONENT,
+        "test/workflows/components/params.libsonnet": "{ global: {}, components: { e2e: {} } }\n",
+    }
+    if app_yaml:
+        files["test/workflows/app.yaml"] = app_yaml
+    repo = make_repo(files)
+    result = run_kftest("lint", "--repo-root", str(repo), "--format", "json", *args)
+    ttl = [
+        d
+        for d in json.loads(result.stdout)["diagnostics"]
+        if d["rule"] == "argo-schema" and d["path"] == "spec.ttlSecondsAfterFinished"
+    ]
+    assert [d["severity"] for d in ttl] == [severity], result.stdout
+    assert ttl[0]["file"] == "test/workflows/components/e2e.jsonnet"
