@@ -39,10 +39,16 @@ def entries_affected_by(files: Iterable[Path], config: ProwConfig, options: Opti
     ):
         return [entry.name for entry in config.workflows]
     python_changed = any(path.endswith(".py") for path in changed)
+    # A PipelineRun may reference Pipelines and Tasks in any YAML file of the repository.
+    yaml_changed = any(path.endswith((".yaml", ".yml")) for path in changed)
     finder = _Finder(options, _Facts.load(options) if options.cache else _Facts())
     names = []
     for entry in config.workflows:
-        if entry.py_func:
+        if entry.kind == "tekton":
+            if yaml_changed:
+                names.append(entry.name)
+            continue
+        if entry.kind == "py_func":
             if python_changed:
                 names.append(entry.name)
             continue

@@ -21,7 +21,7 @@ from functools import lru_cache
 from compiler.diagnostics import Severity
 
 #: JUnit testcase families, in the data path's order (``formats/junit.py``).
-FAMILIES = ("config", "jsonnet", "argo", "guidelines")
+FAMILIES = ("config", "jsonnet", "argo", "tekton", "guidelines")
 
 #: Every id of the contract, in its order (listings, SARIF).
 ORDER = (
@@ -33,6 +33,8 @@ ORDER = (
     "import-denied",
     "argo-schema",
     "argo-semantic",
+    "tekton-schema",
+    "tekton-semantic",
     "labels",
     "step-image",
     "immutable-image",
@@ -41,6 +43,7 @@ ORDER = (
     "nfs-layout",
     "kubeconfig",
     "exit-handler",
+    "artifacts-gcs",
     "extra-repos",
     "name-length",
     "dead-include-pattern",
@@ -53,6 +56,7 @@ EMITTERS = (
     "compiler.evaluate.errors",
     "compiler.validate.schema",
     "compiler.validate.checker",
+    "compiler.validate.tekton",
 )
 
 

@@ -16,7 +16,7 @@ from compiler import __version__
 from compiler.cluster.ownership import DEFAULT_SELECTOR
 from compiler.diagnostics import EXIT_BUG, EXIT_USAGE, KftestError
 from compiler.durations import Duration
-from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_UI_URL
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_TEKTON_UI_URL, DEFAULT_UI_URL
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 JOB_TYPES = ("presubmit", "postsubmit", "periodic", "batch")
@@ -419,7 +419,7 @@ def report(source: str, **options: Any) -> int:
     "--kind",
     "kinds",
     multiple=True,
-    help="Resource kind to clean up (repeatable; default: all; known: workflows).",
+    help="Resource kind to clean up (repeatable; default: all; known: workflows, pipelineruns).",
 )
 @click.option("--yes", is_flag=True, help="Really delete (default: a dry run that only lists).")
 @click.option("--page-size", type=int, default=100, show_default=True, help="Items per list call.")
@@ -566,6 +566,12 @@ def checkout(src_dir: Path, **options: Any) -> int:
     default=DEFAULT_UI_URL,
     show_default=True,
     help="Link to a workflow in the Argo UI, from {namespace} and {name}.",
+)
+@click.option(
+    "--tekton-ui-url-template",
+    default=DEFAULT_TEKTON_UI_URL,
+    show_default=True,
+    help="Link to a Tekton PipelineRun in the Tekton dashboard, from {namespace} and {name}.",
 )
 @click.option(
     "--output-dir",

@@ -39,14 +39,13 @@ CHECKS = (CONFIG_SCHEMA, DUPLICATE_NAME)
 
 SCHEMA_FILE = paths.SCHEMAS_DIR / "prow_config.schema.json"
 
-#: Keys of the seed system that kftest deliberately does not support, with what to do instead.
-UNSUPPORTED_KEYS = {
-    "tekton_run": "Tekton PipelineRuns are not supported by kftest; write the test as an Argo "
-    "workflow (a jsonnet component or py_func)",
-    "tekton_params": "Tekton PipelineRuns are not supported by kftest",
-    "tekton_teardown": "Tekton PipelineRuns are not supported by kftest",
-    "tekton_teardown_params": "Tekton PipelineRuns are not supported by kftest",
-}
+#: What each kind of entry is made of, for the "exactly one kind" message.
+KINDS = (
+    ("`app_dir` + `component`", "a jsonnet component", ("app_dir", "component")),
+    ("`py_func`", "a Python function", ("py_func",)),
+    ("`tekton_run`", "a Tekton PipelineRun", ("tekton_run",)),
+)
+TEKTON_ONLY = ("tekton_params", "tekton_teardown", "tekton_teardown_params")
 
 
 @lru_cache(maxsize=1)  # mutation: equivalent — cache size only: one schema file
@@ -169,9 +168,6 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
         allowed = sorted(error.schema.get("properties", {}))
         out = []
         for key in sorted(set(instance) - set(allowed)):
-            if key in UNSUPPORTED_KEYS:
-                out.append(at(f"`{key}`: {UNSUPPORTED_KEYS[key]}", (*path, key), key=True))
-                continue
             suggestion = _did_you_mean(key, allowed)
             inside = f" in {name}" if path else ""
             out.append(
@@ -189,17 +185,7 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
         return [at(f"{name} is missing `{missing}`")]
     if validator == "oneOf" and path and path[0] == "workflows":
         keys = set(instance) if isinstance(instance, dict) else set()
-        if "py_func" in keys and keys & {"app_dir", "component"}:
-            message = (
-                "give either `app_dir` + `component` (a jsonnet component) or `py_func`, not both"
-            )
-        elif "app_dir" in keys:
-            message = "`app_dir` needs a `component` (the jsonnet file to compile)"
-        elif "component" in keys:
-            message = "`component` needs an `app_dir` (the directory holding the component)"
-        else:
-            message = "an entry needs `app_dir` + `component` (a jsonnet component) or `py_func`"
-        return [at(f"{name}: {message}")]
+        return [at(f"{name}: {_kind_problem(keys)}")]
     if validator == "type":
         expected = error.validator_value
         if path == ("workflows",):
@@ -221,6 +207,8 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
         suggestion = _did_you_mean(str(instance), [str(v) for v in error.validator_value])
         return [at(f"{name}: {instance!r} is not one of {options}{suggestion}")]
     if validator == "pattern":
+        if len(path) >= 3 and path[-1] == "name" and str(path[-3]).startswith("tekton"):
+            return [at(f"{name}: {instance!r} is not a valid Tekton param name")]
         if path and path[-1] == "name":
             return [
                 at(
@@ -242,6 +230,24 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
 def _did_you_mean(word: str, options: list[str]) -> str:
     hint = difflib.get_close_matches(word, options, n=1)  # mutation: equivalent — hint[0] only
     return f"; did you mean `{hint[0]}`?" if hint else ""
+
+
+def _kind_problem(keys: set[str]) -> str:
+    """Why an entry is not exactly one of the three kinds, in the user's terms."""
+    given = [label for label, _, kind_keys in KINDS if keys & set(kind_keys)]
+    choices = "; ".join(f"{label} ({what})" for label, what, _ in KINDS)
+    if len(given) > 1:
+        both = "not both" if len(given) == 2 else "not all three"
+        return f"give exactly one of {choices} — this entry has {' and '.join(given)}, {both}"
+    if "app_dir" in keys and "component" not in keys:
+        return "`app_dir` needs a `component` (the jsonnet file to compile)"
+    if "component" in keys and "app_dir" not in keys:
+        return "`component` needs an `app_dir` (the directory holding the component)"
+    stray = sorted(keys & set(TEKTON_ONLY))
+    if stray and "tekton_run" not in keys:
+        listed = ", ".join(f"`{key}`" for key in stray)
+        return f"{listed} only belong to a `tekton_run` entry (the PipelineRun they configure)"
+    return f"an entry needs exactly one of {choices}"
 
 
 def _entry_name(path: tuple[Any, ...], located: Located) -> str | None:
@@ -327,6 +333,10 @@ def _entry(
         app_dir=raw.get("app_dir"),
         component=raw.get("component"),
         py_func=raw.get("py_func"),
+        tekton_run=raw.get("tekton_run"),
+        tekton_params=_tekton_params(raw.get("tekton_params")),
+        tekton_teardown=raw.get("tekton_teardown"),
+        tekton_teardown_params=_tekton_params(raw.get("tekton_teardown_params")),
         params=dict(raw.get("params") or {}),
         kwargs=dict(raw.get("kwargs") or {}),
         job_types=list(raw.get("job_types") or []),
@@ -334,6 +344,13 @@ def _entry(
         lint_disable=list(lint.get("disable") or []),
         positions=positions,
     )
+
+
+def _tekton_params(raw: Any) -> list[tuple[str, Any]]:
+    """``[{name, value}, ...]`` -> ``[(name, value), ...]`` (the schema checked the shape)."""
+    if not isinstance(raw, list):
+        return []
+    return [(item["name"], item["value"]) for item in raw if isinstance(item, dict)]
 
 
 def _duplicate_names(config: ProwConfig) -> list[Diagnostic]:

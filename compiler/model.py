@@ -32,6 +32,10 @@ class Entry:
     app_dir: str | None = None
     component: str | None = None
     py_func: str | None = None
+    tekton_run: str | None = None  # a PipelineRun YAML file, resolved as app_dir is
+    tekton_params: list[tuple[str, Any]] = field(default_factory=list)
+    tekton_teardown: str | None = None
+    tekton_teardown_params: list[tuple[str, Any]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     kwargs: dict[str, Any] = field(default_factory=dict)
     job_types: list[str] = field(default_factory=list)
@@ -46,6 +50,15 @@ class Entry:
                 return self.positions[key]
             key = key.rpartition(".")[0]
         return self.position
+
+    @property
+    def kind(self) -> str:
+        """``"jsonnet"`` (app_dir + component), ``"py_func"`` or ``"tekton"``."""
+        if self.app_dir:
+            return "jsonnet"
+        if self.tekton_run:
+            return "tekton"
+        return "py_func"
 
     def runs_for(self, job_type: str) -> bool:
         return not self.job_types or job_type in self.job_types

@@ -53,6 +53,7 @@ class Options:
     bucket: str = DEFAULT_BUCKET
     timeout: float = 10.0  # CPU seconds per evaluation
     memory: int | None = 1 << 30  # bytes per evaluation worker (evaluate.pool.DEFAULT_MEMORY)
+    gcs_layout: str = "prow"  # kftest run --gcs-layout (a Tekton run's artifacts-gcs param)
     lint: bool = True  # run the Argo validation and the guideline rules
     emit: bool = True  # render each workflow's YAML (CompiledWorkflow.text)
     argo_version: str | None = None  # --argo-version; else .kftest.yaml's; else the newest
@@ -312,6 +313,12 @@ def _build(
                 prow_env=env,
                 python_paths=tuple(config.python_paths) if config else python_paths,
                 timeout=options.timeout,
+                teardown_name=(
+                    workflow_name(env, entry.name, salt, role="teardown")
+                    if entry.kind == "tekton" and entry.tekton_teardown
+                    else None
+                ),
+                gcs_layout=options.gcs_layout,
                 memory=options.memory,
                 python=python,
                 argo_version=release.minor,
@@ -394,6 +401,7 @@ def _finish(
 ) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
     from compiler import emit as emit_stage
+    from compiler.validate import tekton
 
     job_type = request.prow_env.job_type or "presubmit"
     workflows = []
@@ -407,12 +415,16 @@ def _finish(
             # Kubernetes would refuse is an error, and the workflow is not emitted at all.
             found.append(_bad_name(name, request, result))
             continue
+        source = result.source
+        if tekton.is_pipeline_run(document):  # a run and its teardown come from two files
+            annotations = metadata.get("annotations") or {}
+            source = annotations.get(tekton.SOURCE_ANNOTATION) or source
         compiled = CompiledWorkflow(
             entry=request.entry,
             job_type=job_type,
             name=name,
             document=document,
-            source=result.source,
+            source=source,
             params=result.params,
             imports=result.imports,
             text=emit_stage.dump(document) if emit else None,
@@ -488,8 +500,20 @@ def _lint(
     release: Release | None = None,
 ) -> list[Diagnostic]:
     from compiler import rules, validate
+    from compiler.validate import tekton
 
     settings, _ = _settings(repo_root)
+    if tekton.is_pipeline_run(compiled.document):
+        found = tekton.validate_compiled(compiled, repo_root)
+        found = settings.apply(found, compiled.entry.lint_disable)
+        placer = tekton.Placer(compiled, repo_root)
+        checked = rules.check_workflow(
+            compiled, env, settings, config_file, release, repo_root=repo_root
+        )
+        # A rule's finding about the run points at its line in the PipelineRun file.
+        return found + [
+            placer.place(d) if d.file == compiled.source and d.line is None else d for d in checked
+        ]
     found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document, release)]
     found = settings.apply(found, compiled.entry.lint_disable)
     return found + rules.check_workflow(compiled, env, settings, config_file, release)

@@ -33,6 +33,11 @@ DEFAULT_NAMESPACE = "kubeflow-test-infra"
 DEFAULT_BUCKET = "kubernetes-jenkins"
 # The seed system's Argo UI: the link to each workflow in started.json.
 DEFAULT_UI_URL = "http://testing-argo.kubeflow.org/workflows/{namespace}/{name}?tab=workflow"
+#: The seed's Tekton dashboard (seed-system.md §2.9), for tekton_run entries.
+DEFAULT_TEKTON_UI_URL = (
+    "https://kf-ci-v1.endpoints.kubeflow-ci.cloud.goog/tekton/#/namespaces/{namespace}"
+    "/pipelineruns/{name}"
+)
 
 #: The job type plan and compile assume when neither JOB_TYPE nor --job-type says.
 PLACEHOLDER_JOB_TYPE = "presubmit"
@@ -108,12 +113,13 @@ def check_salt(salt: str) -> str:
     return salt
 
 
-def workflow_name(env: ProwEnv, entry_name: str, salt: str) -> str:
+def workflow_name(env: ProwEnv, entry_name: str, salt: str, role: str = "") -> str:
     """The seed's name (seed-system.md §2.5), made a valid DNS-1123 label of <= 63 characters.
 
     ``JOB_NAME-name`` is the head; the suffix (PR number and 7-char SHA on presubmits, the base
     SHA on postsubmits, the last 4 digits of BUILD_NUMBER, the salt) makes the name unique and is
-    kept whole: the head is what gets shortened.
+    kept whole: the head is what gets shortened. ``role`` (``teardown``) is appended to the
+    shortened head, so a run and its teardown never share a name.
     """
     head = f"{env.get('JOB_NAME')}-{entry_name}"
     suffix: list[str] = []
@@ -123,9 +129,10 @@ def workflow_name(env: ProwEnv, entry_name: str, salt: str) -> str:
         suffix.append(env.get("PULL_BASE_SHA")[:7])
     suffix += [env.get("BUILD_NUMBER")[-4:], salt]
     tail = "-".join(_sanitize(part) for part in suffix if part and _sanitize(part))
-    room = _DNS1123_MAX - len(tail) - 1
+    role = f"-{_sanitize(role)}" if role else ""
+    room = _DNS1123_MAX - len(tail) - 1 - len(role)
     head = _sanitize(head)[:room].strip("-") or "wf"
-    return f"{head}-{tail}"
+    return f"{head}{role}-{tail}"
 
 
 def _sanitize(text: str) -> str:

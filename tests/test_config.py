@@ -139,11 +139,83 @@ def test_bad_job_type_value(tmp_path: Path) -> None:
     assert diagnostic.line == 4 and "did you mean `presubmit`" in diagnostic.message
 
 
-def test_tekton_entries_are_explained(tmp_path: Path) -> None:
-    _, diagnostics = load(tmp_path, "workflows:\n  - name: a\n    tekton_run: x.yaml\n")
-    [diagnostic] = [d for d in diagnostics if d.line == 3]  # not also "unknown key"
-    assert diagnostic.column == 5  # at the key, not its value
-    assert diagnostic.message.startswith("`tekton_run`: Tekton PipelineRuns are not supported")
+def test_tekton_entry_loads(tmp_path: Path) -> None:
+    config, diagnostics = load(
+        tmp_path,
+        "workflows:\n"
+        "  - name: go-unittests\n"
+        "    tekton_run: kubeflow/testing/tekton/runs/go-test-run.yaml\n"
+        "    tekton_params: [{name: testing-cluster-pattern, value: 'kf-v1-(?!n\\d\\d)'}]\n"
+        "    tekton_teardown: kubeflow/testing/tekton/testing/dummy-teardown-run.yaml\n"
+        "    tekton_teardown_params: [{name: utter, value: bar}]\n"
+        "    kwargs: {test_target_name: go-tests}\n"
+        "    include_dirs: [py/*]\n",
+    )
+    assert diagnostics == []
+    assert config is not None
+    entry = config.workflows[0]
+    assert entry.kind == "tekton"
+    assert entry.tekton_params == [("testing-cluster-pattern", "kf-v1-(?!n\\d\\d)")]
+    assert entry.tekton_teardown_params == [("utter", "bar")]
+    assert entry.tekton_teardown == "kubeflow/testing/tekton/testing/dummy-teardown-run.yaml"
+    assert entry.where("tekton_params[0].value").line == 4
+
+
+@pytest.mark.parametrize(
+    ("extra", "fact"),
+    [
+        ("    py_func: a.b\n", "this entry has `py_func` and `tekton_run`"),
+        ("    app_dir: ci\n    component: x\n", "`app_dir` + `component` and `tekton_run`"),
+    ],
+)
+def test_tekton_with_another_kind(tmp_path: Path, extra: str, fact: str) -> None:
+    text = "workflows:\n  - name: a\n    tekton_run: x.yaml\n" + extra
+    config, diagnostics = load(tmp_path, text)
+    diagnostic = only(diagnostics, "config-schema")
+    assert diagnostic.line == 2 and fact in diagnostic.message
+    assert "exactly one of" in diagnostic.message
+    assert config is not None and config.workflows == []
+
+
+def test_tekton_keys_without_tekton_run(tmp_path: Path) -> None:
+    _, diagnostics = load(
+        tmp_path, "workflows:\n  - name: a\n    py_func: a.b\n    tekton_teardown: t.yaml\n"
+    )
+    assert (
+        "`tekton_teardown` only belong to a `tekton_run` entry"
+        in only(diagnostics, "config-schema").message
+    )
+
+
+def test_no_kind_at_all(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "workflows:\n  - name: a\n")
+    message = only(diagnostics, "config-schema").message
+    assert "exactly one of" in message and "`tekton_run`" in message and "`py_func`" in message
+
+
+@pytest.mark.parametrize(
+    ("params", "line", "fact"),
+    [
+        ("[{name: a}]", 4, "missing `value`"),
+        ("[{name: 'bad name', value: x}]", 4, "not a valid Tekton param name"),
+        ("{a: b}", 4, "must be a list"),
+        ("[{name: a, value: x, extra: 1}]", 4, "unknown key `extra`"),
+    ],
+)
+def test_bad_tekton_params(tmp_path: Path, params: str, line: int, fact: str) -> None:
+    _, diagnostics = load(
+        tmp_path, f"workflows:\n  - name: a\n    tekton_run: x.yaml\n    tekton_params: {params}\n"
+    )
+    diagnostic = only(diagnostics, "config-schema")
+    assert diagnostic.line == line and fact in diagnostic.message, diagnostic
+
+
+def test_test_target_name_must_be_a_string(tmp_path: Path) -> None:
+    _, diagnostics = load(
+        tmp_path,
+        "workflows:\n  - name: a\n    tekton_run: x.yaml\n    kwargs: {test_target_name: [1]}\n",
+    )
+    assert only(diagnostics, "config-schema").line == 4
 
 
 def test_non_utf8(tmp_path: Path) -> None:

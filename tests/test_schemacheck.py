@@ -46,6 +46,11 @@ MUTATIONS: list[tuple[str, Any]] = [
     ("lint", {"disable": ["Not_An_Id"]}),
     ("include_dir", ["a"]),
     ("tekton_run", "x.yaml"),
+    ("tekton_params", [{"name": "a", "value": "b"}]),
+    ("tekton_params", [{"name": "a"}]),
+    ("tekton_params", [{"name": "a b", "value": "b"}]),
+    ("tekton_teardown", ""),
+    ("kwargs", {"test_target_name": 3}),
 ]
 
 

@@ -86,15 +86,18 @@ class Cluster:
 
     # -- workflows -----------------------------------------------------------------------
 
-    def get_workflow(self, namespace: str, name: str) -> dict[str, Any]:
+    def get_workflow(
+        self, namespace: str, name: str, resource: kube.Resource = kube.WORKFLOWS
+    ) -> dict[str, Any]:
+        """A workflow, or an object of another ``resource`` (a Tekton PipelineRun)."""
         return dict(
             self._json(
-                f"get workflow {namespace}/{name}",
+                f"get {resource.noun} {namespace}/{name}",
                 lambda: self.session.custom.get_namespaced_custom_object(
-                    kube.GROUP,
-                    kube.VERSION,
+                    resource.group,
+                    resource.version,
                     namespace,
-                    kube.PLURAL,
+                    resource.plural,
                     name,
                     _preload_content=False,
                     _request_timeout=self._timeout,
@@ -103,18 +106,23 @@ class Cluster:
         )
 
     def list_workflows(
-        self, namespace: str | None, selector: str | None, page_size: int = 100
+        self,
+        namespace: str | None,
+        selector: str | None,
+        page_size: int = 100,
+        resource: kube.Resource = kube.WORKFLOWS,
     ) -> Iterator[dict[str, Any]]:
-        """Every matching workflow, one page (``limit``/``continue``) at a time, each page
-        retried."""
+        """Every matching workflow (or object of ``resource``), one page (``limit``/
+        ``continue``) at a time, each page retried."""
         where = f"namespace {namespace}" if namespace else "all namespaces"
 
         def page(token: str | None) -> dict[str, Any]:
             return self._call(
-                f"list workflows in {where}",
+                f"list {resource.plural} in {where}",
                 lambda: list_page(
                     self.session,
                     namespace,
+                    resource=resource,
                     label_selector=selector,
                     limit=page_size,
                     token=token,
@@ -125,14 +133,16 @@ class Cluster:
         for body in pages(page):
             yield from (item for item in body.get("items") or [] if isinstance(item, dict))
 
-    def delete_workflow(self, namespace: str, name: str) -> None:
+    def delete_workflow(
+        self, namespace: str, name: str, resource: kube.Resource = kube.WORKFLOWS
+    ) -> None:
         self._json(
-            f"delete workflow {namespace}/{name}",
+            f"delete {resource.noun} {namespace}/{name}",
             lambda: self.session.custom.delete_namespaced_custom_object(
-                kube.GROUP,
-                kube.VERSION,
+                resource.group,
+                resource.version,
                 namespace,
-                kube.PLURAL,
+                resource.plural,
                 name,
                 _preload_content=False,
                 _request_timeout=self._timeout,
@@ -212,8 +222,10 @@ def list_page(
     label_selector: str | None = None,
     field_selector: str | None = None,
     timeout: tuple[float, float],
+    resource: kube.Resource = kube.WORKFLOWS,
 ) -> dict[str, Any]:
-    """One page of workflows (all namespaces when ``namespace`` is None), as the API's JSON."""
+    """One page of workflows, or of another ``resource`` (Tekton PipelineRuns), all namespaces
+    when ``namespace`` is None, as the API's JSON."""
     kwargs: dict[str, Any] = {
         "limit": limit,
         "_preload_content": False,
@@ -228,11 +240,11 @@ def list_page(
     custom = session.custom
     if namespace:
         response = custom.list_namespaced_custom_object(
-            kube.GROUP, kube.VERSION, namespace, kube.PLURAL, **kwargs
+            resource.group, resource.version, namespace, resource.plural, **kwargs
         )
     else:
         response = custom.list_cluster_custom_object(
-            kube.GROUP, kube.VERSION, kube.PLURAL, **kwargs
+            resource.group, resource.version, resource.plural, **kwargs
         )
     body = json.loads(response.data or b"null")
     return body if isinstance(body, dict) else {}

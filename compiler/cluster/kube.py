@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,40 @@ GROUP = "argoproj.io"
 VERSION = "v1alpha1"
 PLURAL = "workflows"
 KIND = "Workflow"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A kind of run kftest submits: Argo Workflows, or Tekton PipelineRuns of one version."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    noun: str  # in messages: "workflow", "PipelineRun"
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}"
+
+
+WORKFLOWS = Resource(GROUP, VERSION, PLURAL, KIND, "workflow")
+TEKTON_GROUP = "tekton.dev"
+TEKTON_VERSIONS = ("v1alpha1", "v1beta1", "v1")
+
+
+def pipeline_runs(version: str) -> Resource:
+    return Resource(TEKTON_GROUP, version, "pipelineruns", "PipelineRun", "PipelineRun")
+
+
+def resource_of(document: Mapping[str, Any]) -> Resource:
+    """The resource of a document kftest submits (an Argo Workflow unless it is a Tekton
+    PipelineRun)."""
+    api = document.get("apiVersion")
+    if isinstance(api, str) and api.startswith(TEKTON_GROUP + "/"):
+        return pipeline_runs(api.split("/", 1)[1])
+    return WORKFLOWS
+
 
 log = logging.getLogger("kftest.kube")
 

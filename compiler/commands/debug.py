@@ -1,7 +1,8 @@
 """``kftest debug``: explain a workflow's failure in one command.
 
-TARGET is a workflow name (read from the cluster, with the failed pods' logs and events), a
-YAML/JSON file, or the final object ``kftest run`` saved to ``gs://.../<name>.yaml``.
+TARGET is a workflow or Tekton PipelineRun name (read from the cluster, with the failed pods'
+logs and events), a YAML/JSON file, or the final object ``kftest run`` saved to
+``gs://.../<name>.yaml``.
 Exit code 1 when a workflow failed or errored, 0 otherwise.
 """
 
@@ -101,18 +102,17 @@ def _summaries(
         data = read_url(target.value, policy=live.policy)
         text = data.decode("utf-8", errors="replace")
         return [(wf, saved(wf)) for wf in sources.parse(text, target.value)]
-    from compiler.cluster.api import NotFound
     from compiler.operate import pods
 
     cluster = live.cluster
-    try:
-        workflow = cluster.get_workflow(namespace, target.value)
-    except NotFound:
+    workflow = _live_object(cluster, namespace, target.value)
+    if workflow is None:
         raise UsageError(
-            f"workflow {target.value} not found in namespace {namespace} (wrong --namespace, "
-            f"or already deleted: debug the copy kftest run saved instead, "
+            f"workflow or PipelineRun {target.value} not found in namespace {namespace} (wrong "
+            f"--namespace, or already deleted: debug the copy kftest run saved instead, "
             f"kftest debug gs://BUCKET/.../{target.value}.yaml)"
         ) from None
+    workflow = pods.with_task_runs(cluster, workflow)
     if cluster_name is None or project is None:
         found_cluster, found_project = cluster.gke_location()
         cluster_name = cluster_name or found_cluster
@@ -122,3 +122,21 @@ def _summaries(
         workflow, info, cluster=cluster_name, project=project, source="the cluster"
     )
     return [(workflow, summary.with_note(note))]
+
+
+def _live_object(cluster: Any, namespace: str, name: str) -> dict[str, Any] | None:
+    """The Argo workflow of that name, else the Tekton PipelineRun (at the newest tekton.dev
+    version the cluster serves); None when neither exists."""
+    from compiler.cluster.api import NotFound
+    from compiler.cluster.kube import TEKTON_VERSIONS, pipeline_runs
+
+    try:
+        return dict(cluster.get_workflow(namespace, name))
+    except NotFound:
+        pass
+    for version in reversed(TEKTON_VERSIONS):
+        try:
+            return dict(cluster.get_workflow(namespace, name, resource=pipeline_runs(version)))
+        except NotFound:
+            continue
+    return None

@@ -35,7 +35,7 @@ from compiler.diagnostics import (
     KftestError,
     UsageError,
 )
-from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_UI_URL
+from compiler.prow import DEFAULT_BUCKET, DEFAULT_NAMESPACE, DEFAULT_TEKTON_UI_URL, DEFAULT_UI_URL
 from compiler.report.buildlog import BuildLog, Redactor
 from compiler.report.job import JobInfo
 from compiler.report.layout import GcsLayout, gcs_layout
@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kftest.run")
 
+#: The junit/started/finished name of a teardown run: its entry's, with this suffix.
+TEARDOWN_SUFFIX = "-teardown"
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -59,6 +62,7 @@ class RunSettings:
     context: str | None = None
     timeout: float = 180 * 60.0
     ui_url_template: str = DEFAULT_UI_URL
+    tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL
     output_dir: Path | None = None
     grace: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -83,6 +87,7 @@ def run(
     checkout_dir: Path | None = None,
     base_url: str = "https://github.com",
     checkout_timeout: float = 1800.0,
+    tekton_ui_url_template: str = DEFAULT_TEKTON_UI_URL,
     **common: Any,
 ) -> int:
     """The CLI entry: parse the options, check out (--checkout), then ``execute``."""
@@ -95,6 +100,7 @@ def run(
             context=context,
             timeout=wait_timeout,
             ui_url_template=ui_url_template,
+            tekton_ui_url_template=tekton_ui_url_template,
             output_dir=output_dir,
             grace=grace_period,
             retry=RetryPolicy(timeout=retry_timeout),
@@ -132,9 +138,14 @@ def run(
 def execute(options: pipeline.Options, settings: RunSettings) -> int:
     """Run and report. ``options.environ`` is the whole environment (Prow variables,
     KUBECONFIG, STORAGE_EMULATOR_HOST, ...)."""
+    # The compile must know where the build's results go: a Tekton run's artifacts-gcs param.
+    options = replace(
+        options, bucket=settings.bucket or options.bucket, gcs_layout=settings.gcs_layout
+    )
     env = options.environ
     job = JobInfo.from_env(env, options.job_type)
     check_template(settings.ui_url_template)
+    check_template(settings.tekton_ui_url_template, "--tekton-ui-url-template")
     layout = gcs_layout(job, settings.bucket, settings.gcs_layout) if settings.bucket else None
     redactor = Redactor()
     with BuildLog(redactor) as build_log:
@@ -198,12 +209,12 @@ def execute(options: pipeline.Options, settings: RunSettings) -> int:
     return EXIT_OK if verdict.passed else EXIT_PROBLEMS
 
 
-def check_template(template: str) -> None:
+def check_template(template: str, option: str = "--ui-url-template") -> None:
     try:
         template.format(namespace="ns", name="name")
     except (KeyError, IndexError, ValueError) as exc:
         raise UsageError(
-            f"--ui-url-template {template!r}: only {{namespace}} and {{name}} may be used ({exc})"
+            f"{option} {template!r}: only {{namespace}} and {{name}} may be used ({exc})"
         ) from None
 
 
@@ -303,8 +314,9 @@ def _submit_and_wait(
     from compiler.cluster.kube import KubeSession
     from compiler.formats.text import format_diagnostic
     from compiler.submit import create
-    from compiler.submit.batch import MultiWaiter
     from compiler.submit.progress import Progress
+    from compiler.submit.teardown import Group
+    from compiler.validate.tekton import teardown_of
 
     result = pipeline.compile_selected(options)
     if result.plan is not None:
@@ -325,25 +337,27 @@ def _submit_and_wait(
         options.environ, kubeconfig=settings.kubeconfig, context=settings.context
     )
     redactor.add(session.secrets)
-    bodies: list[dict[str, Any]] = []
     by_name = {w.name: w for w in result.workflows}
+    by_outcome = {o.name: o for o in outcomes if o.name}
+    # A Tekton run's teardown is started once the run has finished (compiler.submit.teardown).
+    teardowns = {
+        teardown_of(w.document): w.name for w in result.workflows if teardown_of(w.document)
+    }
+    bodies: list[dict[str, Any]] = []
+    chains: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for outcome in runnable:
         if state.stop.is_set():
             return
-        body = create.prepare(by_name[outcome.name].document, outcome.namespace)
-        try:
-            created = create.create_workflow(session, body, policy=settings.retry)
-        except create.SubmitError as exc:
-            log.error("%s", exc)
-            with state.lock:
-                outcome.submit_error = str(exc)
+        if teardown_of(by_name[outcome.name].document):
             continue
-        with state.lock:
-            outcome.submitted = True
-            outcome.object = created.object
-        bodies.append(body)
-        log.info("workflow %s/%s %s: %s", outcome.namespace, outcome.name, created.state,
-                 outcome.ui_url)  # fmt: skip
+        body = create.prepare(by_name[outcome.name].document, outcome.namespace)
+        if not _create(session, body, outcome, settings, state):
+            continue
+        down = by_outcome.get(teardowns.get(outcome.name, ""))
+        if down is not None and not down.diagnostics:
+            chains.append((body, create.prepare(by_name[down.name].document, down.namespace)))
+        else:
+            bodies.append(body)
     if state.stop.is_set():
         return
     reporter.started(outcomes)
@@ -354,10 +368,22 @@ def _submit_and_wait(
         interval=settings.progress_interval,
         ui_urls={o.name: o.ui_url for o in outcomes if o.submitted},
         started=started,
+        tekton=[w.name for w in result.workflows if w.document.get("kind") == "PipelineRun"],
     )
-    waiter = MultiWaiter(
+
+    def start_teardown(body: Any) -> bool:
+        down = by_outcome[body["metadata"]["name"]]
+        created = _create(session, body, down, settings, state)
+        if created:
+            progress.add(down.name, down.namespace, down.ui_url)
+            reporter.started(outcomes)
+        return created
+
+    waiter = Group(
         session,
         bodies,
+        chains,
+        start_teardown,
         timeout=settings.timeout,
         policy=settings.retry,
         on_change=progress.change,
@@ -374,6 +400,7 @@ def _submit_and_wait(
         waited = waiter.run()
     finally:
         stop_progress()
+    _fetch_task_runs(waited.objects, session)
     with state.lock:
         state.waited = waited
     for name in waited.timed_out:
@@ -382,6 +409,42 @@ def _submit_and_wait(
         summaries = _explain_failures(waited.objects.values(), session)
         with state.lock:
             state.summaries = summaries
+
+
+def _create(
+    session: Any, body: dict[str, Any], outcome: WorkflowOutcome, settings: RunSettings, state: Any
+) -> bool:
+    """Create one run; the outcome records what happened. False when it was not created."""
+    from compiler.submit import create
+
+    try:
+        created = create.create_workflow(session, body, policy=settings.retry)
+    except create.SubmitError as exc:
+        log.error("%s", exc)
+        with state.lock:
+            outcome.submit_error = str(exc)
+        return False
+    with state.lock:
+        outcome.submitted = True
+        outcome.object = created.object
+    noun = "PipelineRun" if body.get("kind") == "PipelineRun" else "workflow"
+    log.info("%s %s/%s %s: %s", noun, outcome.namespace, outcome.name, created.state,
+             outcome.ui_url)  # fmt: skip
+    return True
+
+
+def _fetch_task_runs(objects: dict[str, dict[str, Any] | None], session: Any) -> None:
+    """A tekton.dev/v1 PipelineRun only names its TaskRuns: fetch them into its final object
+    (``status["kftest/taskRuns"]``), so that the junit, the saved YAML and ``kftest debug`` of
+    that copy show which TaskRun failed. A cluster that does not answer leaves them out."""
+    from compiler.cluster.api import Cluster
+    from compiler.cluster.retry import policy_for
+    from compiler.operate.pods import with_task_runs
+
+    cluster = Cluster(session, policy_for(30.0))
+    for name, obj in objects.items():
+        if obj is not None and (obj.get("status") or {}).get("childReferences"):
+            objects[name] = with_task_runs(cluster, obj)
 
 
 def _log_line(line: Line) -> None:
@@ -405,6 +468,8 @@ def _explain_failures(objects: Iterable[dict[str, Any] | None], session: Any) ->
 def outcomes_of(
     result: pipeline.BuildResult, options: pipeline.Options, settings: RunSettings
 ) -> list[WorkflowOutcome]:
+    from compiler.validate.tekton import teardown_of
+
     """One outcome per compiled workflow; entries (or the config) with errors and no workflow
     get one too, so that every problem shows up as a failed junit testcase."""
     errors: dict[str | None, list[Diagnostic]] = {}
@@ -420,12 +485,16 @@ def outcomes_of(
     for workflow in result.workflows:
         compiled_entries.add(workflow.entry.name)
         namespace = (workflow.document.get("metadata") or {}).get("namespace") or settings.namespace
+        tekton = workflow.document.get("kind") == "PipelineRun"
+        template = settings.tekton_ui_url_template if tekton else settings.ui_url_template
+        teardown = tekton and teardown_of(workflow.document) is not None
         outcomes.append(
             WorkflowOutcome(
-                entry=workflow.entry.name,
+                # A teardown run reports under its own name: junit_<entry>-teardown.xml.
+                entry=workflow.entry.name + (TEARDOWN_SUFFIX if teardown else ""),
                 name=workflow.name,
                 namespace=str(namespace),
-                ui_url=settings.ui_url_template.format(namespace=namespace, name=workflow.name),
+                ui_url=template.format(namespace=namespace, name=workflow.name),
                 diagnostics=list(errors.get(workflow.entry.name, [])),
             )
         )

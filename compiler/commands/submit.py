@@ -103,7 +103,12 @@ def execute(
             what = {"created": "created", "exists": "unchanged (already exists)"}.get(
                 created.state, "valid (server dry run)"
             )
-            click.echo(f"workflow.argoproj.io/{created.name} {what} in {created.namespace}")
+            kind = (
+                "pipelinerun.tekton.dev"
+                if body.get("kind") == "PipelineRun"
+                else "workflow.argoproj.io"
+            )
+            click.echo(f"{kind}/{created.name} {what} in {created.namespace}")
             bodies.append(body)
         if not wait or not bodies:
             return EXIT_PROBLEMS if failed else EXIT_OK

@@ -6,7 +6,9 @@ Three kinds of entry compile here:
   (ksonnet layout) or ``<app_dir>/<component>.jsonnet`` (see ``layout``);
 - a legacy ksonnet component: the same, reading its params from ksonnet's ext var, with
   ``components/params.libsonnet`` defaults and a ``k.libsonnet`` stand-in (see ``params``);
-- a ``py_func``: a Python function returning the workflow (see ``pyfunc``).
+- a ``py_func``: a Python function returning the workflow (see ``pyfunc``);
+- a ``tekton_run``: a Tekton PipelineRun file (and its teardown run), prepared for the build
+  (see ``tekton``).
 
 **Params.** The component sees, lowest precedence first: its defaults in
 ``components/params.libsonnet``, the entry's ``params`` (YAML types kept), then the run
@@ -75,6 +77,8 @@ class EvalRequest:
     memory: int | None = pool.DEFAULT_MEMORY  # bytes per evaluation worker
     python: str | None = None  # the interpreter for py_func builders (default: kftest's own)
     argo_version: str | None = None  # the targeted Argo release (X.Y), for kftest's lib
+    teardown_name: str | None = None  # tekton_run entries with a tekton_teardown
+    gcs_layout: str = "prow"  # where the build's GCS directory is (Tekton's artifacts-gcs)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from compiler.checks import Check
 
 COMPONENT_MISSING = Check(
     "component-missing",
-    "an entry's app_dir/component (or py_func) does not resolve",
+    "an entry's app_dir/component (or py_func, or tekton_run file) does not resolve",
     family="config",
     suppressible=False,
 )

@@ -89,7 +89,7 @@ def find_component(
     candidates = app_dir_candidates(app_dir, repo_root, repos_dir, env)
     apps = [path for path in candidates if _is(path, Path.is_dir)]
     if not apps:
-        tried = ", ".join(_show(path, repo_root) for path in candidates)
+        tried = ", ".join(show(path, repo_root) for path in candidates)
         message = f"app_dir {app_dir!r} not found (tried {tried})"
         missing = missing_checkout(app_dir, repo_root, repos_dir, env)
         if missing:
@@ -104,7 +104,7 @@ def find_component(
                 root = checkout_root(app_dir, app, repo_root, repos_dir, env)
                 params_file = params if _is(params, Path.is_file) else None
                 return Component(app, file, params_file, root)
-    tried = ", ".join(_show(path, repo_root) for path in tried_files)
+    tried = ", ".join(show(path, repo_root) for path in tried_files)
     return NotFound("component", f"component {component!r} not found (tried {tried})")
 
 
@@ -216,7 +216,7 @@ def _is(path: Path, test: Callable[[Path], bool]) -> bool:
         return False
 
 
-def _show(path: Path, repo_root: Path) -> str:
+def show(path: Path, repo_root: Path) -> str:
     try:
         return path.relative_to(repo_root).as_posix()
     except ValueError:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic
-from compiler.evaluate import component, layout, pyfunc
+from compiler.evaluate import component, layout, pyfunc, tekton
 from compiler.evaluate.backend import Backend
 from compiler.evaluate.errors import JSONNET_ERROR
 from compiler.evaluate.pool import Failure, Notify
@@ -49,6 +49,8 @@ def work(task: Task, notify: Notify) -> Any:
 def evaluate_here(request: EvalRequest, backend: Backend, notify: Notify) -> EvalResult:
     if is_py_func(request):
         return pyfunc.evaluate_py_func(request)
+    if request.entry.kind == "tekton":
+        return tekton.evaluate_tekton(request)
     outcome = component.evaluate_component(request, backend)
     reference = backend.reference()
     if outcome.backend_error and reference is not None:
@@ -59,7 +61,7 @@ def evaluate_here(request: EvalRequest, backend: Backend, notify: Notify) -> Eva
 
 
 def is_py_func(request: EvalRequest) -> bool:
-    return bool(request.entry.py_func) and not request.entry.app_dir
+    return request.entry.kind == "py_func"
 
 
 def lost(request: EvalRequest, failure: Failure) -> EvalResult:
@@ -84,10 +86,11 @@ def lost(request: EvalRequest, failure: Failure) -> EvalResult:
         message = "the evaluation recursed without bound and overflowed the native stack"
     else:
         message = f"the evaluation {failure.reason} (a bug in the jsonnet binding?)"
-    where = entry.where("py_func" if is_py_func(request) else "component")
+    key = {"py_func": "py_func", "tekton": "tekton_run"}.get(entry.kind, "component")
+    where = entry.where(key)
     file, line, column = where.file or request.config_file, where.line, where.column
     source = None
-    if not is_py_func(request):
+    if entry.kind == "jsonnet":
         found = layout.find_component(
             entry.app_dir or "",
             entry.component or "",

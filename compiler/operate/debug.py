@@ -11,6 +11,10 @@ successfully are not failures. For each failed Pod step the summary names the po
 id, or the v2 pod name of Argo v3+, see ``pod_names``), its exit code and message, and the
 Cloud Logging query that finds its ``main`` container log once the pod is gone.
 ``render`` writes a summary as text or JSON.
+
+A Tekton PipelineRun is summarized the same way through ``tekton_view``: its TaskRuns are the
+steps, a failed TaskRun's pod is the one Tekton names in its status and the container to read
+is its failed step's (``step-<name>``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from compiler.cluster import status as tekton
 from compiler.cluster.status import FAILED_PHASES
 from compiler.durations import format_time, parse_time
 from compiler.operate import cloud_logging, hints, pod_names
@@ -60,6 +65,7 @@ class PodInfo:
     log_error: str | None = None  # why the log could not be read
     events: tuple[EventInfo, ...] = ()
     events_error: str | None = None
+    container_name: str = "main"  # whose log this is (a Tekton step: step-<name>)
 
 
 @dataclass(frozen=True)
@@ -118,10 +124,12 @@ class Summary:
     nodes: tuple[NodeLine, ...]
     failed: tuple[FailedStep, ...]
     notes: tuple[str, ...] = field(default=())
+    kind: str = "Workflow"  # or "PipelineRun"
+    failure: bool | None = None  # a PipelineRun's: its Succeeded condition is False
 
     @property
     def is_failure(self) -> bool:
-        return self.phase in FAILED_PHASES
+        return self.failure if self.failure is not None else self.phase in FAILED_PHASES
 
     def with_note(self, note: str | None) -> Summary:
         return replace(self, notes=(*self.notes, note)) if note else self
@@ -145,6 +153,13 @@ def summarize(
     missing from it means its pod is gone); None when the cluster was not asked.
     ``cluster``/``project``: the GKE cluster and GCP project, for the Cloud Logging query/link.
     """
+    kind, failure = "Workflow", None
+    if tekton.is_tekton(dict(workflow)):
+        kind, failure = (
+            "PipelineRun",
+            tekton.terminal(dict(workflow)) and (tekton.phase(dict(workflow)) != "Succeeded"),
+        )
+        workflow = tekton_view(workflow)
     wf = dict(workflow)
     meta = _dict(wf.get("metadata"))
     status = _dict(wf.get("status"))
@@ -181,7 +196,72 @@ def summarize(
         nodes=tuple(lines),
         failed=tuple(failed),
         notes=tuple(_notes(phase, str(status.get("message") or ""), nodes, failed)),
+        kind=kind,
+        failure=failure,
     )
+
+
+def tekton_view(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A PipelineRun as the Workflow-shaped object ``summarize`` reads: its phase (the
+    Succeeded condition's reason), and a node per TaskRun (``type: Pod``, ``podName``, the
+    failed step's ``container``) under a node for the run."""
+    run = dict(run)
+    meta = _dict(run.get("metadata"))
+    status = _dict(run.get("status"))
+    name = str(meta.get("name") or "")
+    phase = tekton.phase(run) or "Pending"
+    failed = {str(node.get("name")): node for node in tekton.failed_nodes(run)}
+    nodes: dict[str, Any] = {}
+    children = []
+    for task_run in tekton.task_runs(run):
+        task_name = str(task_run.get("name") or "")
+        task_status = _dict(task_run.get("status"))
+        condition = tekton.succeeded_condition({"status": task_status}) or {}
+        state = {"True": "Succeeded", "False": "Failed"}.get(
+            str(condition.get("status")), "Running"
+        )
+        node = {
+            "id": task_name,
+            "name": task_name,
+            "displayName": task_run.get("pipelineTaskName") or task_name,
+            "templateName": task_run.get("pipelineTaskName") or "",
+            "type": "Pod",
+            "phase": state,
+            "message": str(condition.get("message") or ""),
+            "startedAt": task_status.get("startTime"),
+            "finishedAt": task_status.get("completionTime"),
+            "podName": task_status.get("podName") or "",
+            "container": failed.get(task_name, {}).get("container") or "",
+        }
+        code = failed.get(task_name, {}).get("exitCode")
+        if code is not None:
+            node["outputs"] = {"exitCode": code}
+        nodes[task_name] = node
+        children.append(task_name)
+    if nodes:
+        nodes[name] = {
+            "id": name,
+            "name": name,
+            "displayName": name,
+            "type": "Pipeline",
+            "phase": "Succeeded"
+            if phase == "Succeeded"
+            else ("Failed" if tekton.terminal(run) else "Running"),
+            "startedAt": status.get("startTime"),
+            "finishedAt": status.get("completionTime"),
+            "children": children,
+        }
+    return {
+        "kind": "PipelineRun",
+        "metadata": meta,
+        "status": {
+            "phase": "Running" if not tekton.terminal(run) else phase,
+            "message": tekton.message(run),
+            "startedAt": status.get("startTime"),
+            "finishedAt": status.get("completionTime"),
+            "nodes": nodes,
+        },
+    }
 
 
 # -- the node tree ---------------------------------------------------------------------------
@@ -364,7 +444,10 @@ def _failed_step(
 ) -> FailedStep:
     node_id = str(node.get("id"))
     is_pod = node.get("type") == "Pod"
-    names = pod_names.candidates(workflow, node) if is_pod else []
+    if node.get("podName"):  # a Tekton TaskRun names its pod
+        names = [str(node["podName"])]
+    else:
+        names = pod_names.candidates(workflow, node) if is_pod else []
     pod: PodInfo | None = None
     if is_pod and pod_info is not None:
         pod = pod_info.get(node_id) or PodInfo(name=names[0], found=False)
@@ -373,7 +456,9 @@ def _failed_step(
     query = None
     if is_pod:
         chosen = [pod_name] if pod is not None and pod.found and pod_name else names
-        query = cloud_logging.pod_filter(chosen, namespace=namespace, cluster=cluster)
+        query = cloud_logging.pod_filter(
+            chosen, namespace=namespace, cluster=cluster, container=_container_of(node)
+        )
     message = str(node.get("message") or "")
     texts = [message]
     if pod is not None and pod.container is not None:
@@ -405,6 +490,10 @@ def _failed_step(
         hints=tuple(hint_texts),
         pod=pod,
     )
+
+
+def _container_of(node: Mapping[str, Any]) -> str:
+    return str(node.get("container") or "main")
 
 
 def _notes(

@@ -56,7 +56,8 @@ def _summary(
 ) -> Summary:
     pod_info, note = None, None
     if live is not None:
-        from compiler.operate.pods import lookup
+        from compiler.operate.pods import lookup, with_task_runs
 
+        workflow = with_task_runs(live, dict(workflow))
         pod_info, note = lookup(live, workflow, tail)
     return summarize(workflow, pod_info, cluster=cluster, project=project).with_note(note)

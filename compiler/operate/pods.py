@@ -3,7 +3,9 @@ their ``main`` container log, their container state and their events.
 
 The pods are found in one list call by the label Argo puts on them
 (``workflows.argoproj.io/workflow``) and matched to nodes by the ``node-id`` annotation Argo
-sets, else by name (either pod name format).
+sets, else by name (either pod name format). A Tekton PipelineRun's pods carry
+``tekton.dev/pipelineRun``; each failed TaskRun names its pod, and the log read is its failed
+step's container.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.cluster import status as tekton
 from compiler.cluster.api import Cluster, NotFound, Refused
+from compiler.cluster.kube import Resource
 from compiler.diagnostics import KftestError
 from compiler.durations import format_time, parse_time
 from compiler.operate import pod_names
-from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize
+from compiler.operate.debug import ContainerState, EventInfo, PodInfo, summarize, tekton_view
 
 MAIN = "main"
+#: Tekton labels a run's pods with the PipelineRun's name.
+TEKTON_RUN_LABEL = "tekton.dev/pipelineRun"
 
 
 def gather(cluster: Cluster, workflow: Mapping[str, Any], tail: int = 50) -> dict[str, PodInfo]:
@@ -31,7 +37,14 @@ def gather(cluster: Cluster, workflow: Mapping[str, Any], tail: int = 50) -> dic
     steps = [step for step in summarize(workflow).failed if step.type == "Pod"]
     if not steps or not name or not namespace:
         return {}
-    pods = cluster.list_pods(namespace, f"{pod_names.WORKFLOW_LABEL}={name}")
+    containers: dict[str, str] = {}
+    label = pod_names.WORKFLOW_LABEL
+    if tekton.is_tekton(dict(workflow)):
+        label = TEKTON_RUN_LABEL
+        view = tekton_view(workflow)
+        for node_id, node in (view["status"].get("nodes") or {}).items():
+            containers[node_id] = str(node.get("container") or MAIN)
+    pods = cluster.list_pods(namespace, f"{label}={name}")
     by_node: dict[str, dict[str, Any]] = {}
     by_name: dict[str, dict[str, Any]] = {}
     for pod in pods:
@@ -46,10 +59,40 @@ def gather(cluster: Cluster, workflow: Mapping[str, Any], tail: int = 50) -> dic
             (by_name[n] for n in step.pod_name_candidates if n in by_name), None
         )
         if pod is not None:
-            info = _info(cluster, namespace, pod, tail)
+            info = _info(cluster, namespace, pod, tail, containers.get(step.node_id, MAIN))
             if info is not None:
                 found[step.node_id] = info
     return found
+
+
+def with_task_runs(cluster: Cluster, run: dict[str, Any]) -> dict[str, Any]:
+    """A tekton.dev/v1 PipelineRun only names its TaskRuns (``status.childReferences``):
+    fetch them (label ``tekton.dev/pipelineRun``) into ``status["kftest/taskRuns"]``, where
+    ``status.task_runs`` reads them. Other objects come back unchanged; so does the run when
+    the TaskRuns cannot be listed (the summary then has no steps)."""
+    run_status = run.get("status")
+    if not tekton.is_tekton(run) or not isinstance(run_status, dict):
+        return run
+    if (
+        run_status.get("taskRuns")
+        or run_status.get("kftest/taskRuns")
+        or not run_status.get("childReferences")
+    ):
+        return run
+    meta = run.get("metadata") or {}
+    version = str(run.get("apiVersion") or "").split("/", 1)[-1]
+    resource = Resource(tekton.TEKTON_GROUP, version, "taskruns", "TaskRun", "TaskRun")
+    try:
+        items = list(
+            cluster.list_workflows(
+                str(meta.get("namespace") or ""),
+                f"{TEKTON_RUN_LABEL}={meta.get('name')}",
+                resource=resource,
+            )
+        )
+    except KftestError:
+        return run
+    return {**run, "status": {**run_status, "kftest/taskRuns": items}}
 
 
 def lookup(
@@ -63,13 +106,15 @@ def lookup(
         return None, f"the failed steps' pods could not be looked up: {exc}"
 
 
-def _info(cluster: Cluster, namespace: str, pod: Mapping[str, Any], tail: int) -> PodInfo | None:
+def _info(
+    cluster: Cluster, namespace: str, pod: Mapping[str, Any], tail: int, container: str = MAIN
+) -> PodInfo | None:
     name = str((pod.get("metadata") or {}).get("name"))
     status = pod.get("status") or {}
     log_tail: tuple[str, ...] = ()
     log_error = events_error = None
     try:
-        text = cluster.pod_log(namespace, name, MAIN, tail)
+        text = cluster.pod_log(namespace, name, container, tail)
         log_tail = tuple(text.splitlines()[-tail:]) if tail > 0 else ()
     except NotFound:
         return None  # deleted between the list and now
@@ -91,6 +136,7 @@ def _info(cluster: Cluster, namespace: str, pod: Mapping[str, Any], tail: int) -
         log_error=log_error,
         events=events,
         events_error=events_error,
+        container_name=container,
     )
 
 

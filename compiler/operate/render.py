@@ -24,7 +24,7 @@ def render_text(summary: Summary) -> str:
     step with its pod, exit code, hints, events, log tail and Cloud Logging query."""
     out: list[str] = []
     where = f" in namespace {summary.namespace}" if summary.namespace else ""
-    out.append(f"Workflow {summary.name}{where}")
+    out.append(f"{summary.kind} {summary.name}{where}")
     if summary.source:
         out.append(f"  source:   {summary.source}")
     phase = summary.phase + (f": {summary.message}" if summary.message else "")
@@ -35,7 +35,8 @@ def render_text(summary: Summary) -> str:
     out.append(timing + f"   duration: {format_duration(summary.duration)}")
     out += [f"  note:     {note}" for note in summary.notes]
     if summary.nodes:
-        out += ["", "Steps (X = failed):"]
+        heading = "TaskRuns" if summary.kind == "PipelineRun" else "Steps"
+        out += ["", f"{heading} (X = failed):"]
         labels = ["  " * line.depth + line.display_name for line in summary.nodes]
         width = min(max(len(label) for label in labels), 56)
         for line, label in zip(summary.nodes, labels, strict=True):
@@ -71,9 +72,8 @@ def render_text(summary: Summary) -> str:
         if step.pod is not None and step.pod.found:
             out += _render_pod(step.pod)
         if step.logging_filter:
-            out.append(
-                "  Cloud Logging query (the main container's log, also after the pod is gone):"
-            )
+            whose = "the main container" if summary.kind == "Workflow" else "the step"
+            out.append(f"  Cloud Logging query ({whose}'s log, also after the pod is gone):")
             out += [f"    {line}" for line in step.logging_filter.splitlines()]
             if step.logging_url:
                 out.append(f"    {step.logging_url}")
@@ -97,7 +97,7 @@ def _render_pod(pod: PodInfo) -> list[str]:
     if pod.log_error:
         out.append(f"  log:        could not be read: {pod.log_error}")
     elif pod.log_tail:
-        out.append(f"  log (last {len(pod.log_tail)} lines of container main):")
+        out.append(f"  log (last {len(pod.log_tail)} lines of container {pod.container_name}):")
         out += [f"    | {line}" for line in pod.log_tail]
     else:
         out.append("  log:        empty")

@@ -46,6 +46,10 @@ def read_file(path: str) -> list[dict[str, Any]]:
     return parse(text, path)
 
 
+#: What ``kftest debug`` explains.
+RUN_KINDS = ("Workflow", "PipelineRun")
+
+
 def parse(text: str, source: str) -> list[dict[str, Any]]:
     """Every Workflow in ``text`` (documents, or the items of a List); errors name ``source``."""
     from ruamel.yaml import YAML, YAMLError
@@ -68,13 +72,16 @@ def parse(text: str, source: str) -> list[dict[str, Any]]:
             candidates = [document]
         for item in candidates:
             kind = item.get("kind") if isinstance(item, dict) else type(item).__name__
-            if kind != "Workflow" or not isinstance(item.get("metadata"), dict):
+            if kind not in RUN_KINDS or not isinstance(item.get("metadata"), dict):
                 what = (
-                    "a Workflow without metadata"
-                    if kind == "Workflow"
+                    f"a {kind} without metadata"
+                    if kind in RUN_KINDS
                     else (f"a {kind}" if kind else "a document without kind")
                 )
-                raise UsageError(f"{source}: document {index} is {what}, not an Argo Workflow")
+                raise UsageError(
+                    f"{source}: document {index} is {what}, not an Argo Workflow or a Tekton "
+                    "PipelineRun"
+                )
             workflows.append(item)
     if not workflows:
         raise UsageError(f"{source}: no Argo Workflow in it")

@@ -36,13 +36,16 @@ class WorkflowOutcome:
 
     @property
     def verdict(self) -> str:
-        """Succeeded, Failed, Error, Deleted, or why there is no final phase: Invalid,
-        NotSubmitted, TimedOut, Aborted, Unknown."""
+        """Succeeded, Failed, Error, Deleted (a Tekton run: the reason of its final
+        condition), or why there is no final phase: Invalid, NotSubmitted, TimedOut, Aborted,
+        Unknown."""
         if self.diagnostics:
             return INVALID
         if not self.submitted:
             return NOT_SUBMITTED
         if self.phase in status.TERMINAL_PHASES or self.phase == "Deleted":
+            return self.phase
+        if self.phase and status.terminal(self.object):  # a Tekton run's reason
             return self.phase
         if self.timed_out:
             return TIMED_OUT

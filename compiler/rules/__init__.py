@@ -8,6 +8,8 @@ One module per rule (``labels.py``, ``step_image.py``, ...). A rule module holds
 * ``ID`` (the contract's kebab-case id) and ``SEVERITY``;
 * ``SCOPE``: ``"workflow"`` (default: ``check(WorkflowContext)`` runs on every compiled
   workflow) or ``"config"`` (``check(ConfigContext)`` runs once on prow_config.yaml);
+* ``KINDS``: the compiled documents a workflow rule applies to, default ``("Workflow",)``;
+  rules that hold for Tekton too add ``"PipelineRun"`` (``ctx.is_tekton`` tells them apart);
 * ``check(ctx)``: yields :class:`Problem` (workflow rules) or :class:`ConfigProblem`;
 * optionally, as yamllint's rules: ``CONF`` (its ``.kftest.yaml`` options under ``lint``, each
   a JSON Schema), ``DEFAULT`` (their values when unset) and ``configure(name, value)`` (what
@@ -26,6 +28,7 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -61,6 +64,7 @@ class RuleInfo:
     summary: str
     doc: str  # the module docstring
     scope: str = "workflow"  # or "config"
+    kinds: tuple[str, ...] = ("Workflow",)  # the compiled documents a workflow rule reads
     options: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # the rule's CONF
     defaults: Mapping[str, Any] = field(default_factory=dict)  # its DEFAULT
     configure: Callable[[str, Any], Any] = field(default=lambda name, value: value, compare=False)
@@ -97,6 +101,7 @@ def _load(module: ModuleType) -> _Rule:
         summary=doc.splitlines()[0].strip() if doc else module.ID,
         doc=doc,
         scope=getattr(module, "SCOPE", "workflow"),
+        kinds=tuple(getattr(module, "KINDS", ("Workflow",))),
         options=getattr(module, "CONF", {}),
         defaults=getattr(module, "DEFAULT", {}),
         configure=getattr(module, "configure", lambda name, value: value),
@@ -119,16 +124,29 @@ def check_workflow(
     settings: LintSettings,
     config_file: str,
     release: Release | None = None,
+    repo_root: Path | None = None,
 ) -> list[Diagnostic]:
     """Apply every enabled workflow rule to one compiled workflow (for the target release)."""
     context = WorkflowContext(
-        compiled=compiled, prow_env=prow_env, settings=settings, release=release
+        compiled=compiled,
+        prow_env=prow_env,
+        settings=settings,
+        release=release,
+        repo_root=repo_root,
     )
     entry = compiled.entry
+    document = compiled.document
+    kind = (
+        "PipelineRun"
+        if isinstance(document, dict) and document.get("kind") == "PipelineRun"
+        else "Workflow"
+    )
     diagnostics: list[Diagnostic] = []
     for rule in _rules():
         info = rule.info
         if info.scope != "workflow" or settings.is_disabled(info.id, entry.lint_disable):
+            continue
+        if kind not in info.kinds:
             continue
         severity = settings.severity_for(info.id, info.severity)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
@@ -51,6 +52,7 @@ class WorkflowContext:
     prow_env: ProwEnv
     settings: LintSettings
     release: Release | None = None  # the Argo release targeted; None: the newest
+    repo_root: Path | None = None  # where a Tekton run's referenced Pipeline may be defined
 
     def argo_at_least(self, minor: str) -> bool:
         """Whether the targeted Argo release has what ``minor`` (``3.3``) introduced."""
@@ -58,6 +60,13 @@ class WorkflowContext:
 
         chosen = releases.parse(self.release.minor if self.release else releases.newest())
         return chosen is not None and chosen >= (releases.parse(minor) or (0, 0))
+
+    @property
+    def is_tekton(self) -> bool:
+        """A Tekton PipelineRun (rules with ``KINDS`` including it), not an Argo Workflow."""
+        return isinstance(self.compiled.document, dict) and (
+            self.compiled.document.get("kind") == "PipelineRun"
+        )
 
     @property
     def entry(self) -> Entry:

@@ -13,7 +13,12 @@ What is checked, for every container of every template (steps, sidecars, init co
 * if the repository sets `lint.image_tag_pattern` in `.kftest.yaml`, every tag must match
   it entirely (for example `v\\d{8}-[0-9a-f]{7}.*` for the test-worker's date-sha tags).
 
-Images given as Argo expressions (`{{inputs.parameters.image}}`) are not checked. When the
+Tekton PipelineRuns (`tekton_run` entries) are held to the same where the run embeds its
+pipeline: every step, sidecar and `stepTemplate` image of `spec.pipelineSpec` tasks'
+`taskSpec`. Tasks the run only references are pinned where they are defined.
+
+Images given as Argo expressions (`{{inputs.parameters.image}}`) or Tekton params
+(`$(params.image)`) are not checked. When the
 offending image is the step image param (`stepImage`, or the `step_image`, `testWorkerImage`,
 ... the `step-image` rule recognises), the diagnostic points at its line in prow_config.yaml,
 which is where it is fixed.
@@ -81,10 +86,12 @@ from typing import Any
 
 from compiler.diagnostics import Severity
 from compiler.rules._context import Problem, WorkflowContext
-from compiler.rules._workflow import Container, ImageRef
+from compiler.rules._tekton import embedded_images
+from compiler.rules._workflow import ImageRef
 
 ID = "immutable-image"
 SEVERITY = Severity.ERROR
+KINDS = ("Workflow", "PipelineRun")
 
 #: This rule's ``.kftest.yaml`` option (under ``lint``), its schema and default (see _settings.py).
 CONF: dict[str, dict[str, Any]] = {
@@ -127,28 +134,35 @@ _EXAMPLE = "an immutable tag such as :v20240101-0123abc, or a digest @sha256:...
 def check(ctx: WorkflowContext) -> Iterator[Problem]:
     param = ctx.step_image_param
     step_image = ctx.configured(param)
-    by_image: dict[str, list[Container]] = {}
-    for container in ctx.workflow.all_containers:
-        image = container.image
-        if image and "{{" not in image:
-            by_image.setdefault(image, []).append(container)
+    by_image: dict[str, list[str]] = {}  # image -> paths of its image fields
+    if ctx.is_tekton:
+        for found in embedded_images(ctx.compiled.document):
+            if "$(" not in found.image:
+                by_image.setdefault(found.image, []).append(found.path)
+    else:
+        for container in ctx.workflow.all_containers:
+            image = container.image
+            if image and "{{" not in image:
+                by_image.setdefault(image, []).append(f"{container.path}.image")
     # One finding per image: the fix is one edit however many steps share it.
-    for image, containers in by_image.items():
+    for image, paths in by_image.items():
         reason = _problem(image, ctx)
         if reason is None:
             continue
-        first = containers[0]
-        users = f" (used by {len(containers)} containers)" if len(containers) > 1 else ""
-        if image == step_image:
+        first = paths[0]
+        users = f" (used by {len(paths)} containers)" if len(paths) > 1 else ""
+        if ctx.is_tekton:
+            yield Problem(first, f"{reason}{users}; pin it in the PipelineRun file to {_EXAMPLE}")
+        elif image == step_image:
             where = f"`{ctx.param_key(param)}` in prow_config.yaml"
             yield Problem(
-                f"{first.path}.image",
+                first,
                 f"{reason}{users}; set {where} to {_EXAMPLE}",
                 param=param,
             )
         else:
             yield Problem(
-                f"{first.path}.image",
+                first,
                 f"{reason}{users}; pin it in the component to {_EXAMPLE} (or make it a param "
                 "set in prow_config.yaml)",
             )

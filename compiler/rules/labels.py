@@ -15,6 +15,12 @@ dashboards, `kubectl get workflows -l ...` and the cleanup jobs can find it:
 
 `kftest.workflow(params, 'unittests')` from lib/kftest.libsonnet sets all of them.
 
+Tekton PipelineRuns (`tekton_run` entries) are held to the same: kftest sets `org`, `repo`,
+`pr` and `workflow` when it compiles them, so what is left to check are the other labels of
+the run file (`metadata.labels`) and of its embedded tasks
+(`spec.pipelineSpec.tasks[].taskSpec.metadata.labels`): `repo: kubeflow/testing`, as seed-era
+runs wrote it, is not a valid label value.
+
 Compliant:
 
 ```jsonnet compliant
@@ -57,6 +63,7 @@ from compiler.rules._context import Problem, WorkflowContext
 
 ID = "labels"
 SEVERITY = Severity.ERROR
+KINDS = ("Workflow", "PipelineRun")
 
 NOTSET = "notset"
 _VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
@@ -119,6 +126,13 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         yield from _valid_labels(
             f"{template.path}.metadata.labels", _labels_of(template.data.get("metadata"))
         )
+    if ctx.is_tekton:
+        pipeline = as_dict(workflow.spec.get("pipelineSpec"))
+        for section in ("tasks", "finally"):
+            for index, task in enumerate(pipeline.get(section) or []):
+                path = f"spec.pipelineSpec.{section}[{index}].taskSpec.metadata.labels"
+                task_spec = as_dict(as_dict(task).get("taskSpec"))
+                yield from _valid_labels(path, _labels_of(task_spec.get("metadata")))
 
 
 def _labels_of(metadata: Any) -> dict[str, Any]:

@@ -7,12 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from compiler.cluster import retry
-from compiler.cluster.kube import KubeSession
+from compiler.cluster.kube import KubeSession, resource_of
 from compiler.submit.wait import Change, Waiter, WaitResult, common_label_selector
 
 
 class MultiWaiter:
-    """``run()`` waits for every workflow in ``documents`` (prepared bodies, namespaces set)."""
+    """``run()`` waits for every workflow in ``documents`` (prepared bodies, namespaces set):
+    one watch per namespace and resource (Argo Workflows, Tekton PipelineRuns of a version)."""
 
     def __init__(
         self,
@@ -27,9 +28,10 @@ class MultiWaiter:
         started: float | None = None,
     ) -> None:
         self.stop = threading.Event()
-        by_namespace: dict[str, list[Mapping[str, Any]]] = {}
+        by_namespace: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
         for document in documents:
-            by_namespace.setdefault(document["metadata"]["namespace"], []).append(document)
+            key = (document["metadata"]["namespace"], resource_of(document))
+            by_namespace.setdefault(key, []).append(document)
         self.waiters = [
             Waiter(
                 session,
@@ -43,34 +45,15 @@ class MultiWaiter:
                 label_selector=common_label_selector(docs),
                 resync=resync,
                 started=started,
+                resource=resource,
             )
-            for namespace, docs in sorted(by_namespace.items())
+            for (namespace, resource), docs in sorted(
+                by_namespace.items(), key=lambda item: (item[0][0], item[0][1].api_version)
+            )
         ]
 
     def run(self) -> WaitResult:
-        if len(self.waiters) == 1:
-            return self.waiters[0].run()
-        results: list[WaitResult | None] = [None] * len(self.waiters)
-        errors: list[BaseException] = []
-
-        def work(index: int, waiter: Waiter) -> None:
-            try:
-                results[index] = waiter.run()
-            except BaseException as exc:
-                errors.append(exc)
-                self.interrupt()
-
-        threads = [
-            threading.Thread(target=work, args=(i, w), daemon=True)
-            for i, w in enumerate(self.waiters)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return merge([r for r in results if r is not None])
+        return run_all(self.waiters, self.interrupt)
 
     def snapshot(self) -> WaitResult:
         """The state so far (e.g. when stopping early)."""
@@ -79,6 +62,34 @@ class MultiWaiter:
     def interrupt(self) -> None:
         for waiter in self.waiters:
             waiter.interrupt()
+
+
+def run_all(parts: Sequence[Any], interrupt: Callable[[], None]) -> WaitResult:
+    """``run()`` every part (a Waiter, a teardown chain) in a thread of its own; the merged
+    result. The first part that raises interrupts the others, and its error is raised."""
+    if len(parts) == 1:
+        result: WaitResult = parts[0].run()
+        return result
+    results: list[WaitResult | None] = [None] * len(parts)
+    errors: list[BaseException] = []
+
+    def work(index: int, part: Any) -> None:
+        try:
+            results[index] = part.run()
+        except BaseException as exc:
+            errors.append(exc)
+            interrupt()
+
+    threads = [
+        threading.Thread(target=work, args=(i, part), daemon=True) for i, part in enumerate(parts)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return merge([r for r in results if r is not None])
 
 
 def merge(results: Sequence[WaitResult]) -> WaitResult:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.cluster import kube, retry
-from compiler.cluster.kube import GROUP, KIND, PLURAL, VERSION, KubeSession
+from compiler.cluster.kube import GROUP, KIND, VERSION, KubeSession, Resource, resource_of
 from compiler.cluster.ownership import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from compiler.diagnostics import KftestError
 
@@ -52,7 +52,8 @@ def prepare(document: dict[str, Any], namespace: str) -> dict[str, Any]:
 
 
 def check_document(document: Any) -> str | None:
-    """Why ``document`` cannot be submitted as an Argo Workflow, or None."""
+    """Why ``document`` cannot be submitted as an Argo Workflow (or a Tekton PipelineRun of a
+    tekton.dev version kftest knows, as ``kftest compile`` writes them), or None."""
     if not isinstance(document, dict):
         return "not a mapping"
     api_version = f"{GROUP}/{VERSION}"
@@ -61,10 +62,13 @@ def check_document(document: Any) -> str | None:
         return "not a Kubernetes object: it has no apiVersion and kind" + (
             hint if "workflows" in document else ""
         )
-    if document.get("apiVersion") != api_version or document.get("kind") != KIND:
+    tekton = [kube.pipeline_runs(version) for version in kube.TEKTON_VERSIONS]
+    accepted = [(api_version, KIND)] + [(r.api_version, r.kind) for r in tekton]
+    if (document.get("apiVersion"), document.get("kind")) not in accepted:
         return (
             f"expected apiVersion {api_version} and kind {KIND}, got "
-            f"{document.get('apiVersion')!r} and {document.get('kind')!r}"
+            f"{document.get('apiVersion')!r} and {document.get('kind')!r} (or a Tekton "
+            "PipelineRun: apiVersion tekton.dev/v1alpha1, v1beta1 or v1)"
         )
     meta = document.get("metadata")
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
@@ -79,17 +83,19 @@ def create_workflow(
     policy: retry.RetryPolicy,
     dry_run: bool = False,
 ) -> Created:
-    """Create ``body`` (from ``prepare``) in its namespace. SubmitError or InfraError on failure."""
+    """Create ``body`` (from ``prepare``) in its namespace, as the resource its apiVersion
+    names (a Workflow, a Tekton PipelineRun). SubmitError or InfraError on failure."""
     namespace = body["metadata"]["namespace"]
     name = body["metadata"]["name"]
-    what = f"create workflow {namespace}/{name}"
+    resource = resource_of(body)
+    what = f"create {resource.noun} {namespace}/{name}"
 
     def attempt() -> Any:
         return session.custom.create_namespaced_custom_object(
-            GROUP,
-            VERSION,
+            resource.group,
+            resource.version,
             namespace,
-            PLURAL,
+            resource.plural,
             body,
             dry_run="All" if dry_run else None,
             _request_timeout=policy.request_timeout,
@@ -102,25 +108,35 @@ def create_workflow(
             if kube.status_code(exc) is not None:
                 raise SubmitError(f"{what}: {kube.describe(exc)}") from None
             raise
-        existing = get_workflow(session, namespace, name, policy=policy)
+        existing = get_workflow(session, namespace, name, policy=policy, resource=resource)
         if existing.get("spec") != body.get("spec"):
             raise SubmitError(
-                f"{what}: a workflow with this name already exists with a different spec"
+                f"{what}: a {resource.noun} with this name already exists with a different spec"
             ) from None
-        log.info("workflow %s/%s already exists with the same spec", namespace, name)
+        log.info("%s %s/%s already exists with the same spec", resource.noun, namespace, name)
         return Created(name, namespace, "exists", existing)
     return Created(name, namespace, "dry-run" if dry_run else "created", created)
 
 
 def get_workflow(
-    session: KubeSession, namespace: str, name: str, *, policy: retry.RetryPolicy
+    session: KubeSession,
+    namespace: str,
+    name: str,
+    *,
+    policy: retry.RetryPolicy,
+    resource: Resource = kube.WORKFLOWS,
 ) -> dict[str, Any]:
     def attempt() -> Any:
         return session.custom.get_namespaced_custom_object(
-            GROUP, VERSION, namespace, PLURAL, name, _request_timeout=policy.request_timeout
+            resource.group,
+            resource.version,
+            namespace,
+            resource.plural,
+            name,
+            _request_timeout=policy.request_timeout,
         )
 
-    what = f"get workflow {namespace}/{name}"
+    what = f"get {resource.noun} {namespace}/{name}"
     try:
         result: dict[str, Any] = _call(session, attempt, policy, what)
     except Exception as exc:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -52,6 +52,8 @@ class Steps:
 
     @classmethod
     def of(cls, obj: Mapping[str, Any] | None, now: datetime) -> Steps:
+        if status.is_tekton(dict(obj or {})):
+            return cls._of_task_runs(dict(obj or {}), now)
         nodes = (obj or {}).get("status", {}) or {}
         nodes = nodes.get("nodes") if isinstance(nodes, dict) else None
         steps = [
@@ -70,6 +72,26 @@ class Steps:
             longest = str(node.get("displayName") or node.get("name") or node.get("id"))
             longest_for = max(0.0, (now - when).total_seconds())
         return cls(len(running), len(finished), len(failed), longest, longest_for)
+
+    @classmethod
+    def _of_task_runs(cls, obj: dict[str, Any], now: datetime) -> Steps:
+        """A Tekton PipelineRun's steps are its TaskRuns."""
+        running, finished, failed = [], 0, 0
+        for run in status.task_runs(obj):
+            condition = status.succeeded_condition({"status": run.get("status") or {}}) or {}
+            if condition.get("status") in ("True", "False"):
+                finished += 1
+                failed += condition.get("status") == "False"
+            else:
+                running.append(run)
+        longest, longest_for = None, None
+        started = [(parse_time((run.get("status") or {}).get("startTime")), run) for run in running]
+        started = [(when, run) for when, run in started if when is not None]
+        if started:
+            when, run = min(started, key=lambda item: item[0])
+            longest = str(run.get("pipelineTaskName") or run.get("name"))
+            longest_for = max(0.0, (now - when).total_seconds())
+        return cls(len(running), finished, failed, longest, longest_for)
 
     def text(self) -> str:
         if not (self.running or self.finished):
@@ -99,8 +121,10 @@ class Progress:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         started: float | None = None,
+        tekton: Iterable[str] = (),
     ) -> None:
         self.namespaces = dict(names)
+        self.tekton = set(tekton)  # the names that are Tekton PipelineRuns
         self.emit = emit
         self.interval = interval
         self.ui_urls = dict(ui_urls or {})
@@ -112,6 +136,18 @@ class Progress:
         self.last_line: dict[str, float] = dict.fromkeys(names, self.started)
         self.reported_failures: set[tuple[str, str]] = set()
         self.lock = threading.Lock()
+
+    def add(self, name: str, namespace: str, ui_url: str = "", tekton: bool = True) -> None:
+        """Follow one more run from now on (a Tekton teardown, started when its run ended)."""
+        with self.lock:
+            if tekton:
+                self.tekton.add(name)
+            self.namespaces[name] = namespace
+            self.objects[name] = None
+            self.phases[name] = ""
+            self.last_line[name] = self.clock()
+            if ui_url:
+                self.ui_urls[name] = ui_url
 
     # -- fed by the waiter -----------------------------------------------------------------
 
@@ -183,11 +219,16 @@ class Progress:
 
     def _line(self, name: str, phase: str, elapsed: float, *, still: bool) -> str:
         obj = self.objects.get(name)
+        noun, controller = (
+            ("PipelineRun", "Tekton") if name in self.tekton else ("workflow", "Argo")
+        )
         if not phase:
-            head = f"not picked up by the Argo controller yet after {format_duration(elapsed)}"
+            head = (
+                f"not picked up by the {controller} controller yet after {format_duration(elapsed)}"
+            )
         else:
             head = f"{'still ' if still else ''}{phase} after {format_duration(elapsed)}"
-        parts = [f"workflow {name}: {head}"]
+        parts = [f"{noun} {name}: {head}"]
         if phase and phase not in ("Pending", DELETED):
             parts.append(Steps.of(obj, self.now()).text())
         if self.ui_urls.get(name):
@@ -199,8 +240,9 @@ class Progress:
         message = str(node.get("message") or node.get("phase") or "").strip()
         elapsed = format_duration(self.clock() - self.started)
         verb = "errored" if node.get("phase") == "Error" else "failed"
+        noun, what = ("PipelineRun", "TaskRun") if name in self.tekton else ("workflow", "step")
         return (
-            f"workflow {name}: step {step} {verb} after "
+            f"{noun} {name}: {what} {step} {verb} after "
             f"{elapsed}{': ' + message if message else ''}; explain it with: "
             f"{debug_command(name, self.namespaces[name])}"
         )

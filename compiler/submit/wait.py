@@ -6,6 +6,8 @@ seen (events and bookmarks both advance it); a 410 Gone (the version was compact
 relists; a periodic relist (``resync``) is the safety net against a watch that silently
 missed something. Terminal phases are Succeeded, Failed and Error (the seed waited on Error
 until its timeout); a watched workflow that disappears counts as terminal too ("Deleted").
+Tekton PipelineRuns (``resource``) are watched the same way and are terminal once their
+``Succeeded`` condition is True or False (``status.terminal``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.cluster import api, kube, retry, status
-from compiler.cluster.kube import GROUP, PLURAL, VERSION, KubeSession
+from compiler.cluster.kube import WORKFLOWS, KubeSession, Resource
 
 log = logging.getLogger("kftest.wait")
 
@@ -41,9 +43,12 @@ class Change:
     object: dict[str, Any] | None
 
     def line(self) -> str:
+        noun, unit = (
+            ("PipelineRun", "TaskRun") if status.is_tekton(self.object) else ("workflow", "node")
+        )
         return (
-            f"workflow {self.name}: {self.phase or 'created'} after {self.elapsed:.1f}s"
-            f" ({self.failed_nodes} failed node{'s' if self.failed_nodes != 1 else ''})"
+            f"{noun} {self.name}: {self.phase or 'created'} after {self.elapsed:.1f}s"
+            f" ({self.failed_nodes} failed {unit}{'s' if self.failed_nodes != 1 else ''})"
         )
 
 
@@ -55,7 +60,11 @@ class WaitResult:
     stopped: bool = False
 
     def pending(self) -> list[str]:
-        return [name for name, phase in self.phases.items() if phase not in WAIT_TERMINAL]
+        return [
+            name
+            for name, phase in self.phases.items()
+            if phase not in WAIT_TERMINAL and not status.terminal(self.objects.get(name))
+        ]
 
 
 def common_label_selector(documents: Iterable[Mapping[str, Any]]) -> str | None:
@@ -92,8 +101,11 @@ class Waiter:
         resync: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         started: float | None = None,
+        resource: Resource = WORKFLOWS,
     ) -> None:
         self.session = session
+        self.resource = resource
+        self.done: set[str] = set()  # terminal, whatever the phase says
         self.namespace = namespace
         self.names = list(dict.fromkeys(names))
         self.timeout = timeout
@@ -111,7 +123,7 @@ class Waiter:
         self.resource_version: str | None = None
         self.lock = threading.Lock()
         self._response: Any = None
-        self._streak = retry.Streak(policy, f"watch workflows in {namespace}", clock)
+        self._streak = retry.Streak(policy, f"watch {resource.plural} in {namespace}", clock)
 
     # -- public --------------------------------------------------------------------------
 
@@ -169,7 +181,11 @@ class Waiter:
     # -- internals -----------------------------------------------------------------------
 
     def _pending(self) -> list[str]:
-        return [name for name in self.names if self.phases[name] not in WAIT_TERMINAL]
+        return [
+            name
+            for name in self.names
+            if self.phases[name] not in WAIT_TERMINAL and name not in self.done
+        ]
 
     def _relist(self) -> None:
         items: list[dict[str, Any]] = []
@@ -179,6 +195,7 @@ class Waiter:
             return api.list_page(
                 self.session,
                 self.namespace,
+                resource=self.resource,
                 label_selector=self.label_selector,
                 field_selector=self.field_selector,
                 limit=LIST_PAGE,
@@ -194,16 +211,16 @@ class Waiter:
         for name in self.names:
             if name in seen:
                 self._update(name, seen[name])
-            elif self.phases[name] not in WAIT_TERMINAL:
+            elif self.phases[name] not in WAIT_TERMINAL and name not in self.done:
                 self._vanished(name)
         self.resource_version = version
 
     def _watch(self, seconds: int) -> str:
         response = self.session.custom.list_namespaced_custom_object(
-            GROUP,
-            VERSION,
+            self.resource.group,
+            self.resource.version,
             self.namespace,
-            PLURAL,
+            self.resource.plural,
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             resource_version=self.resource_version,
@@ -236,7 +253,8 @@ class Waiter:
         if kind == "ERROR":
             code = obj.get("code")
             log.info(
-                "watch of workflows in %s ended: %s %s (relisting)",
+                "watch of %s in %s ended: %s %s (relisting)",
+                self.resource.plural,
                 self.namespace,
                 code,
                 obj.get("message", ""),
@@ -259,8 +277,12 @@ class Waiter:
 
     def _update(self, name: str, obj: dict[str, Any]) -> None:
         with self.lock:
+            if name in self.done:
+                return
             self.objects[name] = obj
             old, new = self.phases[name], status.phase(obj)
+            if status.terminal(obj):
+                self.done.add(name)
             if old in WAIT_TERMINAL:
                 return
             changed = new != old
@@ -272,6 +294,7 @@ class Waiter:
 
     def _vanished(self, name: str, obj: dict[str, Any] | None = None) -> None:
         with self.lock:
+            self.done.add(name)
             if obj is not None:
                 self.objects[name] = obj
             self.phases[name] = DELETED

@@ -22,3 +22,20 @@ def key(path: str, name: object) -> str:
 
 def index(path: str, position: int) -> str:
     return f"{path}[{position}]"
+
+
+_PART = re.compile(r'\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def parse(path: str) -> tuple[str | int, ...]:
+    """``spec.params[2].value`` -> ``("spec", "params", 2, "value")`` (the inverse of key/index)."""
+    parts: list[str | int] = []
+    position = 0
+    while position < len(path):
+        match = _PART.match(path, position)
+        if match is None:
+            break
+        plain, number, quoted = match.groups()
+        parts.append(plain if plain is not None else int(number) if number else json.loads(quoted))
+        position = match.end()
+    return tuple(parts)

@@ -67,9 +67,10 @@ def test_dry_run_by_default(leaked: KubeEnv, kftest: Callable[..., object]) -> N
                     "--kubeconfig", str(leaked.kubeconfig))  # fmt: skip
     out = result.stdout  # type: ignore[attr-defined]
     assert result.code == 0, result.stderr  # type: ignore[attr-defined]
-    assert out.splitlines()[0] == (
+    assert out.splitlines()[0] == (  # every kind by default: workflows and PipelineRuns
         "Looking for workflows in namespace kubeflow-test-infra with labels "
-        "app.kubernetes.io/managed-by=kftest older than 7d:"
+        "app.kubernetes.io/managed-by=kftest; pipelineruns in namespace kubeflow-test-infra "
+        "with labels app.kubernetes.io/managed-by=kftest older than 7d:"
     )
     listed = [line.split()[3] for line in out.splitlines() if line.startswith("  would delete")]
     assert listed == [f"kubeflow-test-infra/old-{i}" for i in (4, 3, 2, 1, 0)]
@@ -92,7 +93,7 @@ def test_yes_deletes_across_pages_and_survives_a_failure(
     assert result.stdout.count("  deleted      workflow") == 4
     assert "Deleted 4, 1 failed." in result.stdout
     assert remaining(leaked) == ["fresh", "not-ours", "old-4"]
-    lists = [r for r in leaked.api.requests if r.verb == "list"]
+    lists = [r for r in leaked.api.requests if r.verb == "list" and r.path.endswith("/workflows")]
     assert len(lists) == 3 and all("limit=2" in r.query for r in lists)
 
 
@@ -104,7 +105,10 @@ def test_json_selector_and_all_namespaces(
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert [(r["name"], r["status"]) for r in report["resources"]] == [("not-ours", "deleted")]
-    assert report["scopes"] == [{"kind": "workflows", "scope": "in all namespaces with any labels"}]
+    assert report["scopes"] == [
+        {"kind": "workflows", "scope": "in all namespaces with any labels"},
+        {"kind": "pipelineruns", "scope": "in all namespaces with any labels"},
+    ]
     assert (report["scanned"], report["deleted"], report["dry_run"]) == (7, 1, False)
     assert "not-ours" not in remaining(leaked)
 

@@ -98,10 +98,12 @@ def test_control_characters_do_not_break_the_xml() -> None:
 def test_every_contract_rule_has_a_family() -> None:
     contract_rules = [
         "yaml-syntax", "config-schema", "duplicate-name", "component-missing", "jsonnet-error",
-        "import-denied", "argo-schema", "argo-semantic", "labels", "step-image",
-        "immutable-image", "checkout-first", "nfs-volume", "nfs-layout", "kubeconfig",
-        "exit-handler", "extra-repos", "name-length", "dead-include-pattern",
+        "import-denied", "argo-schema", "argo-semantic", "tekton-schema", "tekton-semantic",
+        "labels", "step-image", "immutable-image", "checkout-first", "nfs-volume", "nfs-layout",
+        "kubeconfig", "exit-handler", "artifacts-gcs", "extra-repos", "name-length",
+        "dead-include-pattern",
     ]  # fmt: skip
     assert {family_of(rule) for rule in contract_rules} == set(FAMILIES)
+    assert family_of("tekton-schema") == "tekton"
     assert family_of("labels") == "guidelines" and family_of("argo-schema") == "argo"
     assert family_of("golden") == "golden"  # not a rule of any family: a family of its own

@@ -44,9 +44,16 @@ class Compiled:
     workflow: CompiledWorkflow
     env: ProwEnv
     config: ProwConfig
+    repo_root: Path | None = None
 
     def lint(self, settings: LintSettings | None = None) -> list[Diagnostic]:
-        return check_workflow(self.workflow, self.env, settings or LintSettings(), self.config.path)
+        return check_workflow(
+            self.workflow,
+            self.env,
+            settings or LintSettings(),
+            self.config.path,
+            repo_root=self.repo_root,
+        )
 
 
 def prow_env(job_type: str, **values: str) -> ProwEnv:
@@ -160,6 +167,49 @@ def lib_document(job_type: str = "presubmit", style: str = "dag", **options: Any
         tla_codes={"params": json.dumps(params)},
     )
     return from_document(json.loads(text), job_type=job_type, params=params)
+
+
+TEKTON_RUN = "tekton/run.yaml"
+TEKTON_CONFIG = f"""\
+workflows:
+  - name: unittests
+    tekton_run: {TEKTON_RUN}
+"""
+
+
+def compile_tekton(root: Path, run_yaml: str, job_type: str = "presubmit") -> Compiled:
+    """Write prow_config.yaml (one tekton_run entry) and the run file; compile it as kftest
+    does, for a repository kubeflow/testing."""
+    from compiler.evaluate import EvalRequest
+    from compiler.evaluate.tekton import evaluate_tekton
+
+    config = load_entry(root, TEKTON_CONFIG)
+    entry = config.workflows[0]
+    (root / TEKTON_RUN).parent.mkdir(parents=True, exist_ok=True)
+    (root / TEKTON_RUN).write_text(textwrap.dedent(run_yaml))
+    env = prow_env(job_type, REPO_OWNER="kubeflow", REPO_NAME="testing")
+    request = EvalRequest(
+        entry=entry,
+        config_file=config.path,
+        repo_root=root,
+        repos_dir=None,
+        jpath=(),
+        run_params=run_params(entry.name, env),
+        prow_env=env,
+        python_paths=(),
+    )
+    result = evaluate_tekton(request)
+    assert not [d for d in result.diagnostics if d.is_error], result.diagnostics
+    [document] = result.documents
+    compiled = CompiledWorkflow(
+        entry=entry,
+        job_type=job_type,
+        name=document["metadata"]["name"],
+        document=document,
+        source=TEKTON_RUN,
+        params=result.params,
+    )
+    return Compiled(compiled, env, config, root)
 
 
 def rules_of(diagnostics: list[Diagnostic]) -> list[str]:

@@ -10,6 +10,8 @@ A rule's docstring holds fenced blocks whose info string says what they are:
   compiled with (until the next such block); by default one entry setting ``stepImage``;
 * ```` ```yaml prow_config compliant ```` / ``non-compliant``: a configuration example, for
   configuration rules, checked against the files of the last ```` ```text tracked-files ````;
+* ```` ```yaml tekton compliant ```` / ``non-compliant``: a Tekton PipelineRun file, compiled
+  as a ``tekton_run`` entry for each job type (a compliant one also passes Tekton validation);
 * a plain ```` ```text ```` block is documentation only.
 """
 
@@ -24,8 +26,9 @@ import pytest
 from compiler.model import JOB_TYPES
 from compiler.rules import LintSettings, all_rules, check_config
 from compiler.validate import validate_workflow
+from compiler.validate.tekton import check_document
 
-from .helpers import DEFAULT_CONFIG, compile_component, load_entry
+from .helpers import DEFAULT_CONFIG, TEKTON_RUN, compile_component, compile_tekton, load_entry
 
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 VERDICTS = ("compliant", "non-compliant")
@@ -36,7 +39,7 @@ EXAMPLE_JOB_TYPES = [job_type for job_type in JOB_TYPES if job_type != "batch"]
 class Example:
     rule: str
     number: int
-    kind: str  # "jsonnet" or "prow_config"
+    kind: str  # "jsonnet", "prow_config" or "tekton"
     verdict: str
     body: str
     config: str
@@ -64,6 +67,8 @@ def parse_examples(rule: str, doc: str) -> list[Example]:
             kind = "prow_config"
         elif language == "jsonnet" and not labels and verdict:
             kind = "jsonnet"
+        elif language == "yaml" and labels == ["tekton"] and verdict:
+            kind = "tekton"
         elif language == "text" and labels == ["tracked-files"] and verdict is None:
             tracked = tuple(line.strip() for line in body.splitlines() if line.strip())
             continue
@@ -98,19 +103,31 @@ def test_documented_example(example: Example, tmp_path: Path) -> None:
             assert all(d.line is not None for d in mine)
         return
     for job_type in EXAMPLE_JOB_TYPES:
-        compiled = compile_component(
-            tmp_path, example.body, job_type=job_type, config_yaml=example.config
-        )
+        if example.kind == "tekton":
+            # A repository of its own per job type: the run file differs by nothing else.
+            root = tmp_path / job_type
+            root.mkdir()
+            compiled = compile_tekton(root, example.body, job_type=job_type)
+            valid = check_document(compiled.workflow.document)
+        else:
+            compiled = compile_component(
+                tmp_path, example.body, job_type=job_type, config_yaml=example.config
+            )
+            valid = validate_workflow(compiled.workflow.document)
         found = compiled.lint()
         if example.verdict == "compliant":
             assert found == [], f"{example.id} ({job_type})"
-            assert validate_workflow(compiled.workflow.document) == []
+            assert valid == []
         else:
             mine = [d for d in found if d.rule == example.rule]
             assert mine, f"{example.id} ({job_type}): expected a {example.rule} diagnostic"
             for diagnostic in mine:
                 assert diagnostic.workflow == "unittests"
-                assert diagnostic.file in ("prow_config.yaml", "ci/workflows/example.jsonnet")
+                assert diagnostic.file in (
+                    "prow_config.yaml",
+                    "ci/workflows/example.jsonnet",
+                    TEKTON_RUN,
+                )
                 assert "internal error" not in diagnostic.message
 
 

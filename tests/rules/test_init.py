@@ -26,6 +26,7 @@ GUIDELINE_RULES = [
     "nfs-layout",
     "kubeconfig",
     "exit-handler",
+    "artifacts-gcs",
     "extra-repos",
     "name-length",
     "dead-include-pattern",

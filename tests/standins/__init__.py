@@ -10,6 +10,7 @@ from .argo_controller import FakeArgoController, Outcome
 from .gcs import FakeGcs, GcsFault, GcsFaultProxy, emulator_binary
 from .kube_api import EVENTS, PODS, WORKFLOWS, Fault, KubeApiStandIn
 from .kube_store import Store
+from .tekton_controller import FakeTektonController, TektonOutcome
 
 __all__ = [
     "EVENTS",
@@ -17,11 +18,13 @@ __all__ = [
     "WORKFLOWS",
     "FakeArgoController",
     "FakeGcs",
+    "FakeTektonController",
     "Fault",
     "GcsFault",
     "GcsFaultProxy",
     "KubeApiStandIn",
     "Outcome",
     "Store",
+    "TektonOutcome",
     "emulator_binary",
 ]

@@ -2,9 +2,10 @@
 
     from standins.fixtures import gcs, gcs_emulator, kube  # noqa: F401
 
-``kube``: a fresh Kubernetes API stand-in with a running fake Argo controller and a kubeconfig
-(bearer token ``CANARY_TOKEN``) pointing at it. ``gcs``: a fresh bucket in the session's GCS
-emulator, reached through a fault-injecting proxy; ``gcs.env`` holds STORAGE_EMULATOR_HOST.
+``kube``: a fresh Kubernetes API stand-in with running fake Argo and Tekton controllers and a
+kubeconfig (bearer token ``CANARY_TOKEN``) pointing at it. ``gcs``: a fresh bucket in the
+session's GCS emulator, reached through a fault-injecting proxy; ``gcs.env`` holds
+STORAGE_EMULATOR_HOST.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def kube(tmp_path: Path) -> Iterator[KubeEnv]:
     api = KubeApiStandIn(token=CANARY_TOKEN).start()
     api.controller.step = 0.03
     api.controller.start()
+    api.tekton.step = 0.03
+    api.tekton.start()
     kubeconfig = api.kubeconfig(tmp_path / "kubeconfig")
     # A refreshed token reaches the kubeconfig file, as gcloud's token refresh would write it.
     api.on_token_rotated = lambda token: api.kubeconfig(kubeconfig, token)

@@ -12,7 +12,8 @@ Serves, for any ``/apis/<group>/<version>/namespaces/<ns>/<plural>`` and
 * cluster-wide lists and watches (``/apis/<group>/<version>/<plural>``),
 * bearer-token authentication (401 until the client presents a currently valid token),
 
-plus fault injection (``faults``) and a fake Argo controller (``controller``). See README.md for
+plus fault injection (``faults``), a fake Argo controller (``controller``) and a fake Tekton
+controller (``tekton``). See README.md for
 what this does and does not prove.
 """
 
@@ -43,6 +44,7 @@ from .kube_store import (
     parse_field_selector,
     parse_label_selector,
 )
+from .tekton_controller import FakeTektonController
 
 KINDS = {
     "workflows": "Workflow",
@@ -51,6 +53,8 @@ KINDS = {
     "pods": "Pod",
     "events": "Event",
     "configmaps": "ConfigMap",
+    "pipelineruns": "PipelineRun",
+    "taskruns": "TaskRun",
 }
 WORKFLOWS: Kind = ("apis/argoproj.io/v1alpha1", "workflows")
 PODS: Kind = ("api/v1", "pods")
@@ -148,6 +152,7 @@ class KubeApiStandIn:
         self.bookmark_interval: float | None = None
         self.max_watch_seconds = 60.0
         self.controller = FakeArgoController(self.store)
+        self.tekton = FakeTektonController(self.store)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -172,6 +177,7 @@ class KubeApiStandIn:
     def stop(self) -> None:
         self._stopping.set()
         self.controller.stop()
+        self.tekton.stop()
         with self.store.cond:
             self.store.cond.notify_all()
         if self._server is not None:

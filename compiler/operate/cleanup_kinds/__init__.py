@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from compiler.operate.cleanup import KindOptions, ResourceKind
-from compiler.operate.cleanup_kinds import workflows
+from compiler.operate.cleanup_kinds import pipelineruns, workflows
 
 KINDS: dict[str, Callable[[KindOptions], ResourceKind]] = {
     "workflows": workflows.make,
+    "pipelineruns": pipelineruns.make,
 }

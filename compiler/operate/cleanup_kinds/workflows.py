@@ -51,20 +51,32 @@ class Workflows:
 
 
 def resource_of(item: dict[str, Any]) -> Resource:
+    status = item.get("status") or {}
+    return aged(
+        item,
+        kind="workflows",
+        started_field="startedAt",
+        detail=f"phase {status.get('phase') or '(none)'}",
+    )
+
+
+def aged(item: dict[str, Any], *, kind: str, started_field: str, detail: str) -> Resource:
+    """A listed object as a cleanup resource, aged from ``status.<started_field>``, else (it
+    never started) from its creation time."""
     meta = item.get("metadata") or {}
     status = item.get("status") or {}
-    started = parse_time(status.get("startedAt"))
-    age_from = "status.startedAt"
+    started = parse_time(status.get(started_field))
+    age_from = f"status.{started_field}"
     if started is None:
         started = parse_time(meta.get("creationTimestamp"))
         age_from = "metadata.creationTimestamp"
     return Resource(
-        kind="workflows",
+        kind=kind,
         namespace=meta.get("namespace"),
         name=str(meta.get("name") or ""),
         started=started,
         age_from=age_from,
-        detail=f"phase {status.get('phase') or '(none)'}",
+        detail=detail,
     )
 
 
