@@ -111,6 +111,7 @@ def _scalar(value: Any) -> str:
         if math.isnan(value):
             return ".nan"
         if math.isinf(value):
+            # mutation: equivalent — value is ±inf here: > 0, >= 0 and > 1 agree
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     return _string(str(value))

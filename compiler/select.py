@@ -141,13 +141,12 @@ def _diff(repo: Path, env: ProwEnv, notes: list[str]) -> list[str]:
 def _git(repo: Path, *args: str) -> str:
     try:
         result = subprocess.run(
-            # mutation: equivalent — a deadline of 120 s or 121 s; only hangs reach it
             ["git", *args],
             cwd=repo,
             capture_output=True,
             text=True,
             check=False,
-            timeout=120,
+            timeout=120,  # mutation: equivalent — 120 s or 121 s: only a hung git reaches it
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(str(exc)) from exc
