@@ -202,6 +202,9 @@ class CallChecks(CheckerBase):
         if not depends:
             return {d: False for d in dependencies}
         found, unknown = parse_depends(depends)
+        if not _balanced(depends):
+            # Argo compiles the expression; unbalanced parentheses fail the whole workflow.
+            self.error(f"{task_path}.depends", f"depends {depends!r}: unbalanced parentheses")
         for dep, result in unknown:
             self.error(
                 f"{task_path}.depends",
@@ -287,3 +290,12 @@ class CallChecks(CheckerBase):
             if problem and tag not in reported:
                 reported.add(tag)
                 self.error(path, f"failed to resolve {{{{{tag}}}}}: {problem}")
+
+
+def _balanced(expression: str) -> bool:
+    depth = 0
+    for char in expression:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0

@@ -738,3 +738,14 @@ def test_an_image_of_the_wrong_type_is_one_schema_error_not_also_an_empty_one() 
     document = workflow({"name": "main", "container": {"image": 5, "command": ["true"]}})
     found = [(d.rule, d.path) for d in validate_workflow(document)]
     assert found == [("argo-schema", "spec.templates[0].container.image")], found
+
+
+@pytest.mark.parametrize("depends", ["(a", "a)", "(a && (b)", ")a("])
+def test_unbalanced_depends_expressions_are_errors(depends: str) -> None:
+    document = dag_wf(task("a"), task("b"), task("c", depends=depends))
+    found = [d for d in validate_workflow(document) if "unbalanced" in d.message]
+    assert [(d.rule, d.path) for d in found] == [
+        ("argo-semantic", "spec.templates[0].dag.tasks[2].depends")
+    ]
+    balanced = dag_wf(task("a"), task("b"), task("c", depends="(a && b) || a.Failed"))
+    assert not [d for d in validate_workflow(balanced) if "unbalanced" in d.message]
