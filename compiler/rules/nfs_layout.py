@@ -90,7 +90,7 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         for container in template.containers:
             for path, text in container.strings:
                 if mount not in text:
-                    continue
+                    continue  # mutation: equivalent — a fast path: _scan finds nothing there
                 key = (text, mount)
                 if key not in scanned:
                     scanned[key] = _scan(text, mount, ctx.workflow_names)
@@ -108,7 +108,7 @@ def check(ctx: WorkflowContext) -> Iterator[Problem]:
         )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=64)  # mutation: equivalent — the cache size changes speed, not output
 def _pattern(mount: str) -> re.Pattern[str]:
     """The mount path as a whole path component, up to the next separator."""
     return re.compile(r"(?<![^\s'\":;,=(])" + re.escape(mount) + r"(?![^/\s'\":;,=)])[^\s'\":;,)]*")
@@ -141,7 +141,7 @@ def _classify(used: str, mount: str, workflow_names: tuple[str, ...]) -> tuple[s
             f"be under it ({_LAYOUT})",
             "",
         )
-    top = below.split("/", 1)[0]
+    top = below.split("/", 1)[0]  # mutation: equivalent — any maxsplit gives the same [0]
     if top and top not in ALLOWED_TOP:
         return (
             f"{used} is outside the layout of {test_dir}: {_LAYOUT}",

@@ -70,3 +70,19 @@ def test_the_mount_is_read_from_the_template() -> None:
 
     [diagnostic] = found(variant(lib_document(), change), "nfs-layout")
     assert diagnostic.message.startswith("/data/elsewhere is not in this workflow's directory")
+
+
+def test_output_and_outputs_together_are_one_finding_at_the_first_output() -> None:
+    def change(document: dict[str, Any]) -> None:
+        name = document["metadata"]["name"]
+        template(document, "build")["container"]["args"] = [
+            f"cp a /mnt/test-data-volume/{name}/outputs/a"
+        ]
+        template(document, "test")["container"]["args"] = [
+            f"cp b /mnt/test-data-volume/{name}/output/b"
+        ]
+
+    diagnostics = found(variant(lib_document(), change), "nfs-layout")
+    both = [d for d in diagnostics if "both output/ and outputs/" in d.message]
+    assert [d.path for d in both] == ["spec.templates[4].container.args[0]"]
+    assert found(lib_document(), "nfs-layout") == []  # lib uses outputs/ alone
