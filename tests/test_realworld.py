@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler.checks import catalogue
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "realworld" / "corpus" / "kubeflow"
 ARGO_VERSION = "2.12"  # the corpus README: "these clusters ran 2.2-2.12"
@@ -40,18 +42,8 @@ PROW = {
 }
 #: Rules saying the input could not be read or evaluated: an entry that compiles has none.
 BROKEN = {"yaml-syntax", "config-schema", "component-missing", "jsonnet-error", "import-denied"}
-GUIDELINES = {
-    "labels",
-    "step-image",
-    "immutable-image",
-    "checkout-first",
-    "nfs-volume",
-    "nfs-layout",
-    "kubeconfig",
-    "exit-handler",
-    "extra-repos",
-    "name-length",
-}
+#: Guideline findings are true findings on these repos: the rules of the guidelines family.
+GUIDELINES = {id_ for id_, check in catalogue().items() if check.family == "guidelines"}
 #: Schema errors that are real in every Argo release (the corpus README's "true findings").
 TRUE_SCHEMA = (
     re.compile(r"unknown field 'workingDir' in Template"),

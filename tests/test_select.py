@@ -12,6 +12,12 @@ from compiler.select import changed_files_from_git, decide, read_changed_files, 
 from tests.conftest import git, write_files
 
 
+def commit(repo: Path, files: dict[str, str | bytes], message: str) -> None:
+    write_files(repo, files)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
 def entry(**fields) -> Entry:
     return Entry(name=fields.pop("name", "e"), index=0, position=Position("p"), **fields)
 
@@ -68,22 +74,14 @@ def upstream_and_clone(tmp_path: Path) -> tuple[Path, Path]:
     upstream = tmp_path / "upstream"
     upstream.mkdir()
     git(upstream, "init", "-q", "-b", "main")
-    write_files(upstream, {"README.md": "x\n", "py/a.py": "a\n"})
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "-q", "-m", "base")
+    commit(upstream, {"README.md": "x\n", "py/a.py": "a\n"}, "base")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(upstream), str(clone))
     git(clone, "checkout", "-q", "-b", "pr")
-    write_files(clone, {"py/b.py": "b\n"})
-    git(clone, "add", "-A")
-    git(clone, "commit", "-q", "-m", "pr 1")
-    write_files(clone, {"docs/c.md": "c\n"})
-    git(clone, "add", "-A")
-    git(clone, "commit", "-q", "-m", "pr 2")
+    commit(clone, {"py/b.py": "b\n"}, "pr 1")
+    commit(clone, {"docs/c.md": "c\n"}, "pr 2")
     # main moves on after the PR branched: its files must not count as changed by the PR.
-    write_files(upstream, {"go/main.go": "package main\n"})
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "-q", "-m", "main moves")
+    commit(upstream, {"go/main.go": "package main\n"}, "main moves")
     return upstream, clone
 
 
@@ -107,15 +105,11 @@ def test_presubmit_falls_back_without_merge_base(tmp_path: Path) -> None:
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    write_files(repo, {"a.txt": "a\n"})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "a")
+    commit(repo, {"a.txt": "a\n"}, "a")
     git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
     git(repo, "checkout", "-q", "--orphan", "pr")
     git(repo, "rm", "-q", "-rf", ".")
-    write_files(repo, {"b.txt": "b\n"})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "b")
+    commit(repo, {"b.txt": "b\n"}, "b")
     env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
     files, notes = changed_files_from_git(repo, env)
     assert sorted(files) == ["a.txt", "b.txt"]
@@ -139,13 +133,9 @@ def test_a_laptop_clone_diffs_against_the_local_base_branch(tmp_path: Path) -> N
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    write_files(repo, {"a.txt": "a\n"})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "a")
+    commit(repo, {"a.txt": "a\n"}, "a")
     git(repo, "checkout", "-q", "-b", "feature")
-    write_files(repo, {"py/b.py": "b\n"})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "b")
+    commit(repo, {"py/b.py": "b\n"}, "b")
     env = ProwEnv.from_environ({"JOB_TYPE": "presubmit"})
     files, notes = changed_files_from_git(repo, env)
     assert files == ["py/b.py"]
@@ -200,19 +190,13 @@ def test_the_base_branch_is_the_one_prow_names(tmp_path: Path) -> None:
     upstream = tmp_path / "upstream"
     upstream.mkdir()
     git(upstream, "init", "-q", "-b", "main")
-    write_files(upstream, {"a.txt": "a\n"})
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "-q", "-m", "a")
+    commit(upstream, {"a.txt": "a\n"}, "a")
     git(upstream, "checkout", "-q", "-b", "release-1.0")
-    write_files(upstream, {"release.txt": "r\n"})
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "-q", "-m", "release")
+    commit(upstream, {"release.txt": "r\n"}, "release")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "-b", "release-1.0", str(upstream), str(clone))
     git(clone, "checkout", "-q", "-b", "fix")
-    write_files(clone, {"py/fix.py": "f\n"})
-    git(clone, "add", "-A")
-    git(clone, "commit", "-q", "-m", "fix")
+    commit(clone, {"py/fix.py": "f\n"}, "fix")
     env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "release-1.0"})
     files, notes = changed_files_from_git(clone, env)
     assert files == ["py/fix.py"]  # against main, release.txt would count too
@@ -232,9 +216,7 @@ def test_tracked_files_are_what_git_sees(tmp_path: Path) -> None:
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    write_files(repo, {"a.txt": "a\n", ".gitignore": "build/\n"})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "a")
+    commit(repo, {"a.txt": "a\n", ".gitignore": "build/\n"}, "a")
     write_files(repo, {"new/b.py": "b\n", "build/out.bin": "x"})
     assert sorted(tracked_files(repo) or []) == [".gitignore", "a.txt", "new/b.py"]
     assert tracked_files(tmp_path / "not-a-repo-dir") is None
@@ -252,13 +234,9 @@ def test_a_clone_without_the_base_branch_fetches_it(tmp_path: Path) -> None:
     upstream = tmp_path / "upstream"
     upstream.mkdir()
     git(upstream, "init", "-q", "-b", "main")
-    write_files(upstream, {"a.txt": "a\n"})
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "-q", "-m", "a")
+    commit(upstream, {"a.txt": "a\n"}, "a")
     git(upstream, "checkout", "-q", "-b", "feature")
-    write_files(upstream, {"py/f.py": "f\n"})
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "-q", "-m", "f")
+    commit(upstream, {"py/f.py": "f\n"}, "f")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--single-branch", "-b", "feature", str(upstream), str(clone))
     env = ProwEnv.from_environ({"JOB_TYPE": "presubmit", "PULL_BASE_REF": "main"})
