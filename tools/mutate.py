@@ -88,8 +88,15 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/validate/tekton.py": ["tests/validate"],
     # evaluate (a)
     "compiler/evaluate/__init__.py": ["tests/evaluate/test_init.py"],
-    "compiler/evaluate/component.py": ["tests/evaluate/test_component.py"],
-    "compiler/evaluate/params.py": ["tests/evaluate/test_params.py"],
+    "compiler/evaluate/component.py": [
+        "tests/evaluate/test_component.py",
+        "tests/evaluate/test_params.py",
+        "tests/evaluate/test_sandbox.py",
+    ],
+    "compiler/evaluate/params.py": [
+        "tests/evaluate/test_params.py",
+        "tests/evaluate/test_component.py",
+    ],
     "compiler/evaluate/backend.py": ["tests/evaluate/test_backend.py"],
     "compiler/evaluate/sandbox.py": ["tests/evaluate/test_sandbox.py"],
     "compiler/evaluate/documents.py": ["tests/evaluate/test_documents.py"],
