@@ -99,11 +99,14 @@ MODULE_TESTS: dict[str, list[str]] = {
     ],
     "compiler/evaluate/backend.py": ["tests/evaluate/test_backend.py"],
     "compiler/evaluate/sandbox.py": ["tests/evaluate/test_sandbox.py"],
-    "compiler/evaluate/documents.py": ["tests/evaluate/test_documents.py"],
+    "compiler/evaluate/documents.py": [
+        "tests/evaluate/test_documents.py",
+        "tests/evaluate/test_component.py",
+    ],
     "compiler/evaluate/errors.py": ["tests/evaluate/test_errors.py"],
     "compiler/evaluate/layout.py": ["tests/evaluate/test_layout.py"],
     "compiler/evaluate/pool.py": ["tests/evaluate/test_pool.py"],
-    "compiler/evaluate/worker.py": ["tests/evaluate/test_worker.py"],
+    "compiler/evaluate/worker.py": ["tests/evaluate/test_worker.py", "tests/evaluate/test_init.py"],
     # evaluate (b)
     "compiler/evaluate/checkouts.py": ["tests/evaluate/test_checkouts.py"],
     "compiler/evaluate/pyfunc.py": ["tests/evaluate/test_pyfunc.py"],

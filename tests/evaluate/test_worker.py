@@ -1,0 +1,137 @@
+"""What the parent reports for a request whose worker timed out, ran out of memory or died."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from compiler.evaluate import EvalRequest, EvalResult, worker
+from compiler.evaluate.backend import Backend
+from compiler.evaluate.pool import Failure
+from compiler.model import Position
+from tests.evaluate.conftest import CONFIG, KEY_LINES, make_entry, make_request
+
+TAILSTRICT = "// recurses\nlocal f(n) =\n  f(n + 1) tailstrict;\nf(0)\n"
+
+
+def jsonnet_request(root: Path, text: str = "{}", **options: object) -> EvalRequest:
+    (root / "app").mkdir(exist_ok=True)
+    (root / "app" / "wf.jsonnet").write_text(text)
+    request = make_request(root, make_entry(app_dir="app", component="wf"))
+    return dataclasses.replace(request, **options)
+
+
+def lost(
+    request: EvalRequest, failure: Failure
+) -> tuple[str, str | None, int | None, int | None, str]:
+    result = worker.lost(request, failure)
+    assert result.documents == [] and result.params == {} and result.imports == frozenset()
+    [diagnostic] = result.diagnostics
+    assert (diagnostic.rule, diagnostic.workflow) == ("jsonnet-error", "e2e")
+    return diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.message, result.source
+
+
+def test_a_timeout_is_reported_at_the_component(tmp_path: Path) -> None:
+    request = jsonnet_request(tmp_path, timeout=1.5)
+    assert lost(request, Failure("timeout", True)) == (
+        "app/wf.jsonnet",
+        None,
+        None,
+        "evaluation did not finish within 1.5 s of CPU time "
+        "(does it terminate? --eval-timeout sets the limit)",
+        "app/wf.jsonnet",
+    )
+
+
+def test_out_of_memory_points_at_the_first_tailstrict_call(tmp_path: Path) -> None:
+    request = jsonnet_request(tmp_path, TAILSTRICT, memory=256 << 20)
+    file, line, column, message, _ = lost(request, Failure("ran out", False, kind="memory"))
+    assert (file, line, column) == ("app/wf.jsonnet", 3, 12)
+    assert message == (
+        "the evaluation used more than 256 MiB of memory (--eval-memory sets the limit) "
+        "(runaway recursion through this `tailstrict` call?)"
+    )
+
+
+def test_a_stack_overflow_without_tailstrict_is_reported_at_the_file(tmp_path: Path) -> None:
+    request = jsonnet_request(tmp_path, "local f(n) = [f(n + 1)];\nf(0)\n")
+    file, line, column, message, _ = lost(request, Failure("overflow", False, kind="stack"))
+    assert (file, line, column) == ("app/wf.jsonnet", None, None)
+    assert message == "the evaluation recursed without bound and overflowed the native stack"
+
+
+def test_tailstrict_first_in_the_file(tmp_path: Path) -> None:
+    request = jsonnet_request(tmp_path, "tailstrict")
+    _, line, column, _, _ = lost(request, Failure("overflow", False, kind="stack"))
+    assert (line, column) == (1, 1)
+
+
+def test_a_timeout_does_not_blame_tailstrict(tmp_path: Path) -> None:
+    request = jsonnet_request(tmp_path, TAILSTRICT)
+    file, line, _, message, _ = lost(request, Failure("timeout", True))
+    assert (file, line) == ("app/wf.jsonnet", None)
+    assert "tailstrict" not in message
+
+
+def test_a_crash_says_how_the_worker_ended(tmp_path: Path) -> None:
+    request = jsonnet_request(tmp_path)
+    _, _, _, message, _ = lost(request, Failure("crashed (SIGABRT)", False))
+    assert message == "the evaluation crashed (SIGABRT) (a bug in the jsonnet binding?)"
+
+
+def test_a_missing_component_is_reported_at_its_prow_config_line(tmp_path: Path) -> None:
+    request = make_request(tmp_path, make_entry(app_dir="app", component="wf"))
+    file, line, column, _, source = lost(request, Failure("timeout", True))
+    assert (file, line, column, source) == (CONFIG, KEY_LINES["component"], 7, None)
+
+
+def test_a_py_func_is_reported_at_its_prow_config_line(tmp_path: Path) -> None:
+    request = make_request(tmp_path, make_entry(py_func="ci.create_workflow"), timeout=2)
+    file, line, _, message, source = lost(request, Failure("timeout", True))
+    assert (file, line, source) == (CONFIG, KEY_LINES["py_func"], None)
+    assert message.startswith("evaluation did not finish within 2 s of CPU time")
+
+
+def test_a_tekton_run_is_reported_at_its_prow_config_line(tmp_path: Path) -> None:
+    entry = make_entry(tekton_run="ci/run.yaml")
+    entry.positions["tekton_run"] = Position(CONFIG, 9, 7)
+    file, line, _, _, _ = lost(make_request(tmp_path, entry), Failure("timeout", True))
+    assert (file, line) == (CONFIG, 9)
+
+
+def test_what_the_worker_finished_before_it_was_lost_is_kept(tmp_path: Path) -> None:
+    request = jsonnet_request(tmp_path)
+    partial = EvalResult(
+        documents=[], source="app/wf.jsonnet", imports=frozenset(), params={}, diagnostics=[]
+    )
+    assert worker.lost(request, Failure("timeout", True, partial)) is partial
+
+
+def test_a_py_func_gets_a_grace_period_for_its_own_limit(tmp_path: Path) -> None:
+    backend = Backend("go")
+    py = make_request(tmp_path, make_entry(py_func="ci.create_workflow"), timeout=3)
+    jsonnet = make_request(tmp_path, make_entry(app_dir="app", component="wf"), timeout=3)
+    assert worker.budget(worker.Task(py, backend)) == 3 + worker.PYFUNC_GRACE
+    assert worker.budget(worker.Task(jsonnet, backend)) == 3
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (None, "no limit"),
+        (1 << 30, "1 GiB"),
+        (3 << 29, "1.5 GiB"),
+        ((1 << 30) - (1 << 20), "1023 MiB"),
+        (1 << 20, "1 MiB"),
+        (1 << 10, "1 KiB"),
+        (1023, "1023 bytes"),
+    ],
+)
+def test_format_size(size: int | None, shown: str) -> None:
+    assert worker.format_size(size) == shown
+
+
+def test_tailstrict_of_an_unreadable_file(tmp_path: Path) -> None:
+    assert worker._tailstrict(tmp_path / "gone.jsonnet") == (None, None)
