@@ -99,10 +99,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     ],
     "compiler/evaluate/backend.py": ["tests/evaluate/test_backend.py"],
     "compiler/evaluate/sandbox.py": ["tests/evaluate/test_sandbox.py"],
-    "compiler/evaluate/documents.py": [
-        "tests/evaluate/test_documents.py",
-        "tests/evaluate/test_component.py",
-    ],
+    "compiler/evaluate/documents.py": ["tests/evaluate/test_documents.py"],
     "compiler/evaluate/errors.py": ["tests/evaluate/test_errors.py"],
     "compiler/evaluate/layout.py": ["tests/evaluate/test_layout.py"],
     "compiler/evaluate/pool.py": ["tests/evaluate/test_pool.py"],
