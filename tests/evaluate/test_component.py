@@ -362,3 +362,88 @@ def test_process_environment_is_invisible(
     rule, _, _, message = only(evaluate(request))
     assert rule == "jsonnet-error"
     assert "KFTEST_TEST_SECRET" in message and "hunter2" not in message
+
+
+@pytest.mark.parametrize(("levels", "too_deep"), [(200, False), (201, True)])
+def test_output_nested_deeper_than_200_levels(
+    component_request: Callable[..., EvalRequest], levels: int, too_deep: bool
+) -> None:
+    # the array is level 1, the Workflow 2, and x's arrays the rest
+    text = (
+        "local nest(n) = if n == 0 then [] else [nest(n - 1)];\n"
+        f"[{{kind: 'Workflow', metadata: {{name: 'n'}}, x: nest({levels - 3})}}]\n"
+    )
+    result = evaluate(component_request({"app/wf.jsonnet": text}))
+    if not too_deep:
+        assert result.diagnostics == []
+        assert len(result.documents) == 1
+        return
+    assert result.documents == []
+    assert only(result) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        None,
+        "the value is nested more than 200 levels deep; no workflow is that deep",
+    )
+
+
+def test_output_too_deep_for_the_json_parser(component_request: Callable[..., EvalRequest]) -> None:
+    text = "local f(n) = if n == 0 then 0 else [f(n - 1)];\nf(3000)\n"
+    rule, file, _, message = only(evaluate(component_request({"app/wf.jsonnet": text})))
+    assert (rule, file) == ("jsonnet-error", "app/wf.jsonnet")
+    assert message == "the value is nested more than 200 levels deep; no workflow is that deep"
+
+
+def test_an_error_with_an_empty_message(component_request: Callable[..., EvalRequest]) -> None:
+    request = component_request({"app/wf.jsonnet": "// nothing to say\nerror ''\n"})
+    assert only(evaluate(request)) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        "the component raised an error with an empty message",
+    )
+
+
+def test_a_nul_byte_in_the_component(component_request: Callable[..., EvalRequest]) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": b"{\n  a: 'x\x00y',\n}\n"}))
+    assert only(result) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        "the file contains a NUL byte; jsonnet files must be text",
+    )
+    assert result.diagnostics[0].column == 8
+
+
+def test_a_component_that_evaluates_to_null(component_request: Callable[..., EvalRequest]) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": "// nothing\nnull\n"}))
+    assert only(result) == (
+        "argo-schema",
+        "app/wf.jsonnet",
+        None,
+        "evaluates to null; expected a Workflow, a list of Workflows or a v1 List",
+    )
+    assert result.source == "app/wf.jsonnet"
+    assert result.imports == frozenset({"app/wf.jsonnet"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("null", "evaluates to null; expected {global: {...}, components: {...}}"),
+        (
+            "[{components: {}}]",
+            "params.libsonnet must evaluate to an object "
+            "({global: {...}, components: {<component>: {...}}})",
+        ),
+    ],
+)
+def test_params_libsonnet_that_is_no_object(
+    component_request: Callable[..., EvalRequest], text: str, message: str
+) -> None:
+    request = component_request(
+        {"app/components/wf.jsonnet": WORKFLOW, "app/components/params.libsonnet": text}
+    )
+    result = evaluate(request)
+    assert result.documents == []
+    assert only(result) == ("jsonnet-error", "app/components/params.libsonnet", None, message)
