@@ -92,12 +92,16 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/evaluate/test_component.py",
         "tests/evaluate/test_params.py",
         "tests/evaluate/test_sandbox.py",
+        "tests/evaluate/test_checkouts.py::test_a_component_in_a_neighbouring_checkout_compiles",
     ],
     "compiler/evaluate/params.py": [
         "tests/evaluate/test_params.py",
         "tests/evaluate/test_component.py",
     ],
-    "compiler/evaluate/backend.py": ["tests/evaluate/test_backend.py"],
+    "compiler/evaluate/backend.py": [
+        "tests/evaluate/test_backend.py",
+        "tests/evaluate/test_sandbox.py::test_importbin_may_read_binary_files",
+    ],
     "compiler/evaluate/sandbox.py": ["tests/evaluate/test_sandbox.py"],
     "compiler/evaluate/documents.py": ["tests/evaluate/test_documents.py"],
     "compiler/evaluate/errors.py": ["tests/evaluate/test_errors.py"],
