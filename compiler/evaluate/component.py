@@ -30,7 +30,7 @@ class Outcome:
     """A result, and whether the backend itself reported an error (worth a second opinion)."""
 
     result: EvalResult
-    backend_error: bool = False
+    backend_error: bool = False  # mutation: equivalent — True only re-runs, with the same result
 
 
 @dataclass
@@ -40,7 +40,7 @@ class _Run:
     importer: Importer
     file: str  # the component, repo-relative
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    timestamps: bool = True  # whether the last output mentioned creationTimestamp
+    timestamps: bool = True  # mutation: equivalent — _evaluate sets it: creationTimestamp seen?
 
     def rel(self, path: str | Path) -> str:
         return _relative(str(path), self.repo_root)
@@ -86,7 +86,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
         defaults = {}
     merged = params_mod.merge(defaults, entry.params, request.run_params)
     tla_codes = params_mod.tla_codes(merged, request.argo_version)
-    if params_mod.has_others(ksonnet_params, component_name):
+    if params_mod.has_others(ksonnet_params, component_name):  # mutation: equivalent — fast path
         # The component's own params only (O(them), not O(every component)), valid as long as
         # no file it read can look at another component's: else evaluate again with them all.
         read = dict(run.importer.loaded)  # params.libsonnet and what it imports
@@ -160,7 +160,7 @@ class _Evaluated:
 #: params.libsonnet holds every component's defaults (O(entries)): evaluating it once per
 #: worker, not once per component, is what keeps the cost per entry constant.
 _KSONNET_PARAMS: dict[tuple[Any, ...], _Evaluated] = {}
-_KSONNET_PARAMS_KEPT = 64  # apps per worker before the cache starts over (memory stays bounded)
+_KSONNET_PARAMS_KEPT = 64  # mutation: equivalent — apps per worker kept (memory bound)
 
 
 def _ksonnet_params(run: _Run, backend: Backend, path: Path) -> tuple[Any, bool]:
@@ -177,8 +177,8 @@ def _ksonnet_params(run: _Run, backend: Backend, path: Path) -> tuple[Any, bool]
         before, read = len(run.diagnostics), set(run.importer.loaded)
         value, failed = _evaluate(run, backend, path, {}, {})
         loaded = {k: v for k, v in run.importer.loaded.items() if k not in read}
-        if len(_KSONNET_PARAMS) >= _KSONNET_PARAMS_KEPT:
-            _KSONNET_PARAMS.clear()
+        if len(_KSONNET_PARAMS) >= _KSONNET_PARAMS_KEPT:  # mutation: equivalent — a bound
+            _KSONNET_PARAMS.clear()  # mutation: equivalent — (the bound, as above)
         found = tuple(run.diagnostics[before:])
         _KSONNET_PARAMS[key] = _Evaluated(loaded, value, failed, found)
         return value, failed
@@ -272,7 +272,7 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
         if depth > limit:
             return True
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return False  # mutation: equivalent — None is as false to the caller
 
 
 def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
