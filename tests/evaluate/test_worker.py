@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from compiler.evaluate import EvalRequest, EvalResult, worker
-from compiler.evaluate.backend import Backend
+from compiler.evaluate import EvalRequest, EvalResult, evaluate_many, worker
+from compiler.evaluate.backend import ENV_VAR, Backend, installed
 from compiler.evaluate.pool import Failure
 from compiler.model import Position
 from tests.evaluate.conftest import CONFIG, KEY_LINES, make_entry, make_request
 
+WORKFLOW = "function(params) [{kind: 'Workflow', metadata: {name: params.name}}]"
 TAILSTRICT = "// recurses\nlocal f(n) =\n  f(n + 1) tailstrict;\nf(0)\n"
 
 
@@ -135,3 +140,52 @@ def test_format_size(size: int | None, shown: str) -> None:
 
 def test_tailstrict_of_an_unreadable_file(tmp_path: Path) -> None:
     assert worker._tailstrict(tmp_path / "gone.jsonnet") == (None, None)
+
+
+def spin_then_summarize(request: EvalRequest, result: EvalResult) -> tuple[int, list[str]]:
+    """A finish step that takes longer than the evaluation's own budget (CPU time)."""
+    end = time.process_time() + 2 * request.timeout
+    while time.process_time() < end:
+        pass
+    return os.getpid(), [document["metadata"]["name"] for document in result.documents]
+
+
+def die_in_the_worker(request: EvalRequest, result: EvalResult) -> tuple[int, list[str], list[str]]:
+    """A finish step that kills its worker; in the parent it summarizes what it was given."""
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)
+    names = [document["metadata"]["name"] for document in result.documents]
+    return os.getpid(), names, [diagnostic.rule for diagnostic in result.diagnostics]
+
+
+def test_the_finish_step_has_its_own_budget(component_request: Callable[..., EvalRequest]) -> None:
+    request = component_request({"app/wf.jsonnet": WORKFLOW}, timeout=0.5)
+    [(pid, names)] = evaluate_many([request], finish=spin_then_summarize)
+    assert pid != os.getpid()  # it finished in the worker, not timed out
+    assert names == [request.run_params["name"]]
+
+
+def test_a_finish_step_that_dies_gets_the_evaluated_result(
+    component_request: Callable[..., EvalRequest],
+) -> None:
+    request = component_request({"app/wf.jsonnet": WORKFLOW})
+    [(pid, names, rules)] = evaluate_many([request], finish=die_in_the_worker)
+    # the worker reported the result before finishing: finish runs here, on that result
+    assert (pid, names, rules) == (os.getpid(), [request.run_params["name"]], [])
+
+
+@pytest.mark.skipif(
+    not (installed("rust") and installed("go")), reason="needs rjsonnet and gojsonnet"
+)
+def test_an_error_of_the_fast_binding_is_located_by_the_reference_one(
+    component_request: Callable[..., EvalRequest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_VAR, "rust")  # jrsonnet reports a missing field without a place
+    request = component_request({"app/wf.jsonnet": "local o = {};\n{\n  a: o.missing,\n}\n"})
+    [result] = evaluate_many([request])
+    [diagnostic] = result.diagnostics
+    assert (diagnostic.rule, diagnostic.file, diagnostic.line) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        3,
+    )
