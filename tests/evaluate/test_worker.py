@@ -142,35 +142,42 @@ def test_tailstrict_of_an_unreadable_file(tmp_path: Path) -> None:
     assert worker._tailstrict(tmp_path / "gone.jsonnet") == (None, None)
 
 
-def spin_then_summarize(request: EvalRequest, result: EvalResult) -> tuple[int, list[str]]:
-    """A finish step that takes longer than the evaluation's own budget (CPU time)."""
-    end = time.process_time() + 2 * request.timeout
+def _spin(seconds: float) -> None:
+    end = time.process_time() + seconds
     while time.process_time() < end:
         pass
+
+
+def spin_then_summarize(request: EvalRequest, result: EvalResult) -> tuple[int, list[str]]:
+    """A finish step that takes longer than the evaluation's own budget (CPU time)."""
+    _spin(2 * request.timeout)
     return os.getpid(), [document["metadata"]["name"] for document in result.documents]
 
 
-def die_in_the_worker(request: EvalRequest, result: EvalResult) -> tuple[int, list[str], list[str]]:
-    """A finish step that kills its worker; in the parent it summarizes what it was given."""
+def spin_then_die(request: EvalRequest, result: EvalResult) -> tuple[int, list[str], list[str]]:
+    """A slow finish step that then kills its worker; in the parent it summarizes its input."""
     if multiprocessing.parent_process() is not None:
+        _spin(request.timeout)
         os._exit(3)
     names = [document["metadata"]["name"] for document in result.documents]
     return os.getpid(), names, [diagnostic.rule for diagnostic in result.diagnostics]
 
 
 def test_the_finish_step_has_its_own_budget(component_request: Callable[..., EvalRequest]) -> None:
-    request = component_request({"app/wf.jsonnet": WORKFLOW}, timeout=0.5)
+    request = component_request({"app/wf.jsonnet": WORKFLOW}, timeout=0.3)
     [(pid, names)] = evaluate_many([request], finish=spin_then_summarize)
     assert pid != os.getpid()  # it finished in the worker, not timed out
     assert names == [request.run_params["name"]]
 
 
-def test_a_finish_step_that_dies_gets_the_evaluated_result(
-    component_request: Callable[..., EvalRequest],
+def test_a_slow_finish_step_that_dies_gets_the_evaluated_result(
+    component_request: Callable[..., EvalRequest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    request = component_request({"app/wf.jsonnet": WORKFLOW})
-    [(pid, names, rules)] = evaluate_many([request], finish=die_in_the_worker)
-    # the worker reported the result before finishing: finish runs here, on that result
+    if installed("go"):
+        monkeypatch.setenv(ENV_VAR, "go")  # no second opinion: one crash is enough here
+    request = component_request({"app/wf.jsonnet": WORKFLOW}, timeout=0.3)
+    [(pid, names, rules)] = evaluate_many([request], finish=spin_then_die)
+    # the worker reported the result while finishing: finish runs here, on that result
     assert (pid, names, rules) == (os.getpid(), [request.run_params["name"]], [])
 
 
