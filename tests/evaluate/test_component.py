@@ -447,3 +447,15 @@ def test_params_libsonnet_that_is_no_object(
     result = evaluate(request)
     assert result.documents == []
     assert only(result) == ("jsonnet-error", "app/components/params.libsonnet", None, message)
+
+
+def test_an_error_without_a_place_is_reported_at_the_component(
+    component_request: Callable[..., EvalRequest],
+) -> None:
+    request = component_request({"app/wf.jsonnet": "{\n  a: function(x) x,\n}\n"})
+    assert only(evaluate(request)) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        None,
+        "couldn't manifest function as JSON",
+    )
