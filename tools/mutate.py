@@ -110,7 +110,10 @@ MODULE_TESTS: dict[str, list[str]] = {
     ],
     "compiler/evaluate/sandbox.py": ["tests/evaluate/test_sandbox.py"],
     "compiler/evaluate/documents.py": ["tests/evaluate/test_documents.py"],
-    "compiler/evaluate/errors.py": ["tests/evaluate/test_errors.py"],
+    "compiler/evaluate/errors.py": [
+        "tests/evaluate/test_errors.py",
+        "tests/test_checks.py::test_stage_checks_live_with_their_emitters",
+    ],
     "compiler/evaluate/layout.py": ["tests/evaluate/test_layout.py"],
     "compiler/evaluate/pool.py": ["tests/evaluate/test_pool.py"],
     "compiler/evaluate/worker.py": ["tests/evaluate/test_worker.py", "tests/evaluate/test_init.py"],
