@@ -19,7 +19,7 @@ from pathlib import Path
 from compiler.paths import inside
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a Denial
 class Denial:
     """An import that resolved outside the allowed roots."""
 
@@ -128,7 +128,7 @@ class Importer:
         return None, None, None
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)  # mutation: equivalent — a cache size
 def _real_root(root: str) -> str:
     # The same few roots for every request a worker evaluates; files are always resolved anew.
     return os.path.realpath(root)
