@@ -118,27 +118,27 @@ def _new_run(request: EvalRequest, found: layout.Component, repo_root: Path) -> 
 
 # Path resolution, memoized: a worker evaluates many components of the same apps, importing
 # the same libraries. These run only in worker processes, which live for one run.
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # mutation: equivalent — a cache size
 def _resolved(path: Path) -> Path:
     return path.resolve()
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=8192)  # mutation: equivalent — a cache size
 def _relative(path: str, repo_root: Path) -> str:
     return relative_to_repo(path, repo_root)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # mutation: equivalent — a cache size
 def _package_aliases(app_dir: Path) -> dict[str, Path]:
     return layout.package_aliases(app_dir)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # mutation: equivalent — a cache size
 def _allowed_roots(repo_root: Path, repos_dir: Path | None, jpath: tuple[Path, ...]) -> list[Path]:
     return layout.allowed_roots(repo_root, repos_dir, jpath)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)  # mutation: equivalent — a cache size
 def _search_path(
     app_dir: Path, directory: Path, repo_root: Path, jpath: tuple[Path, ...]
 ) -> list[Path]:
@@ -146,7 +146,7 @@ def _search_path(
     return layout.search_path(layout.Component(app_dir, directory / "_", None), repo_root, jpath)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes one
 class _Evaluated:
     """params.libsonnet's value, as evaluated once per worker process."""
 
@@ -326,7 +326,7 @@ def closure(paths: Iterable[str], repo_root: Path) -> frozenset[str]:
     return frozenset(names)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=8192)  # mutation: equivalent — a cache size
 def _lexical(path: str, repo_root: Path) -> str | None:
     """``path`` relative to the repository as written, symlinks not resolved."""
     lexical = Path(os.path.normpath(path))
