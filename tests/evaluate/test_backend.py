@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -160,3 +161,25 @@ def test_no_binding_at_all_is_a_usage_error() -> None:
     assert done.stdout == (
         "usage error: no jsonnet binding is installed: pip install rjsonnet (or gojsonnet)\n"
     )
+
+
+@pytest.mark.parametrize("name", INSTALLED)
+def test_each_binding_reads_imports_through_the_callback(name: str, tmp_path: Path) -> None:
+    # Each binding on its own (evaluate() would hide a failure behind the reference binding).
+    (tmp_path / "h.libsonnet").write_text("{ n: 3 }")
+    (tmp_path / "note.txt").write_text("caf\u00e9\n")
+    main = tmp_path / "wf.jsonnet"
+    main.write_text("{ n: (import 'h.libsonnet').n, note: importstr 'note.txt' }")
+    [output] = pool.run([(name, str(main))], _evaluated, lambda task: 30.0)
+    assert json.loads(output) == {"n": 3, "note": "caf\u00e9\n"}
+
+
+def _evaluated(task: tuple[str, str], notify: pool.Notify) -> str:
+    name, filename = task
+    text = Path(filename).read_text()
+    return Backend(name).evaluate(filename, text, import_callback=_read, ext_codes={}, tla_codes={})
+
+
+def _read(base: str, rel: str) -> tuple[str, bytes]:
+    path = Path(base, rel)
+    return str(path), path.read_bytes()

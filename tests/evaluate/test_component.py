@@ -323,6 +323,17 @@ def test_non_utf8_component(component_request: Callable[..., EvalRequest]) -> No
     assert "UTF-8" in message
 
 
+def test_non_utf8_after_an_empty_first_line(component_request: Callable[..., EvalRequest]) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": b"\n'\xff'\n"}))
+    rule, file, line, _ = only(result)
+    assert (rule, file, line, result.diagnostics[0].column) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        2,
+    )
+
+
 def test_non_utf8_imported_file(component_request: Callable[..., EvalRequest]) -> None:
     request = component_request(
         {"app/wf.jsonnet": "local x = import 'x.libsonnet';\nx\n", "app/x.libsonnet": b"'\xff'"}
@@ -413,6 +424,19 @@ def test_a_nul_byte_in_the_component(component_request: Callable[..., EvalReques
         "the file contains a NUL byte; jsonnet files must be text",
     )
     assert result.diagnostics[0].column == 8
+
+
+def test_a_nul_byte_after_an_empty_first_line(
+    component_request: Callable[..., EvalRequest],
+) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": b"\n'\x00'\n"}))
+    rule, file, line, _ = only(result)
+    assert (rule, file, line, result.diagnostics[0].column) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        2,
+    )
 
 
 def test_a_component_that_evaluates_to_null(component_request: Callable[..., EvalRequest]) -> None:

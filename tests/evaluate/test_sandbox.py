@@ -334,3 +334,23 @@ def test_a_registry_alias_is_tried_after_the_search_path(tmp_path: Path) -> None
         )[1]
         == b"'unversioned'"
     )
+
+
+def test_the_importing_file_is_looked_for_in_the_importing_directory_only(
+    tmp_path: Path, outside: Path
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "a").mkdir(parents=True)
+    (repo / "b").mkdir()
+    elsewhere = repo / "a" / "same.jsonnet"
+    elsewhere.write_text("{ s: import 'secret.libsonnet' }\n")
+    # a first empty line: lines and columns count from the very start of the file
+    importing = repo / "b" / "wf.jsonnet"
+    importing.write_text("\n{ s: import 'secret.libsonnet' }\n")
+    importer = Importer([repo], [outside])
+    importer.read_main(elsewhere)
+    importer.read_main(importing)
+    with pytest.raises(PermissionError):
+        importer(str(repo / "b"), "secret.libsonnet")
+    [denial] = importer.denials
+    assert (denial.importer, denial.line, denial.column) == (str(importing), 2, 6)

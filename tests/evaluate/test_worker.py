@@ -67,10 +67,15 @@ def test_a_stack_overflow_without_tailstrict_is_reported_at_the_file(tmp_path: P
     assert message == "the evaluation recursed without bound and overflowed the native stack"
 
 
-def test_tailstrict_first_in_the_file(tmp_path: Path) -> None:
-    request = jsonnet_request(tmp_path, "tailstrict")
+@pytest.mark.parametrize(
+    ("text", "where"), [("tailstrict", (1, 1)), ("\ntailstrict", (2, 1)), ("\n tailstrict", (2, 2))]
+)
+def test_tailstrict_at_the_start_of_a_line(
+    tmp_path: Path, text: str, where: tuple[int, int]
+) -> None:
+    request = jsonnet_request(tmp_path, text)
     _, line, column, _, _ = lost(request, Failure("overflow", False, kind="stack"))
-    assert (line, column) == (1, 1)
+    assert (line, column) == where
 
 
 def test_a_timeout_does_not_blame_tailstrict(tmp_path: Path) -> None:
