@@ -238,3 +238,18 @@ def test_argo_version_reaches_the_top_level_params(
     [result] = evaluate_many([request])
     assert result.diagnostics == []
     assert result.documents[0]["v"] == expected
+
+
+def test_a_component_reading_only_its_own_params_sees_them_and_global(tmp_path: Path) -> None:
+    # Only `.components.alpha` and `.global` read: evaluated with its own params alone.
+    params_var = "std.extVar('__ksonnet/params')"
+    body = f"{{own: {params_var}.components.alpha, global: {params_var}.global}}"
+    text = workflow(body).replace("local all = std.extVar('__ksonnet/params');\n", "")
+    assert "local all" not in text
+    app(tmp_path, {"alpha": text})
+    value, document, result = seen(tmp_path, entry_params={"shards": 5})
+    assert value["own"]["image"] == "alpha:1"
+    assert value["own"]["shards"] == 5
+    assert value["own"]["name"] == document["metadata"]["name"]
+    assert value["global"] == {"region": "us-east1"}
+    assert {"app/components/alpha.jsonnet", "app/components/params.libsonnet"} <= result.imports
