@@ -354,3 +354,24 @@ def test_the_importing_file_is_looked_for_in_the_importing_directory_only(
         importer(str(repo / "b"), "secret.libsonnet")
     [denial] = importer.denials
     assert (denial.importer, denial.line, denial.column) == (str(importing), 2, 6)
+
+
+def test_a_library_dir_whose_name_is_not_utf8(
+    component_request: Callable[..., EvalRequest], tmp_path: Path
+) -> None:
+    # The not-found message names the -J dir; its undecodable byte once crashed gojsonnet
+    # ("the evaluation crashed (SIGQUIT)") when the message crossed into it.
+    library = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
+    library.mkdir()
+    request = component_request(
+        {"app/wf.jsonnet": "local x = import 'nothere.libsonnet';\nx\n"}, jpath=(library,)
+    )
+    result = evaluate(request)
+    [diagnostic] = result.diagnostics
+    assert (diagnostic.rule, diagnostic.file, diagnostic.line) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        1,
+    )
+    assert diagnostic.message.startswith("import 'nothere.libsonnet' not found (searched app,")
+    assert f"{tmp_path}/caf\\udce9" in diagnostic.message
