@@ -183,3 +183,22 @@ def _evaluated(task: tuple[str, str], notify: pool.Notify) -> str:
 def _read(base: str, rel: str) -> tuple[str, bytes]:
     path = Path(base, rel)
     return str(path), path.read_bytes()
+
+
+@pytest.mark.skipif(not installed("rust"), reason="needs rjsonnet")
+def test_rjsonnet_is_told_which_import_is_not_text(tmp_path: Path) -> None:
+    # rjsonnet takes imported files as text: importbin of bytes is an error, naming the file
+    # (kftest then asks the reference binding, which reads bytes).
+    (tmp_path / "blob.bin").write_bytes(b"ok\xff")
+    main = tmp_path / "wf.jsonnet"
+    main.write_text("std.length(importbin 'blob.bin')")
+    [message] = pool.run([("rust", str(main))], _failed, lambda task: 30.0)
+    assert f"{tmp_path / 'blob.bin'}: not valid UTF-8 (byte 2)" in message
+
+
+def _failed(task: tuple[str, str], notify: pool.Notify) -> str:
+    try:
+        _evaluated(task, notify)
+    except JsonnetError as exc:
+        return str(exc)
+    raise AssertionError("no error")
