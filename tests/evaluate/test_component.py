@@ -238,6 +238,14 @@ def test_missing_component_points_at_component_line(
     assert "app/components/nope.jsonnet" in message and "app/nope.jsonnet" in message
 
 
+def test_no_component_key_points_at_the_app_dir_line(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    entry = make_entry(app_dir="app")  # no `component:` line to point at
+    rule, file, line, message = only(evaluate(make_request(tmp_path, entry)))
+    assert (rule, file, line) == ("component-missing", "prow_config.yaml", KEY_LINES["app_dir"])
+    assert message.startswith("component '' not found (tried app/components/.jsonnet")
+
+
 def test_missing_app_dir_points_at_app_dir_line(tmp_path: Path) -> None:
     entry = make_entry(app_dir="kubeflow/nothere/workflows", component="wf")
     rule, file, line, message = only(evaluate(make_request(tmp_path, entry)))
