@@ -23,7 +23,7 @@ from compiler.prow import ProwEnv
 KSONNET_SHIM_DIR = Path(__file__).resolve().parent / "ksonnet"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a Component
 class Component:
     app_dir: Path
     file: Path
@@ -31,7 +31,7 @@ class Component:
     checkout: Path | None = None  # another repository's checkout app_dir lies in (readable)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a NotFound
 class NotFound:
     key: str  # the prow_config.yaml key to blame: "app_dir" or "component"
     message: str

@@ -241,3 +241,10 @@ def test_a_version_app_yaml_names_that_is_not_vendored(tmp_path: Path) -> None:
 def test_no_vendor_directory_no_aliases(tmp_path: Path) -> None:
     (tmp_path / "app.yaml").write_text("libraries:\n  kubeflow/core: {version: '1'}\n")
     assert layout.package_aliases(tmp_path) == {}
+
+
+def test_without_app_yaml_the_only_vendored_version_is_used(tmp_path: Path) -> None:
+    make(tmp_path, "vendor/kubeflow/core@1")
+    assert layout.package_aliases(tmp_path) == {
+        "kubeflow/core/": tmp_path / "vendor/kubeflow/core@1"
+    }
