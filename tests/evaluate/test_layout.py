@@ -248,3 +248,34 @@ def test_without_app_yaml_the_only_vendored_version_is_used(tmp_path: Path) -> N
     assert layout.package_aliases(tmp_path) == {
         "kubeflow/core/": tmp_path / "vendor/kubeflow/core@1"
     }
+
+
+def test_another_checkout_under_its_owner_directory(tmp_path: Path) -> None:
+    # ../../<owner>/<repo>: the owner's name is what finds it
+    clone = tmp_path / "me" / "kubeflow"
+    other = tmp_path / "kubeflow" / "testing"
+    make(clone, ".git")
+    make(other, ".git", "workflows")
+    (other / "workflows/wf.jsonnet").write_text("{}")
+    found = layout.find_component("kubeflow/testing/workflows", "wf", clone, None, NO_ENV)
+    assert isinstance(found, layout.Component)
+    assert (found.file, found.checkout) == (other / "workflows/wf.jsonnet", other)
+
+
+def test_the_version_app_yaml_names_wins_over_an_unversioned_copy(tmp_path: Path) -> None:
+    make(tmp_path, "vendor/kubeflow/core@1", "vendor/kubeflow/core")
+    (tmp_path / "app.yaml").write_text("libraries:\n  kubeflow/core: {version: '1'}\n")
+    assert layout.package_aliases(tmp_path) == {
+        "kubeflow/core/": tmp_path / "vendor/kubeflow/core@1"
+    }
+
+
+@pytest.mark.parametrize(("end", "ksonnet"), [(4096, True), (4097, False)])
+def test_only_the_first_4096_bytes_of_app_yaml_are_read(
+    tmp_path: Path, end: int, ksonnet: bool
+) -> None:
+    line = "apiVersion: 0.3"  # its last character is byte `end` of the file
+    filler = "# " + "x" * (end - len(line) - 3) + "\n"
+    (tmp_path / "app.yaml").write_text(filler + line + ".0\n")
+    assert len(filler + line) == end
+    assert layout.is_ksonnet_app(tmp_path) is ksonnet
