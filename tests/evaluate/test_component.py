@@ -353,7 +353,9 @@ def test_non_utf8_imported_file(component_request: Callable[..., EvalRequest]) -
 
 @pytest.mark.parametrize("content", ["", "\n  \n"])
 def test_empty_component(component_request: Callable[..., EvalRequest], content: str) -> None:
-    rule, file, line, message = only(evaluate(component_request({"app/wf.jsonnet": content})))
+    result = evaluate(component_request({"app/wf.jsonnet": content}))
+    rule, file, line, message = only(result)
+    assert result.diagnostics[0].column == 1
     assert (rule, file, line, message) == (
         "jsonnet-error",
         "app/wf.jsonnet",
