@@ -116,7 +116,11 @@ MODULE_TESTS: dict[str, list[str]] = {
     ],
     "compiler/evaluate/layout.py": ["tests/evaluate/test_layout.py"],
     "compiler/evaluate/pool.py": ["tests/evaluate/test_pool.py"],
-    "compiler/evaluate/worker.py": ["tests/evaluate/test_worker.py", "tests/evaluate/test_init.py"],
+    "compiler/evaluate/worker.py": [
+        "tests/evaluate/test_worker.py",
+        "tests/evaluate/test_init.py",
+        "tests/evaluate/test_tekton.py::test_presubmit_compiles_like_the_seed",
+    ],
     # evaluate (b)
     "compiler/evaluate/checkouts.py": ["tests/evaluate/test_checkouts.py"],
     "compiler/evaluate/pyfunc.py": ["tests/evaluate/test_pyfunc.py"],
