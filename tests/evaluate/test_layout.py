@@ -214,6 +214,7 @@ def test_show(tmp_path: Path) -> None:
 def test_registry_packages_named_only_by_their_key(tmp_path: Path) -> None:
     app = tmp_path / "app"
     make(app, "vendor/kubeflow/core@2", "vendor/kubeflow/core@3", "vendor/other/tool@1")
+    make(app, "vendor/plain@1")  # `plain` has no registry: not an alias, whatever is vendored
     (app / "vendor/stray-file").write_text("")
     (app / "app.yaml").write_text(
         "libraries:\n"
