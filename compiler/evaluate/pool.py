@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import gc
 import multiprocessing
 import os
 import signal
@@ -157,6 +158,9 @@ def run(
         workers.append(worker)
         return worker
 
+    # What the parent holds now (modules, schemas, the configuration), forked workers hold too:
+    # frozen, their garbage collections skip it (and leave its pages shared).
+    gc.freeze()
     try:
         for _ in range(min(jobs or default_jobs(), len(tasks))):
             start().give(pending, tasks, budget)
@@ -188,6 +192,7 @@ def run(
                         worker = start()
                 worker.give(pending, tasks, budget)
     finally:
+        gc.unfreeze()
         for worker in workers:
             worker.stop()
     return [results[index] for index in range(len(tasks))]
