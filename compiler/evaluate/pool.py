@@ -28,9 +28,10 @@ milliseconds); a slow one reports it in time. A task the worker itself sees fail
 ``MemoryError``) reports a pending payload first.
 
 **Messages.** A worker sends "started" once, when it picks up its first task (its stderr is
-open then); it gets every task with its budget, and the clock of a later task starts when the
-parent hands it over. Each task ends with one message, "done" (or "raised", "memory"), so a
-run costs about one message each way per task.
+open then); it gets every task with its budget (a forked worker, which has the task list in
+its copy of the parent's memory, only the task's index), and the clock of a later task starts
+when the parent hands it over. Each task ends with one message, "done" (or "raised",
+"memory"), so a run costs about one message each way per task.
 """
 
 from __future__ import annotations
@@ -153,8 +154,12 @@ def run(
     pending = deque(range(len(tasks)))
     workers: list[_Worker] = []
 
+    # A forked worker has the tasks already (fork copies the parent's memory): it is sent only
+    # their indexes, not a pickle of each.
+    inherited = tasks if context.get_start_method() == "fork" else None
+
     def start() -> _Worker:
-        worker = _Worker.start(context, work, memory)
+        worker = _Worker.start(context, work, memory, inherited)
         workers.append(worker)
         return worker
 
@@ -213,20 +218,29 @@ class _Worker:
     partial: Any = None
     alive: bool = True
     started: bool = False  # it has picked up its first task (and opened its stderr)
+    inherits: bool = False  # it was forked with the tasks: it is sent their indexes only
     cpu_checked: float = float("-inf")  # when its CPU time was last read (monotonic)
 
     @classmethod
     def start(
-        cls, context: BaseContext, work: Callable[[Any, Notify], Any], memory: int | None
+        cls,
+        context: BaseContext,
+        work: Callable[[Any, Notify], Any],
+        memory: int | None,
+        inherited: Sequence[Any] | None = None,
     ) -> _Worker:
         parent, child = context.Pipe()
         handle, stderr = tempfile.mkstemp(prefix="kftest-worker-", suffix=".stderr")
         process = context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, work, os.getpid(), memory, stderr), daemon=True
+            target=_serve,
+            args=(child, work, os.getpid(), memory, stderr, inherited),
+            daemon=True,
         )
         process.start()
         child.close()
-        return cls(process, parent, stderr, handle)
+        worker = cls(process, parent, stderr, handle)
+        worker.inherits = inherited is not None
+        return worker
 
     def give(
         self, pending: deque[int], tasks: Sequence[Any], budget: Callable[[Any], float]
@@ -237,7 +251,7 @@ class _Worker:
             return
         index = pending.popleft()
         cpu_budget = budget(tasks[index])
-        self.conn.send((index, tasks[index], cpu_budget))
+        self.conn.send((index, cpu_budget) if self.inherits else (index, cpu_budget, tasks[index]))
         self.index = index
         if self.started:
             # It waits for the task: the clock starts now, without a message to say so.
@@ -324,6 +338,7 @@ def _serve(
     parent: int,
     memory: int | None,
     stderr: str,
+    inherited: Sequence[Any] | None = None,
 ) -> None:
     die_with(parent)
     # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
@@ -347,7 +362,8 @@ def _serve(
             return
         if item is None:
             return
-        _, task, budget = item
+        index, budget, *sent = item
+        task = sent[0] if sent else inherited[index]  # type: ignore[index]
         notify.begin(budget)
         if not started:  # later tasks' clocks start when the parent gives them
             notify.send(("started",))
