@@ -106,7 +106,11 @@ MODULE_TESTS: dict[str, list[str]] = {
     # reporter and rule helpers
     "compiler/report/reporter.py": ["tests/report/test_reporter.py"],
     "compiler/report/buildlog.py": ["tests/report/test_buildlog.py"],
-    "compiler/report/job.py": ["tests/report/test_reporter.py"],
+    "compiler/report/job.py": [
+        "tests/report/test_job.py",
+        "tests/report/test_layout.py",
+        "tests/report/test_metadata.py",
+    ],
     "compiler/report/layout.py": ["tests/report/test_layout.py"],
     "compiler/report/metadata.py": ["tests/report/test_metadata.py"],
     "compiler/rules/_workflow.py": ["tests/rules"],
