@@ -27,10 +27,6 @@ class RunPipeline:
     path: str  # in the compiled run: spec.pipelineSpec or spec.pipelineRef
 
 
-def is_tekton(document: Any) -> bool:
-    return isinstance(document, dict) and document.get("kind") == "PipelineRun"
-
-
 def embedded_images(document: dict[str, Any]) -> Iterator[Image]:
     """Images of the steps, sidecars and step templates the run embeds (pipelineSpec ->
     taskSpec); referenced Tasks are pinned where they are defined."""

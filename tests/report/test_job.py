@@ -48,7 +48,11 @@ def test_build_prefers_build_id() -> None:
 
 @pytest.mark.parametrize(
     ("org", "repo", "slug"),
-    [("kubeflow", "testing", "kubeflow/testing"), ("kubeflow", "", "kubeflow"), ("", "testing", "")],
+    [
+        ("kubeflow", "testing", "kubeflow/testing"),
+        ("kubeflow", "", "kubeflow"),
+        ("", "testing", ""),
+    ],
 )
 def test_repo_slug(org: str, repo: str, slug: str) -> None:
     assert JobInfo.from_env({"REPO_OWNER": org, "REPO_NAME": repo}).repo_slug == slug

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -185,3 +188,74 @@ def test_a_broken_page_costs_nothing_else(
     assert "artifacts/kftest-report.html" not in verdict.written
     assert "finished.json" in verdict.written and verdict.result == "FAILURE"
     assert "could not make artifacts/kftest-report.html: RuntimeError" in caplog.text
+
+
+def content_type(gcs: GcsEnv, name: str) -> str:
+    quoted = urllib.parse.quote(name, safe="")
+    url = f"{gcs.emulator.url}/storage/v1/b/{gcs.bucket}/o/{quoted}"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(json.load(response)["contentType"])
+
+
+def test_each_file_has_its_content_type(gcs: GcsEnv, tmp_path: Path) -> None:
+    # Spyglass and browsers show a file by its stored type: HTML as a page, JSON as text.
+    reporter(gcs, tmp_path).finish(outcomes())
+    assert content_type(gcs, f"{BUILD_DIR}/artifacts/kftest-report.html") == (
+        "text/html; charset=utf-8"
+    )
+    assert content_type(gcs, f"{BUILD_DIR}/finished.json") == "application/json"
+    assert content_type(gcs, f"{BUILD_DIR}/artifacts/junit_e2e.xml") == "application/xml"
+    assert content_type(gcs, f"{BUILD_DIR}/wf-e2e.yaml") == "text/yaml"
+    assert content_type(gcs, f"{BUILD_DIR}/build-log.txt") == "text/plain"
+    assert content_type(gcs, "pr-logs/directory/kftest-presubmit/latest-build.txt") == "text/plain"
+
+
+def test_timestamps_are_whole_seconds_of_the_clock(gcs: GcsEnv, tmp_path: Path) -> None:
+    report = reporter(gcs, tmp_path, clock=lambda: 1700000000.9)
+    report.started([])
+    report.finish([])
+    for name in ("started.json", "finished.json"):
+        assert json.loads(gcs.read(f"{BUILD_DIR}/{name}"))["timestamp"] == 1700000000, name
+
+
+def test_results_that_cannot_be_stored_are_no_pass(gcs: GcsEnv, tmp_path: Path) -> None:
+    passed = [o for o in outcomes() if o.passed]
+    report = reporter(gcs, tmp_path, policy=IMPATIENT)
+    gcs.proxy.add("503", times=100_000)
+    verdict = report.finish(passed)
+    assert (verdict.passed, verdict.result) == (False, "FAILURE")
+    assert json.loads((tmp_path / "out/finished.json").read_bytes())["result"] == "FAILURE"
+
+
+def test_the_build_log_names_each_workflows_verdict_and_the_result(
+    gcs: GcsEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    gcs.write(f"{BUILD_DIR}/artifacts/junit_broken.xml", b"<testsuite")
+    gcs.write(f"{BUILD_DIR}/artifacts/junit_suite.xml", b'<testsuite failures="3"/>')
+    caplog.set_level(logging.INFO, logger="kftest")
+    reporter(gcs, tmp_path).finish(outcomes())
+    logged = {(r.levelname, r.getMessage()) for r in caplog.records}
+    assert ("INFO", "unit (wf-unit): Succeeded") in logged
+    assert ("INFO", "e2e (wf-e2e): Failed") in logged
+    assert (
+        "INFO",
+        "result: FAILURE (2 workflow(s), 4 junit failure(s) in the workflows' artifacts)",
+    ) in logged
+    assert ("INFO", "artifacts/junit_suite.xml: 3 failure(s) or error(s)") in logged
+    [broken] = [m for level, m in logged if m.startswith("artifacts/junit_broken.xml")]
+    assert ("WARNING", broken) in logged and "not valid XML" in broken
+
+
+def test_the_page_lists_kftests_own_junit_files_too(gcs: GcsEnv, tmp_path: Path) -> None:
+    reporter(gcs, tmp_path).finish(outcomes())
+    page = gcs.read(f"{BUILD_DIR}/artifacts/kftest-report.html").decode()
+    junit_section = page[page.index('<h2 id="junit">') :]
+    assert "artifacts/junit_e2e.xml" in junit_section
+    assert "artifacts/junit_unit.xml" in junit_section
+
+
+def test_an_unusable_output_directory_is_refused_at_once(gcs: GcsEnv, tmp_path: Path) -> None:
+    # Before anything is submitted: `kftest run` turns this into a usage error.
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(OSError):
+        Reporter(JobInfo.from_env(PRESUBMIT), output_dir=tmp_path / "a-file/out")
