@@ -116,8 +116,15 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/_workflow.py": ["tests/rules"],
     "compiler/rules/_settings.py": ["tests/rules"],
     "compiler/rules/_context.py": ["tests/rules"],
-    "compiler/rules/_tekton.py": ["tests/rules"],
-    "compiler/rules/artifacts_gcs.py": ["tests/rules"],
+    "compiler/rules/_tekton.py": [
+        "tests/rules/test_tekton.py",
+        "tests/rules/test_artifacts_gcs.py",
+        "tests/rules/test_tekton_rules.py",
+    ],
+    "compiler/rules/artifacts_gcs.py": [
+        "tests/rules/test_artifacts_gcs.py",
+        "tests/rules/test_tekton_rules.py",
+    ],
 }
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {

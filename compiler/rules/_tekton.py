@@ -12,13 +12,13 @@ from compiler.lenient import as_dict, as_list, str_or_none
 ARTIFACTS_PARAM = "artifacts-gcs"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class Image:
     path: str  # in the compiled run
     image: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class RunPipeline:
     """The pipeline a run executes, when kftest can see it."""
 

@@ -259,3 +259,66 @@ def test_an_unusable_output_directory_is_refused_at_once(gcs: GcsEnv, tmp_path: 
     (tmp_path / "a-file").write_text("")
     with pytest.raises(OSError):
         Reporter(JobInfo.from_env(PRESUBMIT), output_dir=tmp_path / "a-file/out")
+
+
+def local_reporter(tmp_path: Path, **kwargs) -> Reporter:  # type: ignore[no-untyped-def]
+    return Reporter(JobInfo.from_env(PRESUBMIT), output_dir=tmp_path / "out", **kwargs)
+
+
+def test_without_a_bucket_the_report_is_local_and_in_artifacts(tmp_path: Path) -> None:
+    artifacts = tmp_path / "artifacts"
+    # What the workflows' exit handlers copied into $ARTIFACTS on a local run.
+    (artifacts / "suite").mkdir(parents=True)
+    (artifacts / "suite/junit_e2e-suite.xml").write_bytes(b'<testsuite failures="2"/>')
+    (artifacts / "other.xml").write_bytes(b'<testsuite failures="9"/>')
+    succeeded = [o for o in outcomes() if o.passed]
+    verdict = local_reporter(tmp_path, artifacts_dir=artifacts).finish(succeeded)
+    assert (verdict.passed, verdict.result, verdict.junit_problems) == (False, "FAILURE", 2)
+    assert "finished.json" in local_files(tmp_path / "out")
+    assert "finished.json" in local_files(artifacts)
+    clean = local_reporter(tmp_path, artifacts_dir=tmp_path / "none").finish(succeeded)
+    assert (clean.passed, clean.result, clean.junit_problems) == (True, "SUCCESS", 0)
+    assert local_reporter(tmp_path / "bare").finish(succeeded).result == "SUCCESS"
+
+
+def test_only_workflows_that_exist_are_saved(tmp_path: Path) -> None:
+    never = WorkflowOutcome("broken", "")  # did not compile
+    refused = WorkflowOutcome("late", "wf-late", submit_error="forbidden")  # no object
+    verdict = local_reporter(tmp_path).finish([*outcomes(), never, refused])
+    assert [name for name in verdict.written if name.endswith(".yaml")] == [
+        "wf-unit.yaml",
+        "wf-e2e.yaml",
+    ]
+
+
+def test_started_after_finish_changes_nothing(gcs: GcsEnv, tmp_path: Path) -> None:
+    # The worker thread may learn the UI links only after the main thread finished (SIGTERM).
+    report = reporter(gcs, tmp_path)
+    report.started([])
+    report.finish([])
+    before = gcs.read(f"{BUILD_DIR}/started.json")
+    report.started(outcomes())
+    assert gcs.read(f"{BUILD_DIR}/started.json") == before
+    assert report.written[-1] == "finished.json"
+
+
+def test_an_artifacts_copy_that_fails_is_logged_and_the_rest_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "artifacts").write_text("a file, not a directory")
+    verdict = local_reporter(tmp_path, artifacts_dir=tmp_path / "artifacts").finish(outcomes())
+    assert "finished.json" in local_files(tmp_path / "out") and verdict.result == "FAILURE"
+    assert "could not copy finished.json into $ARTIFACTS" in caplog.text
+
+
+def test_once_gcs_is_down_nothing_more_is_sent(
+    gcs: GcsEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    report = reporter(gcs, tmp_path, policy=IMPATIENT)
+    gcs.proxy.add("503", times=100_000)
+    report.started([])
+    assert "GCS unreachable, skipping the remaining uploads" in caplog.text
+    sent = len(gcs.proxy.requests)
+    report.finish(outcomes())
+    assert gcs.proxy.requests[sent:] == []
+    assert "finished.json" in local_files(tmp_path / "out")
