@@ -20,6 +20,9 @@ CHECKOUT_SCRIPTS = ("checkout.sh", "checkout_repos.sh")
 #: ``kftest checkout SRC_DIR`` (what lib/ generates), in shell or exec form.
 KFTEST_CHECKOUT = re.compile(r"(?:^|[\s/'\"])kftest['\"]?\s+checkout(?=[\s'\"]|$)")
 
+#: A bound on hostile input: inline templates may nest without end.
+MAX_TEMPLATES = 100_000  # mutation: equivalent — the bound's size (its use is tested)
+
 # Argo's `depends` grammar: task names joined by && || ! and parentheses, each optionally
 # followed by a result such as `.Succeeded`.
 _DEPENDS_SPLIT = re.compile(r"[&|!()\s]+")
@@ -245,7 +248,7 @@ class Workflow:
         found: list[Template] = []
         pending = list(reversed(self.top_templates))
         seen = 0
-        while pending and seen < 100_000:  # bound: inline templates may nest
+        while pending and seen < MAX_TEMPLATES:
             template = pending.pop()
             seen += 1
             found.append(template)
