@@ -112,6 +112,7 @@ class Reporter:
             if outcome.object is not None and outcome.name:
                 self.write(f"{outcome.name}.yaml", emit.dump(outcome.object).encode())
         names = _junit_names(outcomes)
+        # mutation: equivalent — strict: names has one name per outcome by construction
         for outcome, name in zip(outcomes, names, strict=True):
             data = junit.render(outcome)
             self.write(f"artifacts/{name}", data)
@@ -142,6 +143,7 @@ class Reporter:
     def write(self, relative: str, data: bytes) -> None:
         data = self.redactor.data(data)
         local = self.output_dir / relative
+        # mutation: equivalent — parents: a path is at most artifacts/<file>; output_dir exists
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(data)
         if relative not in self.written:

@@ -94,9 +94,15 @@ def test_everything_lands_in_prows_layout_byte_for_byte(gcs: GcsEnv, tmp_path: P
     assert json.loads(local["finished.json"])["result"] == "FAILURE"
 
 
-def test_a_newer_latest_build_is_left_alone(gcs: GcsEnv, tmp_path: Path) -> None:
+def test_a_newer_latest_build_is_left_alone(
+    gcs: GcsEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     gcs.write("pr-logs/directory/kftest-presubmit/latest-build.txt", b"1300")
+    caplog.set_level(logging.INFO, logger="kftest")
     reporter(gcs, tmp_path).finish([])
+    assert (
+        "pr-logs/directory/kftest-presubmit/latest-build.txt names a newer build (1300); leaving it"
+    ) in caplog.messages
     assert gcs.read("pr-logs/directory/kftest-presubmit/latest-build.txt") == b"1300"
     assert gcs.read("pr-logs/pull/kubeflow_testing/77/kftest-presubmit/latest-build.txt") == b"1200"
 
@@ -119,19 +125,22 @@ def test_aborted(gcs: GcsEnv, tmp_path: Path) -> None:
 
 
 def test_artifacts_dir_gets_a_copy(gcs: GcsEnv, tmp_path: Path) -> None:
-    artifacts = tmp_path / "artifacts"
+    artifacts = tmp_path / "not/yet/artifacts"  # made as needed
     reporter(gcs, tmp_path, artifacts_dir=artifacts).finish(outcomes())
     copied = local_files(artifacts)
     assert "junit_e2e.xml" in copied and "finished.json" in copied and "wf-unit.yaml" in copied
     assert copied["junit_e2e.xml"] == (tmp_path / "out/artifacts/junit_e2e.xml").read_bytes()
 
 
-def test_storage_down_keeps_the_local_report(gcs: GcsEnv, tmp_path: Path) -> None:
+def test_storage_down_keeps_the_local_report(
+    gcs: GcsEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     report = reporter(gcs, tmp_path, policy=IMPATIENT)
     report.started([])
     gcs.proxy.add("503", times=100_000)
     report.finish(outcomes())
     assert report.storage_error is not None
+    assert "GCS unreachable, cannot read the workflows' junit files" in caplog.text
     assert "finished.json" in local_files(tmp_path / "out")
     assert gcs.list() == [f"{BUILD_DIR}/started.json"]
     uploads = [r for r in gcs.proxy.requests if r[0] == "POST" and r[2] == 503]

@@ -21,6 +21,7 @@ def context(
     py_func: str | None = None,
     seen: Any = None,
     release: str | None = None,
+    job_type: str = "presubmit",
 ) -> WorkflowContext:
     entry = Entry(
         name="unittests",
@@ -34,13 +35,13 @@ def context(
     )
     compiled = CompiledWorkflow(
         entry=entry,
-        job_type="presubmit",
+        job_type=job_type,
         name="unittests-77-abcd",
         document=document if document is not None else {},
         params=seen if seen is not None else {},
     )
     chosen = releases.choose(release) if release else None
-    return WorkflowContext(compiled, prow_env("presubmit"), LintSettings(), release=chosen)
+    return WorkflowContext(compiled, prow_env(job_type), LintSettings(), release=chosen)
 
 
 def containers(*images: str) -> dict[str, Any]:
@@ -53,6 +54,11 @@ def test_argo_at_least() -> None:
     assert context(release="3.3").argo_at_least("3.3")
     assert context(release="2.12").argo_at_least("2.7")  # 12 > 7: numbers, not text
     assert context().argo_at_least("3.3")  # no target: the newest release
+
+
+def test_the_entry_and_job_type_compiled_for() -> None:
+    ctx = context(job_type="periodic")
+    assert (ctx.job_type, ctx.entry.name) == ("periodic", "unittests")
 
 
 def test_is_tekton() -> None:
