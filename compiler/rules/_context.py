@@ -119,7 +119,7 @@ class WorkflowContext:
             image = container.data.get("image")
             for key, value in settings.items():
                 if image == value:
-                    used[key] += 1
+                    used[key] += 1  # mutation: equivalent — a step of 2: the same order
         if used:
             return sorted(used, key=lambda key: (-used[key], key))[0]
         named = sorted(key for key in settings if "image" in key.lower())
