@@ -306,8 +306,11 @@ def test_started_after_finish_changes_nothing(gcs: GcsEnv, tmp_path: Path) -> No
     report.started([])
     report.finish([])
     before = gcs.read(f"{BUILD_DIR}/started.json")
-    report.started(outcomes())
+    late = outcomes()
+    late[0].ui_url = "https://argo.example/workflows/wf-unit"
+    report.started(late)
     assert gcs.read(f"{BUILD_DIR}/started.json") == before
+    assert (tmp_path / "out/started.json").read_bytes() == before
     assert report.written[-1] == "finished.json"
 
 
