@@ -107,6 +107,17 @@ def test_a_newer_latest_build_is_left_alone(
     assert gcs.read("pr-logs/pull/kubeflow_testing/77/kftest-presubmit/latest-build.txt") == b"1200"
 
 
+def test_the_same_build_is_not_called_newer(
+    gcs: GcsEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A retried upload of this very build: latest-build.txt already names it.
+    gcs.write("pr-logs/directory/kftest-presubmit/latest-build.txt", b"1200")
+    caplog.set_level(logging.INFO, logger="kftest")
+    reporter(gcs, tmp_path).finish([])
+    assert not [m for m in caplog.messages if "newer build" in m]
+    assert gcs.read("pr-logs/directory/kftest-presubmit/latest-build.txt") == b"1200"
+
+
 def test_the_workflows_junit_decides_too(gcs: GcsEnv, tmp_path: Path) -> None:
     gcs.write(f"{BUILD_DIR}/artifacts/junit_e2e-suite.xml", b'<testsuite errors="2"/>')
     gcs.write(f"{BUILD_DIR}/artifacts/junit_x/nested.xml", b"<testsuites/>")
