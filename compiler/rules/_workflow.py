@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -216,7 +216,6 @@ class Workflow:
 
     document: Any
     fallback_name: str = ""
-    _by_name: dict[str, Template] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def metadata(self) -> dict[str, Any]:
@@ -337,7 +336,7 @@ class Workflow:
         return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class ImageRef:
     """``[registry/]repository[:tag][@digest]`` split the way Docker does."""
 
