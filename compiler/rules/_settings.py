@@ -259,6 +259,7 @@ def check_rule_id(rule: Any, where: str) -> str | None:
     """Why ``rule`` cannot appear under ``lint.<where>`` (here or in an entry), or None."""
     known = checks.catalogue()
     if not isinstance(rule, str) or rule not in known:
+        # mutation: equivalent — n: only the best match (the first) is named
         hint = difflib.get_close_matches(str(rule), list(known), n=1)
         suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
         return f"unknown rule id {rule!r} in `lint.{where}`{suggestion} (see `kftest rules`)"
