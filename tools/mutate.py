@@ -143,6 +143,8 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
     ],
+    "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],
+    "compiler/report/html/model.py": ["tests/report/html/test_model.py"],
 }
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
