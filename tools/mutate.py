@@ -139,6 +139,7 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
     ],
+    "compiler/rules/_cached.py": ["tests/rules"],
     "compiler/rules/artifacts_gcs.py": [
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
