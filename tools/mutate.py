@@ -73,6 +73,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/name_length.py": ["tests/rules/test_name_length.py"],
     # validate (a)
     "compiler/validate/calls.py": [
+        "tests/validate/test_calls.py",
         "tests/validate/test_semantic.py",
         "tests/validate/test_conformance.py",
     ],
@@ -80,16 +81,19 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/validate/test_semantic.py",
         "tests/validate/test_conformance.py",
     ],
-    "compiler/validate/dag.py": ["tests/validate/test_semantic.py"],
-    "compiler/validate/names.py": ["tests/validate/test_semantic.py"],
-    "compiler/validate/tags.py": ["tests/validate/test_semantic.py"],
+    "compiler/validate/dag.py": ["tests/validate/test_dag.py", "tests/validate/test_semantic.py"],
+    "compiler/validate/names.py": [
+        "tests/validate/test_names.py",
+        "tests/validate/test_semantic.py",
+    ],
+    "compiler/validate/tags.py": ["tests/validate/test_tags.py", "tests/validate/test_semantic.py"],
     "compiler/validate/docpath.py": [
         "tests/validate/test_docpath.py",
         "tests/validate/test_semantic.py",
-        "tests/validate/test_tekton.py",
     ],
     "compiler/validate/releases.py": ["tests/validate/test_releases.py"],
     "compiler/validate/templates.py": [
+        "tests/validate/test_templates.py",
         "tests/validate/test_semantic.py",
         "tests/validate/test_conformance.py",
     ],
