@@ -44,6 +44,7 @@ def tags_in(template: dict[Any, Any]) -> list[str]:
 def _dump(value: object) -> str | None:
     """``value`` as JSON; None if it is not serialisable (nested too deeply for the encoder)."""
     try:
+        # mutation: equivalent — a fast path: without it the walk in tags_in finds the same tags
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         return None

@@ -57,6 +57,9 @@ def test_a_cycle_back_to_the_first_task_is_found() -> None:
 
 def test_shared_upstream_tasks_are_not_a_cycle() -> None:
     assert find_cycle({"a": [], "b": ["a"], "c": ["a", "b"], "d": ["c", "a"]}) is None
+    # "base" is reached twice in one walk from "top": finished the first time, not on the path.
+    diamond = {"top": ["left", "right"], "left": ["base"], "right": ["base"], "base": []}
+    assert find_cycle(diamond) is None
     # Names outside the graph (reported elsewhere as unknown tasks) end a path.
     assert find_cycle({"a": ["ghost"], "b": ["ghost", "a"]}) is None
 

@@ -6,6 +6,7 @@ schemas/generate_argo_release_schemas.py makes of ../shared/argo/versions (skipp
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -252,3 +253,10 @@ def test_a_seed_era_entry_gets_the_last_2x_unless_a_release_is_targeted() -> Non
     )
     targeted = releases.choose("3.5")
     assert releases.for_seed_era(targeted) is targeted
+
+
+def test_a_release_is_a_value_every_entry_can_share() -> None:
+    release = releases.choose("2.12")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        release.target = "3.5"  # type: ignore[misc]
+    assert {release, releases.choose("2.12")} == {release}

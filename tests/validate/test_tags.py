@@ -73,6 +73,9 @@ def test_quotes_and_other_characters_around_tags_do_not_change_them() -> None:
 def test_tags_in_keys_count_as_argo_resolves_the_whole_template() -> None:
     template = _leaf("main", metadata={"labels": {"{{inputs.parameters.k}}": "v"}})
     assert tags_in(template) == ["inputs.parameters.k"]
+    # The same when the template is walked (a quote in a value), key before value.
+    template["metadata"]["labels"]["{{inputs.parameters.k}}"] = '"{{inputs.parameters.v}}"'
+    assert tags_in(template) == ["inputs.parameters.k", "inputs.parameters.v"]
 
 
 def test_a_deeply_nested_value_is_still_scanned() -> None:
