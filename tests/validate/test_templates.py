@@ -224,6 +224,17 @@ CASES: list[tuple[str, Doc, Doc, list[tuple[str, str]]]] = [
         ],
     ),
     (
+        "output-exactly-two-sources",
+        script(outputs=out(valueFrom={"path": "/o", "jqFilter": "."})),
+        script(outputs=out(valueFrom={"path": "/o", "jqFilter": ""})),
+        [
+            (
+                f"{T}.outputs.parameters[0].valueFrom",
+                "output parameter 'o' has multiple valueFrom types (path, jqFilter)",
+            )
+        ],
+    ),
+    (
         "output-container-needs-path",
         leaf(outputs=out(valueFrom={"jsonPath": "{.x}"})),
         leaf(outputs=out(valueFrom={"path": "/o"})),
