@@ -9,22 +9,10 @@ import pytest
 
 from compiler.validate import validate_workflow
 from compiler.validate.semantic import check_semantics
+from tests.validate.test_semantic import leaf, workflow
 
 Doc = dict[str, Any]
 T = "spec.templates[0]"
-
-
-def leaf(name: str, **extra: Any) -> Doc:
-    return {"name": name, "container": {"image": "alpine:3.19"}, **extra}
-
-
-def workflow(*templates: Doc, **spec: Any) -> Doc:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Workflow",
-        "metadata": {"name": "wf"},
-        "spec": {"entrypoint": "main", "templates": list(templates), **spec},
-    }
 
 
 def steps_wf(*groups: list[Any], extra: tuple[Doc, ...] = ()) -> Doc:
