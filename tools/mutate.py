@@ -79,6 +79,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     ],
     "compiler/validate/semantic.py": [
         "tests/validate/test_semantic.py",
+        "tests/validate/test_calls.py",
         "tests/validate/test_conformance.py",
     ],
     "compiler/validate/dag.py": ["tests/validate/test_dag.py", "tests/validate/test_semantic.py"],
