@@ -297,5 +297,5 @@ def _balanced(expression: str) -> bool:
     for char in expression:
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth < 0:
-            return False
+            break  # a ")" before its "(": no later "(" makes up for it
     return depth == 0

@@ -257,6 +257,7 @@ def test_the_dag_target_is_tasks_or_parameters() -> None:
         (f"{T}.dag.target", "target 't3' is not a task of this DAG")
     ]
     assert errors(dag_wf(call("t1"), target="")) == []
+    assert errors(dag_wf(call("t1"), target=5)) == []  # the schema's to report
 
 
 def test_task_arguments_from_other_tasks_need_them_upstream() -> None:
