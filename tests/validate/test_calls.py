@@ -387,19 +387,32 @@ def test_references_that_cannot_resolve_are_reported_once_each() -> None:
 
 
 def test_unknown_steps_and_tasks_are_reported_in_their_templates() -> None:
+    values = ["{{tasks.t1.ip}}", "{{steps.s0.ip}}", "{{steps}}", "{{steps.s9}}"]
     steps = steps_wf(
-        [call("s1", arguments={"parameters": [{"name": "p", "value": "{{tasks.t1.ip}}"}]})],
-        [call("s2", arguments={"parameters": [{"name": "p", "value": "{{steps.s0.ip}}"}]})],
+        [
+            call(
+                "s1",
+                arguments={
+                    "parameters": [{"name": f"p{i}", "value": v} for i, v in enumerate(values)]
+                },
+            )
+        ],
     )
-    assert [m for _, m in errors(steps)] == [
-        "failed to resolve {{steps.s0.ip}}: 's0' is not a step of this template"
+    assert [m for _, m in errors(steps) if m.startswith("failed")] == [
+        "failed to resolve {{steps.s0.ip}}: 's0' is not a step of this template",
+        "failed to resolve {{steps.s9}}: 's9' is not a step of this template",
     ]
+    values = ["{{steps.s1.ip}}", "{{tasks.t0.ip}}", "{{tasks}}", "{{tasks.t9}}"]
     dag = dag_wf(
         call("t1"),
-        call("t2", arguments={"parameters": [{"name": "p", "value": "{{tasks.t0.ip}}"}]}),
+        call(
+            "t2",
+            arguments={"parameters": [{"name": f"p{i}", "value": v} for i, v in enumerate(values)]},
+        ),
     )
     assert [m for _, m in errors(dag) if m.startswith("failed")] == [
-        "failed to resolve {{tasks.t0.ip}}: 't0' is not a task of this DAG"
+        "failed to resolve {{tasks.t0.ip}}: 't0' is not a task of this DAG",
+        "failed to resolve {{tasks.t9}}: 't9' is not a task of this DAG",
     ]
 
 
