@@ -78,14 +78,32 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/dead_include_pattern.py": ["tests/rules/test_dead_include_pattern.py"],
     "compiler/rules/name_length.py": ["tests/rules/test_name_length.py"],
     # validate (a)
-    "compiler/validate/calls.py": ["tests/validate"],
-    "compiler/validate/semantic.py": ["tests/validate"],
-    "compiler/validate/dag.py": ["tests/validate"],
-    "compiler/validate/names.py": ["tests/validate"],
-    "compiler/validate/tags.py": ["tests/validate"],
-    "compiler/validate/docpath.py": ["tests/validate"],
-    "compiler/validate/releases.py": ["tests/validate"],
-    "compiler/validate/templates.py": ["tests/validate"],
+    "compiler/validate/calls.py": [
+        "tests/validate/test_calls.py",
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_conformance.py",
+    ],
+    "compiler/validate/semantic.py": [
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_calls.py",
+        "tests/validate/test_conformance.py",
+    ],
+    "compiler/validate/dag.py": ["tests/validate/test_dag.py", "tests/validate/test_semantic.py"],
+    "compiler/validate/names.py": [
+        "tests/validate/test_names.py",
+        "tests/validate/test_semantic.py",
+    ],
+    "compiler/validate/tags.py": ["tests/validate/test_tags.py", "tests/validate/test_semantic.py"],
+    "compiler/validate/docpath.py": [
+        "tests/validate/test_docpath.py",
+        "tests/validate/test_semantic.py",
+    ],
+    "compiler/validate/releases.py": ["tests/validate/test_releases.py"],
+    "compiler/validate/templates.py": [
+        "tests/validate/test_templates.py",
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_conformance.py",
+    ],
     # validate (b)
     "compiler/validate/schema.py": ["tests/validate"],
     "compiler/validate/schema_nodes.py": ["tests/validate"],
