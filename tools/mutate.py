@@ -112,15 +112,33 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/validate/tekton.py": ["tests/validate"],
     # evaluate (a)
     "compiler/evaluate/__init__.py": ["tests/evaluate/test_init.py"],
-    "compiler/evaluate/component.py": ["tests/evaluate/test_component.py"],
-    "compiler/evaluate/params.py": ["tests/evaluate/test_params.py"],
-    "compiler/evaluate/backend.py": ["tests/evaluate/test_backend.py"],
+    "compiler/evaluate/component.py": [
+        "tests/evaluate/test_component.py",
+        "tests/evaluate/test_params.py",
+        "tests/evaluate/test_sandbox.py",
+        "tests/evaluate/test_checkouts.py::test_a_component_in_a_neighbouring_checkout_compiles",
+    ],
+    "compiler/evaluate/params.py": [
+        "tests/evaluate/test_params.py",
+        "tests/evaluate/test_component.py",
+    ],
+    "compiler/evaluate/backend.py": [
+        "tests/evaluate/test_backend.py",
+        "tests/evaluate/test_sandbox.py::test_importbin_may_read_binary_files",
+    ],
     "compiler/evaluate/sandbox.py": ["tests/evaluate/test_sandbox.py"],
     "compiler/evaluate/documents.py": ["tests/evaluate/test_documents.py"],
-    "compiler/evaluate/errors.py": ["tests/evaluate/test_errors.py"],
+    "compiler/evaluate/errors.py": [
+        "tests/evaluate/test_errors.py",
+        "tests/test_checks.py::test_stage_checks_live_with_their_emitters",
+    ],
     "compiler/evaluate/layout.py": ["tests/evaluate/test_layout.py"],
     "compiler/evaluate/pool.py": ["tests/evaluate/test_pool.py"],
-    "compiler/evaluate/worker.py": ["tests/evaluate/test_pool.py"],
+    "compiler/evaluate/worker.py": [
+        "tests/evaluate/test_worker.py",
+        "tests/evaluate/test_init.py",
+        "tests/evaluate/test_tekton.py::test_presubmit_compiles_like_the_seed",
+    ],
     # evaluate (b)
     "compiler/evaluate/checkouts.py": ["tests/evaluate/test_checkouts.py"],
     "compiler/evaluate/pyfunc.py": ["tests/evaluate/test_pyfunc.py"],
