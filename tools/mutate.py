@@ -14,9 +14,10 @@ the copy, so tests that use it run as they do in the checkout.
 
 Tests that run a mutated line run first against its mutant: before the mutants, the module's
 tests run once under coverage.py, which records for each line the tests that ran it (in the test,
-its fixtures, or a ``python -m compiler`` subprocess it started). Most mutants are killed by those
-few tests in seconds; a mutant they miss runs against the whole test set, which has the last
-word, so the selection changes the speed, never the score. ``--no-select`` turns it off.
+its fixtures, a ``python -m compiler`` subprocess it started, or a worker forked by either).
+Most mutants are killed by those few tests in seconds; a mutant they miss runs against the whole
+test set, which has the last word, so the selection changes the speed, never the score.
+``--no-select`` turns it off.
 
 Equivalent mutants (no observable behaviour change: a cache size, a fast path) are excluded at
 their line with a ``# mutation: equivalent — <why>`` comment (on the line, or alone on the line
@@ -404,6 +405,14 @@ def _switch(name):
     if cov is not None:
         cov.switch_context(name)
 
+def _forked():
+    # a forked worker (the evaluation pool) measures under the test that forked it
+    cov = coverage.Coverage.current()
+    if cov is not None:
+        cov.switch_context(os.environ.get("KFTEST_MUTATE_CONTEXT", ""))
+
+os.register_at_fork(after_in_child=_forked)
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
     _switch(item.nodeid + "|setup")
@@ -437,15 +446,20 @@ def pytest_sessionfinish(session):
 #: that started it.
 _SUBPROCESS_CONTEXT = """
 import os
-name = os.environ.get("KFTEST_MUTATE_CONTEXT")
-if name:
-    try:
-        import coverage
-        cov = coverage.Coverage.current()
-        if cov is not None:
-            cov.switch_context(name)
-    except Exception:
-        pass
+
+def _switch():
+    name = os.environ.get("KFTEST_MUTATE_CONTEXT")
+    if name:
+        try:
+            import coverage
+            cov = coverage.Coverage.current()
+            if cov is not None:
+                cov.switch_context(name)
+        except Exception:
+            pass
+
+_switch()
+os.register_at_fork(after_in_child=_switch)  # its forked workers too
 """
 
 
