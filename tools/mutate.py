@@ -102,7 +102,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/evaluate/pyfunc.py": ["tests/evaluate/test_pyfunc.py"],
     "compiler/evaluate/pyfunc_runner.py": ["tests/evaluate/test_pyfunc_runner.py"],
     "compiler/evaluate/tekton.py": ["tests/evaluate/test_tekton.py"],
-    "compiler/yamlpos.py": ["tests/test_yamlpos.py"],
+    "compiler/yamlpos.py": ["tests/test_yamlpos.py", "tests/test_checks.py"],
     # reporter and rule helpers
     "compiler/report/reporter.py": ["tests/report/test_reporter.py"],
     "compiler/report/buildlog.py": ["tests/report/test_buildlog.py"],
