@@ -73,6 +73,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
             Diagnostic(
                 rule,
                 message,
+                # mutation: equivalent — where.file is set: the config file, where entries are
                 file=where.file or request.config_file,
                 line=where.line,
                 column=where.column,
@@ -124,6 +125,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
         result.diagnostics = [
             replace(
                 problem,
+                # mutation: equivalent — where.file is set: the config file, where entries are
                 file=where.file or request.config_file,
                 line=where.line,
                 column=where.column,
