@@ -162,7 +162,7 @@ def _missing_checkouts(request: EvalRequest, repo_root: Path, module: str) -> st
             item, repo_root, request.repos_dir, request.prow_env
         )
         if any(candidate.is_dir() for candidate in candidates):
-            continue
+            continue  # mutation: equivalent — missing_checkout finds such an item's checkout too
         missing = layout.missing_checkout(item, repo_root, request.repos_dir, request.prow_env)
         if missing:
             return f"; python_paths item {item!r}: {missing}"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from compiler.evaluate.pyfunc import RUNNER
-from tests.evaluate.conftest import write_files
+from tests.evaluate.conftest import gone, write_files
 
 BUILDERS = {
     "py/builders/__init__.py": "",
@@ -347,14 +347,6 @@ def test_a_runner_whose_parent_is_gone_exits_at_once(builders: Path) -> None:
     assert code == 0 and ok(answer)["kwargs"] == {}
 
 
-def _gone(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return True
-    return "\nState:\tZ" in status  # a zombie nobody reaps (PID 1 of a container) is gone too
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_the_runner_dies_with_the_worker_that_started_it(builders: Path, tmp_path: Path) -> None:
     marker = tmp_path / "sleeping"
@@ -378,15 +370,15 @@ time.sleep(60)
         deadline = time.monotonic() + 30
         while not marker.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert marker.exists() and not _gone(runner)  # in the builder's sleep
+        assert marker.exists() and not gone(runner)  # in the builder's sleep
         worker.kill()
         worker.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while not _gone(runner) and time.monotonic() < deadline:
+        while not gone(runner) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _gone(runner)
+        assert gone(runner)
     finally:
         worker.kill()
         worker.wait(timeout=10)
-        if "runner" in locals() and not _gone(runner):
+        if "runner" in locals() and not gone(runner):
             os.kill(runner, signal.SIGKILL)
