@@ -41,7 +41,7 @@ from compiler.evaluate import documents, layout, pool
 from compiler.evaluate.errors import COMPONENT_MISSING, JSONNET_ERROR
 from compiler.paths import relative_to_repo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — the package is loaded before its modules
     from compiler.evaluate import EvalRequest, EvalResult
 
 RUNNER = Path(__file__).resolve().parent / "pyfunc_runner.py"

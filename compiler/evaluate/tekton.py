@@ -64,7 +64,7 @@ from compiler.validate.tekton import (
 )
 from compiler.yamlpos import Located, format_path, load
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — the package is loaded before its modules
     from compiler.evaluate import EvalRequest, EvalResult
 
 
@@ -266,6 +266,7 @@ def prepare(
         problems.append(problem(TEKTON_SCHEMA.id, "`spec` must be a mapping", ("spec",)))
     if problems:
         return None, problems
+    # mutation: equivalent — for the type checker: the checks above return otherwise
     assert isinstance(metadata, dict) and isinstance(spec, dict) and isinstance(generate, str)
     document = copy.deepcopy(data)
     metadata, spec = document["metadata"], document["spec"]

@@ -277,6 +277,8 @@ def test_a_teardown_needs_no_git_resource() -> None:
     document, [problem] = prepared(text)
     assert document is None and problem.rule == "tekton-semantic"
     assert problem.message.startswith("no git resource of the repository under test: a presubmit")
+    # No `spec.resources`: the problem stands at `spec`.
+    assert (problem.line, problem.column, problem.path) == (4, 7, "spec")
 
 
 @pytest.mark.parametrize(
