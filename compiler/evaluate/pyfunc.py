@@ -216,7 +216,7 @@ def _call(
         out, err = process.communicate(payload.encode(), timeout=backstop)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        process.communicate()
+        process.communicate()  # mutation: equivalent — reaps it now; Popen would later
         return {}, f"py_func {func} did not finish within {backstop:g} s"
     _kill_group(process)  # leftovers the function started in the background
     if process.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and not out:

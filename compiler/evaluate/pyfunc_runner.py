@@ -94,7 +94,7 @@ def run(func, kwargs, paths, optional=None):
     arguments = dict(kwargs)
     arguments.update(
         (key, value)
-        for key, value in (optional or {}).items()
+        for key, value in (optional or {}).items()  # mutation: equivalent — main gives a dict
         if key not in arguments and _accepts(function, key)
     )
     try:

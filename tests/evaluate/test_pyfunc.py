@@ -165,20 +165,22 @@ def test_entries_do_not_share_an_interpreter() -> None:
 
 def test_python_paths_resolve_like_app_dir(tmp_path: Path) -> None:
     repos = tmp_path / "src"
-    for directory in ("kubeflow/kubeflow/py", "kubeflow/testing/py", "other/repo/py"):
+    for directory in ("kubeflow/kubeflow/py", "kubeflow/testing/py", "other/repo/py", "py"):
         (repos / directory).mkdir(parents=True)
+    (repos / "kubeflow/kubeflow/py/py").mkdir()  # `py` in the repository too: the repos dir wins
     entry = make_entry(py_func="a.b")
     request = make_request(
         repos / "kubeflow/kubeflow",
         entry,
         repos_dir=repos,
-        python_paths=("kubeflow/kubeflow/py", "other/repo/py", "missing/x/py"),
+        python_paths=("kubeflow/kubeflow/py", "other/repo/py", "missing/x/py", "py"),
     )
     assert python_paths(request, (repos / "kubeflow/kubeflow").resolve()) == [
         str((repos / p).resolve())
         for p in (
             "kubeflow/kubeflow/py",
             "other/repo/py",
+            "py",
             "kubeflow/testing/py",
             "kubeflow/kubeflow",
         )
@@ -333,7 +335,8 @@ def test_a_missing_module_of_the_seed_s_family_names_its_checkout(tmp_path: Path
 
 
 def test_messages_with_and_without_python(tmp_path: Path) -> None:
-    python = sys.executable
+    python = str(tmp_path / "python")  # an interpreter of the user's: not kftest's own
+    os.symlink(sys.executable, python)
     _, _, _, message = only(evaluate(family_request(tmp_path, "ci.dies.create")))
     assert message == "py_func ci.dies.create exited with status 2: last words"
     _, _, _, message = only(evaluate(family_request(tmp_path, "ci.dies.create", python=python)))
@@ -350,9 +353,11 @@ def test_messages_with_and_without_python(tmp_path: Path) -> None:
     assert message == (
         "ci.misbehaving.raises raised KeyError: 'missing_key' (at py/ci/misbehaving.py:10)"
     )
-    needs = replace(request_for("ci.broken_import.create_workflow"), python=python)
-    _, _, _, message = only(evaluate(needs))
-    assert f"needs the module 'kftest_no_such_dependency', which {python} does not" in message
+    needs = request_for("ci.broken_import.create_workflow")
+    for interpreter in (None, python):
+        _, _, _, message = only(evaluate(replace(needs, python=interpreter)))
+        shown = interpreter or sys.executable
+        assert f"needs the module 'kftest_no_such_dependency', which {shown} does not" in message
 
 
 def test_what_a_builder_leaves_running_is_stopped(tmp_path: Path) -> None:

@@ -103,6 +103,7 @@ BUILDERS = {
             return {"from": neighbour.VALUE}
     """,
     "py2/neighbour.py": "VALUE = 'py2'\n",
+    "py/builders/syntax_error.py": "VALUE = 1\n\ndef create(:\n",
     # A package whose name starts like another one's: `pkgx` importing a missing `pkg`.
     "py/pkgx/__init__.py": "",
     "py/pkgx/mod.py": "import pkg  # noqa: F401\n",
@@ -382,3 +383,22 @@ time.sleep(60)
         worker.wait(timeout=10)
         if "runner" in locals() and not gone(runner):
             os.kill(runner, signal.SIGKILL)
+
+
+def test_an_error_outside_the_builder_s_files_has_no_place(builders: Path) -> None:
+    _, answer, _ = run_runner("json.loads", [builders], {"s": "{"})
+    assert answer == {
+        "status": "error",
+        "message": "json.loads raised json.decoder.JSONDecodeError: Expecting property name "
+        "enclosed in double quotes: line 1 column 2 (char 1)",
+        "file": None,
+        "line": None,
+    }
+
+
+def test_a_syntax_error_names_its_file_and_line(builders: Path) -> None:
+    _, answer, _ = run_runner("builders.syntax_error.create", [builders])
+    assert answer is not None and answer["status"] == "error"
+    assert answer["message"].startswith("importing builders.syntax_error failed: SyntaxError: ")
+    file = str((builders / "builders" / "syntax_error.py").resolve())
+    assert (answer["file"], answer["line"]) == (file, 3)
