@@ -38,6 +38,11 @@ def test_this_repository_from_the_origin_remote(tmp_path: Path, remote: str) -> 
     assert checkouts.this_repository(clone, placeholders) == ("kubeflow", "kubeflow")
 
 
+def test_the_owner_and_the_name_of_the_remote(tmp_path: Path) -> None:
+    clone = _clone(tmp_path / "work" / "clone", "https://github.com/kubeflow/pipelines.git")
+    assert checkouts.this_repository(clone, {}) == ("kubeflow", "pipelines")
+
+
 def test_else_the_directory_names(tmp_path: Path) -> None:
     clone = _clone(tmp_path / "kubeflow" / "examples", None)
     assert checkouts.this_repository(clone, {}) == ("kubeflow", "examples")
