@@ -64,8 +64,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     try:
         text = text_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = text_bytes[: exc.start].count(b"\n") + 1
-        column = exc.start - (text_bytes.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _place(text_bytes, exc.start)
         return None, [
             Diagnostic(
                 rule=YAML_SYNTAX.id,
@@ -78,6 +77,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         ]
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     # mutation: equivalent — > or >= SCAN_ABOVE alike (never scanning crashes the tests)
     if _nesting_bound(text) > SCAN_ABOVE:
@@ -131,7 +131,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         last = text.count("\n") + (0 if text.endswith("\n") else 1)
         if line is not None and line > last:  # libyaml marks end-of-stream past the end
-            line, column = last, len(text.rstrip("\n").rsplit("\n", 1)[-1]) + 1
+            line, column = last, len(text.rstrip("\n").rpartition("\n")[2]) + 1
         return None, [
             Diagnostic(
                 rule=YAML_SYNTAX.id,
@@ -141,9 +141,29 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
                 message=f"YAML syntax error: {problem}",
             )
         ]
+    except ReaderError as exc:  # a character YAML does not allow; libyaml counts bytes
+        line, column = _place(text_bytes, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return None, [
+            Diagnostic(
+                rule=YAML_SYNTAX.id,
+                file=file,
+                line=line,
+                column=column,
+                message=f"YAML does not allow the character U+{code:04X} ({exc.reason}); remove "
+                f"it, or write it as \\u{code:04x} in a double-quoted string",
+            )
+        ]
     except YAMLError as exc:
+        # mutation: equivalent — a guard: loading raises no other unmarked YAMLError
         return None, [Diagnostic(rule=YAML_SYNTAX.id, file=file, message=f"YAML error: {exc}")]
     return located, []
+
+
+def _place(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column (in characters) of byte ``offset`` of UTF-8 ``data``."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode(errors="replace")) + 1
 
 
 @functools.lru_cache(maxsize=1)  # mutation: equivalent — a cache size

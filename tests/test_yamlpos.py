@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from compiler.yamlpos import MAX_ALIAS_EXPANSION, Located, format_path, load
+from compiler.yamlpos import Located, format_path, load
 from tests.conftest import run_kftest
 
 SCALARS = (
@@ -132,13 +132,31 @@ def test_complex_keys_keep_their_whole_value() -> None:
 
 @pytest.mark.parametrize(
     ("text", "where", "byte"),
-    [(b"a: 1\nbb: \xfe x\n", (2, 5), "0xfe"), (b"\n\xff", (2, 1), "0xff")],
+    [
+        (b"a: 1\nbb: \xfe x\n", (2, 5), "0xfe"),
+        (b"\n\xff", (2, 1), "0xff"),
+        ("é: 1\nbé: ".encode() + b"\xff", (2, 5), "0xff"),  # columns count characters
+    ],
 )
 def test_a_file_that_is_not_utf8_says_where(text: bytes, where: tuple[int, int], byte: str) -> None:
     located, [problem] = load(text, "x.yaml")
     assert located is None and (problem.rule, problem.file) == ("yaml-syntax", "x.yaml")
     assert (problem.line, problem.column) == where
     assert problem.message == f"the file is not UTF-8 (byte {byte}); save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "code"),
+    [("a: \x01\n", (1, 4), "0001"), ("é: 1\nbé: x\x7f\n", (2, 6), "007F")],
+)
+def test_a_character_yaml_does_not_allow(text: str, where: tuple[int, int], code: str) -> None:
+    located, [problem] = load(text.encode(), "x.yaml")
+    assert located is None and (problem.rule, problem.file) == ("yaml-syntax", "x.yaml")
+    assert (problem.line, problem.column) == where
+    assert problem.message == (
+        f"YAML does not allow the character U+{code} (control characters are not allowed); "
+        f"remove it, or write it as \\u{code.lower()} in a double-quoted string"
+    )
 
 
 @pytest.mark.parametrize(
@@ -182,12 +200,12 @@ def test_a_value_its_type_cannot_hold_is_an_error_at_the_value(
 
 
 def expansion(excess: int) -> str:
-    """A document whose aliases add exactly ``MAX_ALIAS_EXPANSION + excess`` units (one per
-    value, one per character of a scalar) to the length of its text."""
+    """A document whose aliases add exactly a million and ``excess`` units (one per value, one
+    per character of a scalar) to the length of its text."""
     length, count = 20_500, 50
     body = f"a: &a {'x' * length}\nb: [{', '.join(['*a'] * count)}]\n"
     units = 2 + (count + 1) * (1 + length)  # the mapping and the list; the string, its aliases
-    padding = units - len(body) - MAX_ALIAS_EXPANSION - excess
+    padding = units - len(body) - 1_000_000 - excess
     assert padding > 2
     return body + "#" + "x" * (padding - 2) + "\n"
 
