@@ -123,7 +123,7 @@ def _accepts(function, keyword):
             parameter.KEYWORD_ONLY,
         ):
             return True
-    return False
+    return False  # mutation: equivalent — (None: as false to its one caller)
 
 
 def _failure(what, exc, paths):

@@ -165,22 +165,22 @@ def test_entries_do_not_share_an_interpreter() -> None:
 
 def test_python_paths_resolve_like_app_dir(tmp_path: Path) -> None:
     repos = tmp_path / "src"
-    for directory in ("kubeflow/kubeflow/py", "kubeflow/testing/py", "other/repo/py", "py"):
+    for directory in ("kubeflow/kubeflow/py", "kubeflow/testing/py", "other/repo/py", "lib"):
         (repos / directory).mkdir(parents=True)
-    (repos / "kubeflow/kubeflow/py/py").mkdir()  # `py` in the repository too: the repos dir wins
+    (repos / "kubeflow/kubeflow/lib").mkdir()  # `lib` in the repository too: the repos dir wins
     entry = make_entry(py_func="a.b")
     request = make_request(
         repos / "kubeflow/kubeflow",
         entry,
         repos_dir=repos,
-        python_paths=("kubeflow/kubeflow/py", "other/repo/py", "missing/x/py", "py"),
+        python_paths=("kubeflow/kubeflow/py", "other/repo/py", "missing/x/py", "lib"),
     )
     assert python_paths(request, (repos / "kubeflow/kubeflow").resolve()) == [
         str((repos / p).resolve())
         for p in (
             "kubeflow/kubeflow/py",
             "other/repo/py",
-            "py",
+            "lib",
             "kubeflow/testing/py",
             "kubeflow/kubeflow",
         )
