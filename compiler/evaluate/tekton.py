@@ -389,7 +389,7 @@ def _set_revision(spec: dict[str, Any], env: ProwEnv, source: str, repo_root: Pa
                 {"name": "url", "value": url},
                 {"name": "revision", "value": pull_revision(env)},
             ]
-            return ""
+            return ""  # mutation: equivalent — (None: as false to its one caller)
     return (
         f"no git resource of the repository under test: a {env.job_type} must test its own "
         f"code, so `spec.resources` needs a `resourceSpec` with the param url = {urls[0]} "
