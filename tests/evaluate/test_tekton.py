@@ -256,7 +256,8 @@ def test_offline_the_clone_or_the_seed_path_names_the_repository() -> None:
     """
     offline = prow_env("presubmit", REPO_OWNER="local", REPO_NAME="repo")
     clone = Path("/work/kubeflow/testing")
-    for source, root in [(SOURCE, clone), ("kubeflow/testing/tekton/run.yaml", None)]:
+    seed_paths = [("kubeflow/testing/tekton/run.yaml", None), ("kubeflow/testing/run.yaml", None)]
+    for source, root in [(SOURCE, clone), *seed_paths]:
         document, problems = prepared(text, offline, source=source, repo_root=root)
         assert problems == [] and document is not None, (source, problems)
     # Online, Prow's names only; a two-part path names no repository.
