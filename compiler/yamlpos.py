@@ -7,7 +7,9 @@ Every file read here may be hostile, so the result is bounded: at most ``MAX_DEP
 nesting, and aliases may add at most ``MAX_ALIAS_EXPANSION`` values and characters to what the text
 holds
 (a "billion laughs" bomb, or an alias to its own ancestor, is a ``yaml-syntax`` error at the
-line where the limit was reached, not a hang).
+line where the limit was reached, not a hang). libyaml's composer recurses in C once per nesting
+level and crashes the process at some 25,000 levels, so text that could nest that deep has its
+depth measured from the parser's (flat) events before it is composed.
 """
 
 from __future__ import annotations
@@ -32,11 +34,15 @@ MAX_DEPTH = 100
 #: How much aliases may add to what is written out in the text: one unit per value plus one per
 #: character of a scalar, so neither many values nor a long string repeated many times passes.
 MAX_ALIAS_EXPANSION = 1_000_000
+#: Text whose nesting bound (``_nesting_bound``) is above this is scanned for its depth before
+#: libyaml composes it: far below the depth that crashes the composer, far above what
+#: configuration files reach (a 200-character line and a few hundred brackets).
+SCAN_ABOVE = 5_000  # mutation: equivalent — any threshold far from both works alike
 
 
 class _TooBig(Exception):
     def __init__(self, message: str, mark: Any) -> None:
-        super().__init__(message)
+        super().__init__(message)  # mutation: equivalent — caught in load(), never printed
         self.message, self.mark = message, mark
 
 
@@ -58,8 +64,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     try:
         text = text_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = text_bytes[: exc.start].count(b"\n") + 1
-        column = exc.start - (text_bytes.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _place(text_bytes, exc.start)
         return None, [
             Diagnostic(
                 rule=YAML_SYNTAX.id,
@@ -72,7 +77,21 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         ]
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
+    # mutation: equivalent — > or >= SCAN_ABOVE alike (never scanning crashes the tests)
+    if _nesting_bound(text) > SCAN_ABOVE:
+        deep = _too_deep(text)
+        if deep is not None:
+            return None, [
+                Diagnostic(
+                    rule=YAML_SYNTAX.id,
+                    file=file,
+                    line=deep[0],
+                    column=deep[1],
+                    message=f"nested more than {MAX_DEPTH} levels deep",
+                )
+            ]
     # The safe composer uses libyaml (ruamel.yaml.clib) when installed: an order of magnitude
     # faster than the round-trip loader, and its nodes carry every position we need.
     yaml = YAML(typ="safe")
@@ -83,18 +102,6 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         located.data = _Walker(yaml, located, budget=len(text) + MAX_ALIAS_EXPANSION).plain(
             node, ()
         )
-    except RecursionError:
-        # The composer recurses per nesting level; find the line where nesting went too deep.
-        line, column = _too_deep(text)
-        return None, [
-            Diagnostic(
-                rule=YAML_SYNTAX.id,
-                file=file,
-                line=line,
-                column=column,
-                message=f"nested more than {MAX_DEPTH} levels deep",
-            )
-        ]
     except _TooBig as exc:
         mark = exc.mark
         return None, [
@@ -123,8 +130,8 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         problem = problem.replace("\n", " ").strip() or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         last = text.count("\n") + (0 if text.endswith("\n") else 1)
-        if line is not None and line > last > 0:  # libyaml marks end-of-stream past the end
-            line, column = last, len(text.rstrip("\n").rsplit("\n", 1)[-1]) + 1
+        if line is not None and line > last:  # libyaml marks end-of-stream past the end
+            line, column = last, len(text.rstrip("\n").rpartition("\n")[2]) + 1
         return None, [
             Diagnostic(
                 rule=YAML_SYNTAX.id,
@@ -134,12 +141,32 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
                 message=f"YAML syntax error: {problem}",
             )
         ]
+    except ReaderError as exc:  # a character YAML does not allow; libyaml counts bytes
+        line, column = _place(text_bytes, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return None, [
+            Diagnostic(
+                rule=YAML_SYNTAX.id,
+                file=file,
+                line=line,
+                column=column,
+                message=f"YAML does not allow the character U+{code:04X} ({exc.reason}); remove "
+                f"it, or write it as \\u{code:04x} in a double-quoted string",
+            )
+        ]
     except YAMLError as exc:
+        # mutation: equivalent — a guard: loading raises no other unmarked YAMLError
         return None, [Diagnostic(rule=YAML_SYNTAX.id, file=file, message=f"YAML error: {exc}")]
     return located, []
 
 
-@functools.lru_cache(maxsize=1)
+def _place(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column (in characters) of byte ``offset`` of UTF-8 ``data``."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode(errors="replace")) + 1
+
+
+@functools.lru_cache(maxsize=1)  # mutation: equivalent — a cache size
 def _resolver_class() -> type:
     """ruamel's resolver, minus its per-scalar version lookup (the slowest part of composing
     once libyaml parses): the implicit-tag table is fetched once per document."""
@@ -183,7 +210,7 @@ def _resolver_class() -> type:
 
 class _DuplicateKey(Exception):
     def __init__(self, key: str, line: int, column: int, first_line: int) -> None:
-        super().__init__(key)
+        super().__init__(key)  # mutation: equivalent — caught in load(), never printed
         self.key, self.line, self.column, self.first_line = key, line, column, first_line
 
 
@@ -264,27 +291,50 @@ class _Walker:
     def _scalar(self, node: Any) -> Any:
         if node.tag in _AS_STRING:
             return node.value
-        return _builtin(self.constructor.construct_object(node, deep=True))
+        try:
+            return _builtin(self.constructor.construct_object(node, deep=True))
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            # Python's own checks, e.g. a date-like 2020-13-45 or `!!int 0x` (ruamel does not
+            # wrap them): the value's error at its place, not kftest's traceback.
+            from ruamel.yaml.constructor import ConstructorError
+
+            kind = str(node.tag).split(":")[-1]
+            detail = f" ({exc})" if isinstance(exc, ValueError) else ""
+            raise ConstructorError(
+                problem=f"cannot read {node.value!r} as a YAML {kind}{detail}; quote it if it "
+                "is meant as a string",
+                problem_mark=node.start_mark,
+            ) from None
 
 
-def _too_deep(text: str) -> tuple[int | None, int | None]:
-    """Where ``text`` first nests deeper than ``MAX_DEPTH`` (the parser's events are flat)."""
+def _nesting_bound(text: str) -> int:
+    """How deep ``text`` can nest at most: a flow collection opens with ``[`` or ``{``, and a
+    block collection stands further right than the one holding it (a sequence under a mapping
+    key may share the key's column), so within the longest line."""
+    # mutation: equivalent — a column more or less: the bound stays far from the crash
+    columns = max(map(len, text.split("\n"))) + 1
+    return columns + columns + text.count("[") + text.count("{")  # up to 2 levels a column
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where ``text`` first nests deeper than the walker allows (a collection more than
+    ``MAX_DEPTH`` levels below the top), from the parser's events, which are flat."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
     from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
     depth = 0
     try:
-        for event in YAML(typ="safe", pure=True).parse(text):
+        for event in YAML(typ="safe").parse(text):
             if isinstance(event, CollectionStartEvent):
                 depth += 1
-                if depth > MAX_DEPTH:
+                if depth > MAX_DEPTH + 1:
                     return event.start_mark.line + 1, event.start_mark.column + 1
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
-    except (YAMLError, RecursionError):
-        pass
-    return None, None
+    except YAMLError:
+        pass  # before any deep nesting: composing stops at the same place, and says why
+    return None
 
 
 def _merge_sources(node: Any) -> list[Any]:

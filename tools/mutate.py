@@ -143,9 +143,12 @@ MODULE_TESTS: dict[str, list[str]] = {
     # evaluate (b)
     "compiler/evaluate/checkouts.py": ["tests/evaluate/test_checkouts.py"],
     "compiler/evaluate/pyfunc.py": ["tests/evaluate/test_pyfunc.py"],
-    "compiler/evaluate/pyfunc_runner.py": ["tests/evaluate/test_pyfunc.py"],
+    "compiler/evaluate/pyfunc_runner.py": [
+        "tests/evaluate/test_pyfunc_runner.py",
+        "tests/evaluate/test_pyfunc.py",
+    ],
     "compiler/evaluate/tekton.py": ["tests/evaluate/test_tekton.py"],
-    "compiler/yamlpos.py": ["tests/test_yamlpos.py"],
+    "compiler/yamlpos.py": ["tests/test_yamlpos.py", "tests/test_checks.py"],
     # reporter and rule helpers
     "compiler/report/reporter.py": ["tests/report/test_reporter.py"],
     "compiler/report/buildlog.py": ["tests/report/test_buildlog.py"],

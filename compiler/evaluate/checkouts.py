@@ -30,14 +30,14 @@ from compiler.prow import PLACEHOLDERS
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — immutability guards misuse, no behaviour
 class Located:
     """Where ``owner/repo`` is: ``path`` (None when not found) and how it was found."""
 
     owner: str
     repo: str
     path: Path | None
-    how: str  # "this repository", "--repos-dir", "beside the clone", "$GOPATH"
+    how: str  # "this repository", "under the repos dir", "beside the clone", "in $GOPATH"
     tried: tuple[Path, ...] = ()
 
     @property
@@ -78,7 +78,7 @@ def this_repository(repo_root: Path, environ: Mapping[str, str]) -> tuple[str, s
     return repo_root.parent.name, repo_root.name
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=16)  # mutation: equivalent — a cache size
 def origin(repo_root: Path) -> tuple[str, str] | None:
     """``(owner, repo)`` of the ``origin`` remote's URL, if there is one."""
     try:
@@ -86,8 +86,8 @@ def origin(repo_root: Path) -> tuple[str, str] | None:
             ["git", "-C", str(repo_root), "remote", "get-url", "origin"],
             capture_output=True,
             text=True,
-            timeout=10,
-            check=False,
+            timeout=10,  # mutation: equivalent — a local git command answers at once
+            check=False,  # mutation: equivalent — a failure is None either way
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -120,7 +120,7 @@ def _is_checkout(path: Path, explicit: bool) -> bool:
     try:
         return path.is_dir() and (explicit or (path / ".git").exists())
     except (OSError, ValueError):
-        return False
+        return False  # mutation: equivalent — (None: as false to every caller)
 
 
 def locate(
@@ -133,6 +133,7 @@ def locate(
     if (owner, repo) == this_repository(repo_root, environ):
         return Located(owner, repo, repo_root, "this repository")
     tried = candidates(owner, repo, repo_root, repos_dir)
+    beside = (repo_root.parent / repo, repo_root.parent.parent / owner / repo)
     for path in tried:
         explicit = repos_dir is not None and path == repos_dir / owner / repo
         # Beside the clone, only a git checkout counts: prow_config.yaml must not make any
@@ -140,10 +141,10 @@ def locate(
         if _is_checkout(path, explicit):
             if explicit:
                 how = "under the repos dir"
-            elif "src/github.com" in path.as_posix() and path.parent.parent != repo_root.parent:
-                how = "in $GOPATH"
-            else:
+            elif path in beside:
                 how = "beside the clone"
+            else:
+                how = "in $GOPATH"
             return Located(owner, repo, path, how, tuple(tried))
     return Located(owner, repo, None, "", tuple(tried))
 
@@ -153,5 +154,5 @@ def _show(path: Path, repo_root: Path) -> str:
     try:
         relative = os.path.relpath(path, repo_root)
     except ValueError:
-        return str(path)
+        return str(path)  # mutation: equivalent — only Windows' relpath raises (another drive)
     return relative if not relative.startswith("../../../") else str(path)

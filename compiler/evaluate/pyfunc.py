@@ -41,7 +41,7 @@ from compiler.evaluate import documents, layout, pool
 from compiler.evaluate.errors import COMPONENT_MISSING, JSONNET_ERROR
 from compiler.paths import relative_to_repo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — the package is loaded before its modules
     from compiler.evaluate import EvalRequest, EvalResult
 
 RUNNER = Path(__file__).resolve().parent / "pyfunc_runner.py"
@@ -73,6 +73,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
             Diagnostic(
                 rule,
                 message,
+                # mutation: equivalent — where.file is set: the config file, where entries are
                 file=where.file or request.config_file,
                 line=where.line,
                 column=where.column,
@@ -124,6 +125,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
         result.diagnostics = [
             replace(
                 problem,
+                # mutation: equivalent — where.file is set: the config file, where entries are
                 file=where.file or request.config_file,
                 line=where.line,
                 column=where.column,
@@ -160,7 +162,7 @@ def _missing_checkouts(request: EvalRequest, repo_root: Path, module: str) -> st
             item, repo_root, request.repos_dir, request.prow_env
         )
         if any(candidate.is_dir() for candidate in candidates):
-            continue
+            continue  # mutation: equivalent — missing_checkout finds such an item's checkout too
         missing = layout.missing_checkout(item, repo_root, request.repos_dir, request.prow_env)
         if missing:
             return f"; python_paths item {item!r}: {missing}"
@@ -214,7 +216,7 @@ def _call(
         out, err = process.communicate(payload.encode(), timeout=backstop)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        process.communicate()
+        process.communicate()  # mutation: equivalent — reaps it now; Popen would later
         return {}, f"py_func {func} did not finish within {backstop:g} s"
     _kill_group(process)  # leftovers the function started in the background
     if process.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and not out:

@@ -26,6 +26,8 @@ import os
 import sys
 import traceback
 
+PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent dies
+
 
 def main():
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -33,11 +35,12 @@ def main():
     request = json.load(sys.stdin)
     _limit(request.get("cpu"), request.get("parent"))
     paths = [os.path.realpath(path) for path in request["paths"]]
+    # mutation: equivalent — [:2] drops pythonXY.zip as well, which installs do not have
     sys.path[:1] = paths  # drop this runner's own directory
     answer = run(request["func"], request["kwargs"], paths, request.get("optional") or {})
     reply.write(json.dumps(answer, default=str))
-    reply.close()
-    return 0
+    reply.close()  # mutation: equivalent — returning closes it too (its last reference)
+    return 0  # mutation: equivalent — (return None: exit status 0 as well)
 
 
 def _limit(cpu, parent):
@@ -47,7 +50,7 @@ def _limit(cpu, parent):
         import signal
 
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:
             os._exit(1)
     if cpu:
@@ -91,7 +94,7 @@ def run(func, kwargs, paths, optional=None):
     arguments = dict(kwargs)
     arguments.update(
         (key, value)
-        for key, value in (optional or {}).items()
+        for key, value in (optional or {}).items()  # mutation: equivalent — main gives a dict
         if key not in arguments and _accepts(function, key)
     )
     try:
@@ -120,7 +123,7 @@ def _accepts(function, keyword):
             parameter.KEYWORD_ONLY,
         ):
             return True
-    return False
+    return False  # mutation: equivalent — (None: as false to its one caller)
 
 
 def _failure(what, exc, paths):

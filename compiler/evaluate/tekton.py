@@ -64,7 +64,7 @@ from compiler.validate.tekton import (
 )
 from compiler.yamlpos import Located, format_path, load
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — the package is loaded before its modules
     from compiler.evaluate import EvalRequest, EvalResult
 
 
@@ -169,6 +169,7 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
                     COMPONENT_MISSING.id,
                     f"`{key}` {path!r}: no such PipelineRun file inside the repository or "
                     f"--repos-dir (tried {tried})",
+                    # mutation: equivalent — where.file is set: the config file, where entries are
                     file=where.file or request.config_file,
                     line=where.line,
                     column=where.column,
@@ -180,7 +181,7 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
     source = relative_to_repo(found, repo_root)
     try:
         with open(found, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            raw = handle.read(MAX_BYTES + 1)  # mutation: equivalent — (+ 2: too large alike)
     except OSError as exc:
         return _Loaded(
             source=source,
@@ -265,6 +266,7 @@ def prepare(
         problems.append(problem(TEKTON_SCHEMA.id, "`spec` must be a mapping", ("spec",)))
     if problems:
         return None, problems
+    # mutation: equivalent — for the type checker: the checks above return otherwise
     assert isinstance(metadata, dict) and isinstance(spec, dict) and isinstance(generate, str)
     document = copy.deepcopy(data)
     metadata, spec = document["metadata"], document["spec"]
@@ -387,7 +389,7 @@ def _set_revision(spec: dict[str, Any], env: ProwEnv, source: str, repo_root: Pa
                 {"name": "url", "value": url},
                 {"name": "revision", "value": pull_revision(env)},
             ]
-            return ""
+            return ""  # mutation: equivalent — (None: as false to its one caller)
     return (
         f"no git resource of the repository under test: a {env.job_type} must test its own "
         f"code, so `spec.resources` needs a `resourceSpec` with the param url = {urls[0]} "

@@ -68,6 +68,16 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
 
 
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie nobody reaps, as under a container's PID 1,
+    has too)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "\nState:\tZ" in status
+
+
 @pytest.fixture
 def component_request(tmp_path: Path) -> Callable[..., EvalRequest]:
     """A request for ``<tmp>/repo/app/<component>.jsonnet`` with the given files written."""

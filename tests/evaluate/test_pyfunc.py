@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from compiler.evaluate import EvalRequest, EvalResult, evaluate, evaluate_many, pool
 from compiler.evaluate.pyfunc import python_paths
-from tests.evaluate.conftest import DATA, KEY_LINES, make_entry, make_request
+from tests.evaluate.conftest import DATA, KEY_LINES, gone, make_entry, make_request, write_files
 
 REPO = DATA / "pyfunc-repo"
 PY_FUNC_LINE = KEY_LINES["py_func"]
@@ -136,12 +139,14 @@ def test_py_func_that_spins_is_stopped_by_its_cpu_time() -> None:
     assert message == "py_func ci.misbehaving.spins did not finish within 1 s of CPU time"
 
 
+@pytest.mark.parametrize(("factor", "slack"), [(4.0, 0.5), (1.0, 1.5)])
 def test_py_func_that_sleeps_is_stopped_by_the_wall_clock_backstop(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, factor: float, slack: float
 ) -> None:
-    monkeypatch.setattr(pool, "WALL_FACTOR", 2.0)
-    monkeypatch.setattr(pool, "WALL_SLACK", 1.0)
-    rule, file, line, message = only(evaluate(request_for("ci.misbehaving.hangs", timeout=1.0)))
+    # The backstop is the larger of timeout x factor and timeout + slack: 2 s either way.
+    monkeypatch.setattr(pool, "WALL_FACTOR", factor)
+    monkeypatch.setattr(pool, "WALL_SLACK", slack)
+    rule, file, line, message = only(evaluate(request_for("ci.misbehaving.hangs", timeout=0.5)))
     assert (rule, file, line) == ("jsonnet-error", "prow_config.yaml", PY_FUNC_LINE)
     assert message == "py_func ci.misbehaving.hangs did not finish within 2 s"
 
@@ -160,20 +165,22 @@ def test_entries_do_not_share_an_interpreter() -> None:
 
 def test_python_paths_resolve_like_app_dir(tmp_path: Path) -> None:
     repos = tmp_path / "src"
-    for directory in ("kubeflow/kubeflow/py", "kubeflow/testing/py", "other/repo/py"):
+    for directory in ("kubeflow/kubeflow/py", "kubeflow/testing/py", "other/repo/py", "lib"):
         (repos / directory).mkdir(parents=True)
+    (repos / "kubeflow/kubeflow/lib").mkdir()  # `lib` in the repository too: the repos dir wins
     entry = make_entry(py_func="a.b")
     request = make_request(
         repos / "kubeflow/kubeflow",
         entry,
         repos_dir=repos,
-        python_paths=("kubeflow/kubeflow/py", "other/repo/py", "missing/x/py"),
+        python_paths=("kubeflow/kubeflow/py", "other/repo/py", "missing/x/py", "lib"),
     )
     assert python_paths(request, (repos / "kubeflow/kubeflow").resolve()) == [
         str((repos / p).resolve())
         for p in (
             "kubeflow/kubeflow/py",
             "other/repo/py",
+            "lib",
             "kubeflow/testing/py",
             "kubeflow/kubeflow",
         )
@@ -247,3 +254,121 @@ def test_the_runner_works_on_python_3_6() -> None:
     theirs = evaluate(replace(request, python=_old_python()))
     assert theirs.diagnostics == []
     assert theirs.documents == mine.documents
+
+
+WORKFLOW = (
+    "{'apiVersion': 'argoproj.io/v1alpha1', 'kind': 'Workflow', 'metadata': {'name': name, "
+    "'annotations': annotations}, 'spec': {'entrypoint': 'e', 'templates': [{'name': 'e', "
+    "'container': {'image': 'x:1'}}]}}"
+)
+FAMILY = {
+    "py/kubeflow/__init__.py": "",
+    "py/kubeflow/builder.py": "import kubeflow.testing.util\n",
+    "py/ci/__init__.py": "",
+    "py/ci/needs_kubeflow.py": "import kubeflow.testing.util\n",
+    "py/ci/needs_own.py": "import ci.not_written_yet\n",
+    "py/ci/dies.py": """
+        import os
+        import sys
+
+
+        def create(**kwargs):
+            sys.stderr.write("first line\\nlast words\\n")
+            sys.stderr.flush()
+            os._exit(2)
+    """,
+    "py/ci/leaves_a_child.py": f"""
+        import subprocess
+
+
+        def create(name=None, **kwargs):
+            child = subprocess.Popen(
+                ["sleep", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            annotations = {{"child": str(child.pid)}}
+            return {WORKFLOW}
+    """,
+}
+
+
+def family_request(tmp_path: Path, func: str, **options: object) -> EvalRequest:
+    from dataclasses import replace
+
+    root = tmp_path / "work" / "repo"
+    write_files(root, FAMILY)
+    request = make_request(root, make_entry(py_func=func), python_paths=("py",))
+    return replace(request, **options)
+
+
+@pytest.fixture
+def no_gopath(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOPATH", raising=False)
+
+
+@pytest.mark.usefixtures("no_gopath")
+def test_a_missing_module_of_the_seed_s_family_names_its_checkout(tmp_path: Path) -> None:
+    request = family_request(tmp_path, "kubeflow.builder.create")
+    py, root = (request.repo_root / "py").resolve(), request.repo_root.resolve()
+    hint = (
+        "; python_paths item 'kubeflow/testing/py': the checkout of kubeflow/testing is missing: "
+        "tried ../testing, ../../kubeflow/testing; clone it beside this repository"
+    )
+    rule, _, _, message = only(evaluate(request))
+    assert rule == "jsonnet-error"
+    assert message.startswith(
+        "py_func kubeflow.builder.create cannot import 'kubeflow.testing'" + hint
+    )
+    # Another family's builder needs it as a library.
+    _, _, _, message = only(evaluate(family_request(tmp_path, "ci.needs_kubeflow.create")))
+    assert message.startswith(
+        "py_func ci.needs_kubeflow.create needs the module 'kubeflow.testing'"
+    )
+    _, _, _, message = only(evaluate(family_request(tmp_path, "ci.needs_own.create")))
+    assert message.startswith("py_func ci.needs_own.create needs the module 'ci.not_written_yet'")
+    rule, _, _, message = only(evaluate(family_request(tmp_path, "kubeflow.nowhere.create")))
+    assert rule == "component-missing"
+    assert message.startswith(
+        f"py_func kubeflow.nowhere.create: no module named 'kubeflow.nowhere' ({py}, {root})" + hint
+    )
+    _, _, _, message = only(evaluate(family_request(tmp_path, "nowhere.create")))
+    assert message == f"py_func nowhere.create: no module named 'nowhere' ({py}, {root})"
+
+
+def test_messages_with_and_without_python(tmp_path: Path) -> None:
+    python = str(tmp_path / "python")  # an interpreter of the user's: not kftest's own
+    os.symlink(sys.executable, python)
+    _, _, _, message = only(evaluate(family_request(tmp_path, "ci.dies.create")))
+    assert message == "py_func ci.dies.create exited with status 2: last words"
+    _, _, _, message = only(evaluate(family_request(tmp_path, "ci.dies.create", python=python)))
+    assert message == (
+        f"py_func ci.dies.create exited with status 2: last words (is {python} a Python 3.6 or "
+        "newer?)"
+    )
+    _, _, _, message = only(evaluate(request_for("ci.misbehaving.exits")))
+    assert message == "py_func ci.misbehaving.exits exited with status 3: no output"
+    from dataclasses import replace
+
+    raises = replace(request_for("ci.misbehaving.raises"), python=python)
+    _, _, _, message = only(evaluate(raises))
+    assert message == (
+        "ci.misbehaving.raises raised KeyError: 'missing_key' (at py/ci/misbehaving.py:10)"
+    )
+    needs = request_for("ci.broken_import.create_workflow")
+    for interpreter in (None, python):
+        _, _, _, message = only(evaluate(replace(needs, python=interpreter)))
+        shown = interpreter or sys.executable
+        assert f"needs the module 'kftest_no_such_dependency', which {shown} does not" in message
+
+
+def test_what_a_builder_leaves_running_is_stopped(tmp_path: Path) -> None:
+    result = evaluate(family_request(tmp_path, "ci.leaves_a_child.create"))
+    assert result.diagnostics == []
+    child = int(result.documents[0]["metadata"]["annotations"]["child"])
+    deadline = time.monotonic() + 10
+    try:
+        while not gone(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(child)
+    finally:
+        if not gone(child):
+            os.kill(child, signal.SIGKILL)
