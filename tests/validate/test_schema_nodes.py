@@ -1,0 +1,3 @@
+"""compiler/validate/schema_nodes.py."""
+
+from __future__ import annotations
