@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compiler.paths import SCHEMAS_DIR
@@ -56,7 +56,6 @@ class Node:
 
     __slots__ = (
         "additional",
-        "any_of",
         "items",
         "leaf",
         "name",
@@ -76,7 +75,6 @@ class Node:
         self.required: tuple[str, ...] = ()
         self.additional: bool | Node = OPEN
         self.items: Node | None = None
-        self.any_of: tuple[Node, ...] | None = None
         self.target: Node | None = None
         self.newer: dict[str, str] = {}
         # Fields this release has and a later one removed: {field: {removed_in, replacement}}.
@@ -127,12 +125,13 @@ class _Compiler:
         if kind is not None:
             node.types = frozenset([kind] if isinstance(kind, str) else kind)
         if "anyOf" in schema:
-            branches = tuple(self.node(branch) for branch in schema["anyOf"])
-            non_null = [b for b in branches if b.types != NULL_ONLY or b.any_of is not None]
-            if len(branches) == 2 and len(non_null) == 1:
-                node.target = non_null[0]
-            else:
-                node.any_of = branches
+            branches = [self.node(branch) for branch in schema["anyOf"]]
+            non_null = [b for b in branches if b.types != NULL_ONLY]
+            if len(branches) != 2 or len(non_null) != 1:
+                # The generators fold every other anyOf into a type list; a schema that needs
+                # one must first teach the walker which branch a value is checked against.
+                raise ValueError(f"unsupported anyOf (only [X, null] is): {schema['anyOf']}")
+            node.target = non_null[0]
         if "properties" in schema:
             node.properties = {
                 name: self.node(sub) for name, sub in schema["properties"].items()
@@ -152,7 +151,6 @@ class _Compiler:
                 node.py_types = frozenset(t for name in node.types for t in PY_TYPES.get(name, ()))
             node.leaf = (
                 node.target is None
-                and node.any_of is None
                 and node.properties is None
                 and node.items is None
                 and node.additional is OPEN
@@ -175,7 +173,8 @@ def compiled_schema(release: releases.Release | None = None) -> CompiledSchema:
     """The schema of ``release`` (default: the newest), compiled once per process.
 
     Older releases (``schemas/argo/``, see validate/releases.py) may lack a kind (CronWorkflow
-    came with 2.5) and carry ``x-removed-fields``."""
+    came with 2.5) and carry ``x-removed-fields``. The nodes are shared by every release
+    that uses one file; the release named in messages is always the one asked for."""
     key = release.file if release is not None else SCHEMA_FILE.name
     found = _cache.get(key)
     if found is None:
@@ -188,11 +187,9 @@ def compiled_schema(release: releases.Release | None = None) -> CompiledSchema:
                     kind: compiler.definition(kind) for kind in KINDS if kind in raw["definitions"]
                 }
                 compiler.finish()
-                found = CompiledSchema(
-                    kinds, raw["x-argo-version"], raw.get("x-hera-version"), release
-                )
+                found = CompiledSchema(kinds, raw["x-argo-version"], raw.get("x-hera-version"))
                 _cache[key] = found
-    return found
+    return found if release is None else replace(found, release=release)
 
 
 def json_type(value: object) -> str:
