@@ -305,7 +305,8 @@ def _task_refs(
             path = f"{base}.{section}[{position}].taskRef.name"
             diagnostic = _dangling("taskRef", name, kind, known, path)
             if owner is not None:
-                line = _line(owner, ("spec", section, position, "taskRef", "name"))
+                # Every node of a definition has its line, this name's included.
+                line = owner.lines.get(("spec", section, position, "taskRef", "name"))
                 diagnostic = replace(
                     diagnostic,
                     file=owner.file,
@@ -315,14 +316,6 @@ def _task_refs(
                 )
             found.append(diagnostic)
     return found
-
-
-def _line(definition: Definition, path: tuple[str | int, ...]) -> int | None:
-    while path:
-        if path in definition.lines:
-            return definition.lines[path]
-        path = path[:-1]
-    return definition.lines.get(())
 
 
 def _ref_name(ref: Any) -> str | None:
