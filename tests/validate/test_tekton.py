@@ -526,3 +526,12 @@ def test_without_its_source_file_a_finding_names_the_file_without_a_line(tmp_pat
     assert places[0] == ("spec.params[0].value", "prow_config.yaml", (4, 17))
     assert places[-1] == ("spec.serviceAcountName", "runs/run.yaml", (None, None))
     assert all(d.workflow == "e" for d in validate_compiled(compiled, tmp_path))
+
+
+def test_a_run_nested_too_deeply_is_one_finding_not_a_crash() -> None:
+    pipeline: dict[str, Any] = {"tasks": [{"name": "t", "taskRef": {"name": "x"}}]}
+    for _ in range(400):
+        pipeline = {"tasks": [{"name": "t", "pipelineSpec": pipeline}]}
+    assert problems(run("v1", {"pipelineSpec": pipeline})) == [
+        ("tekton-schema", None, "the document is nested too deeply to check")
+    ]
