@@ -337,3 +337,15 @@ def test_a_warning_on_the_document_has_a_path_and_an_error_without_one_has_none(
     document["metadata"] = {}
     [diagnostic] = check_semantics(document)
     assert diagnostic.severity is Severity.WARNING and diagnostic.path == "metadata"
+
+
+def test_under_a_workflow_template_ref_local_names_are_not_judged() -> None:
+    document = workflow(hooks={"exit": {"template": "elsewhere"}})
+    document["spec"]["templates"] = []
+    document["spec"]["workflowTemplateRef"] = {"name": "other"}
+    assert errors(document) == []
+    del document["spec"]["workflowTemplateRef"]
+    assert (
+        "spec.hooks.exit.template",
+        "hook 'exit' template 'elsewhere' is not defined in spec.templates",
+    ) in errors(document)

@@ -535,3 +535,10 @@ def test_a_run_nested_too_deeply_is_one_finding_not_a_crash() -> None:
     assert problems(run("v1", {"pipelineSpec": pipeline})) == [
         ("tekton-schema", None, "the document is nested too deeply to check")
     ]
+
+
+def test_a_finding_about_the_whole_run_names_its_file(tmp_path: Path) -> None:
+    compiled = compiled_run(tmp_path, "apiVersion: tekton.dev/v1\nspec: {}\n")
+    assert [(d.path, d.file, d.line, d.message) for d in validate_compiled(compiled, tmp_path)] == [
+        (None, "runs/run.yaml", None, "missing required field 'kind' in PipelineRun")
+    ]
