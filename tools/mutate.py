@@ -83,6 +83,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     # validate (b)
     "compiler/validate/schema.py": [
         "tests/validate/test_schema.py",
+        "tests/validate/test_schema_nodes.py",
         "tests/validate/test_releases.py",
         "tests/validate/test_conformance.py",
         "tests/validate/test_semantic.py",

@@ -78,10 +78,10 @@ class _Walker:
                 self.complete = False  # free-form content (withItems, plugin): not looked into
             return
         if isinstance(value, dict):
-            if node.properties is not None or node.additional is not OPEN:
-                self._check_object(value, node, path)
+            self._check_object(value, node, path)
         elif isinstance(value, list):
             items = node.items
+            # mutation: equivalent — every list-typed node of the shipped schemas has items
             if items is None:
                 return
             if items.leaf:
@@ -95,7 +95,7 @@ class _Walker:
                                 self.tagged.append((f"{path}[{position}]", item))
                             continue
                     elif item_types is not None and kind in item_types and kind is not dict:
-                        continue
+                        continue  # mutation: equivalent — a fast path: check() accepts it too
                     self.check(item, items, f"{path}[{position}]")
             else:
                 for position, item in enumerate(value):
@@ -139,13 +139,9 @@ class _Walker:
                             if "{{" in sub:
                                 self.tagged.append((f"{path}.{name}" if path else name, sub))
                             continue
-                    elif (
-                        child_types is not None
-                        and kind in child_types
-                        and kind is not dict
-                        and kind is not list
-                    ):
-                        continue
+                    # No leaf takes a list (test_schema_nodes checks): a list is walked.
+                    elif child_types is not None and kind in child_types and kind is not dict:
+                        continue  # mutation: equivalent — a fast path: check() accepts it too
                 self.check(sub, child, f"{path}.{name}" if path else name)
             elif additional is CLOSED:
                 self._unvisited(sub, docpath.key(path, name))
@@ -162,6 +158,7 @@ class _Walker:
                         continue
                 self.check(sub, additional, docpath.key(path, name))  # type: ignore[arg-type]
             else:
+                # mutation: equivalent — only Tekton array-or-mapping values get here (no tag list)
                 self._unvisited(sub, docpath.key(path, name))
         for name in node.required:
             if name not in value and name not in suggested:
@@ -231,14 +228,21 @@ class _Walker:
 
 
 def _newer_than(release: releases.Release | None, minor: str) -> bool:
-    chosen = releases.parse(release.minor if release else releases.newest())
-    return chosen is not None and chosen > (releases.parse(minor) or (0, 0))
+    chosen = releases.parse(release.minor if release else releases.newest()) or _UNPARSED
+    last = releases.parse(minor) or _UNPARSED
+    # mutation: equivalent — a field the chosen release's schema lacks was not valid in it
+    newer = chosen > last
+    return newer
+
+
+_UNPARSED = (0, 0)  # mutation: equivalent — every shipped release's X.Y parses
 
 
 def _closest(field: str, known: list[str]) -> str | None:
     lowered = {name.lower(): name for name in known}
     if field.lower() in lowered:
         return lowered[field.lower()]
+    # mutation: equivalent — n: only the closest match is used
     matches = _close_matches(field, known, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
@@ -285,7 +289,7 @@ def scan(
         return [Diagnostic(rule=RULE, message=message)], None
     schema = compiled_schema(release)
     kind = document.get("kind")
-    if kind is None or not isinstance(kind, str):
+    if not isinstance(kind, str):
         root = schema.kinds["Workflow"]
     elif kind in schema.kinds:
         root = schema.kinds[kind]

@@ -497,3 +497,24 @@ def test_structured_loop_items_are_free_form_and_not_looked_into(items: list[Any
     wf = workflow()
     wf["spec"]["templates"].append(steps_calling_main(withItems=items))
     assert scan(wf) == ([], None)
+
+
+def test_a_field_differing_only_in_case_is_suggested_even_when_far_apart() -> None:
+    wf = workflow()
+    container(wf)["IMAGE"] = container(wf).pop("image")
+    [diagnostic] = check_schema(wf)
+    assert diagnostic.message == "unknown field 'IMAGE' in Container; did you mean 'image'?"
+
+
+def test_strings_in_integer_lists_and_maps_are_type_errors_and_their_tags_listed() -> None:
+    wf = workflow(securityContext={"supplementalGroups": [1, "{{workflow.parameters.g}}"]})
+    wf["status"] = {"resourcesDuration": {"cpu": 1, "memory": "{{workflow.parameters.m}}"}}
+    diagnostics, tagged = scan(wf)
+    assert [(d.path, d.message) for d in diagnostics] == [
+        ("spec.securityContext.supplementalGroups[1]", "expected an integer, got a string"),
+        ("status.resourcesDuration.memory", "expected an integer, got a string"),
+    ]
+    assert tagged == [
+        ("spec.securityContext.supplementalGroups[1]", "{{workflow.parameters.g}}"),
+        ("status.resourcesDuration.memory", "{{workflow.parameters.m}}"),
+    ]

@@ -180,3 +180,31 @@ def test_recursive_definitions_resolve_to_one_node() -> None:
             "expected a string, got an integer",
         )
     ]
+
+
+def all_nodes(roots: Any) -> list[Any]:
+    seen: dict[int, Any] = {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        stack += list((node.properties or {}).values())
+        stack += [n for n in (node.target, node.items) if n is not None]
+        if not isinstance(node.additional, bool):
+            stack.append(node.additional)
+    return list(seen.values())
+
+
+def test_the_walkers_fast_paths_hold_for_every_shipped_schema() -> None:
+    """The walker accepts a leaf's scalar in place and descends into lists only through
+    ``items``: no leaf may take a list, and every node is typed once its wrapper is resolved."""
+    from compiler.validate import tekton
+
+    schemas = [compiled_schema(releases.choose(m)).kinds.values() for m in releases.shipped()]
+    schemas.append([n for kinds in tekton.tekton_schema().roots.values() for n in kinds.values()])
+    for roots in schemas:
+        for node in all_nodes(roots):
+            assert not (node.leaf and node.types and "array" in node.types), node.name
+            assert node.types is not None or node.leaf or node.target is not None, node.name
