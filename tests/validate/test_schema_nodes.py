@@ -15,7 +15,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from compiler.validate import releases
 from compiler.validate.schema import check_schema
-from compiler.validate.schema_nodes import KINDS, compiled_schema
+from compiler.validate.schema_nodes import KINDS, _Compiler, compiled_schema
 
 
 def workflow(**template: Any) -> dict[str, Any]:
@@ -208,3 +208,40 @@ def test_the_walkers_fast_paths_hold_for_every_shipped_schema() -> None:
         for node in all_nodes(roots):
             assert not (node.leaf and node.types and "array" in node.types), node.name
             assert node.types is not None or node.leaf or node.target is not None, node.name
+
+
+def test_null_where_a_value_is_required_is_named_null() -> None:
+    document = workflow(inputs={"parameters": [{"name": None, "value": "v"}]})
+    assert problems(document) == [
+        (f"{T0}.inputs.parameters[0].name", "expected a string, got null")
+    ]
+
+
+@pytest.mark.parametrize(
+    "any_of",
+    [
+        [{"type": "string"}, {"type": "null"}, {"type": "null"}],
+        [{"$ref": "#/definitions/A"}, {"type": "string"}],
+        [{"type": "object", "properties": {"a": {}}}],
+    ],
+    ids=["three-branches", "two-alternatives", "one-branch"],
+)
+def test_a_schema_with_an_anyof_the_walker_cannot_check_is_refused(any_of: list[Any]) -> None:
+    definitions = {"A": {"type": "object", "properties": {"x": {"anyOf": any_of}}}}
+    with pytest.raises(ValueError, match=r"unsupported anyOf \(only \[X, null\] is\)"):
+        _Compiler(definitions).definition("A")
+
+
+def test_definitions_are_named_by_their_last_dotted_part() -> None:
+    definitions = {
+        "io.k8s.Thing": {"type": "object", "properties": {"x": {"type": "string"}}},
+        "v1:v1.Holder": {
+            "type": "object",
+            "properties": {"thing": {"$ref": "#/definitions/io.k8s.Thing"}},
+        },
+    }
+    compiler = _Compiler(definitions)
+    holder = compiler.definition("v1:v1.Holder")
+    compiler.finish()
+    assert holder.name == "Holder"
+    assert holder.properties is not None and holder.properties["thing"].name == "Thing"
