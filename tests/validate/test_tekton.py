@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
+from compiler.diagnostics import Diagnostic
 from compiler.model import CompiledWorkflow, Entry, Position
 from compiler.validate import tekton
 from compiler.validate.tekton import (
     TEARDOWN_FOR,
+    Placer,
     api_version,
     check_document,
     is_pipeline_run,
@@ -339,7 +342,7 @@ def test_without_definitions_of_a_kind_its_refs_are_not_judged(tmp_path: Path) -
 def test_a_long_list_of_definitions_is_cut_after_five(tmp_path: Path) -> None:
     (tmp_path / "tasks.yaml").write_text(
         "\n---\n".join(
-            f"apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {{name: t{i}}}" for i in range(7)
+            f"apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {{name: t{i}}}" for i in range(6)
         )
     )
     (tmp_path / "five.yaml").write_text(
@@ -542,3 +545,88 @@ def test_a_finding_about_the_whole_run_names_its_file(tmp_path: Path) -> None:
     assert [(d.path, d.file, d.line, d.message) for d in validate_compiled(compiled, tmp_path)] == [
         (None, "runs/run.yaml", None, "missing required field 'kind' in PipelineRun")
     ]
+
+
+@pytest.mark.parametrize(
+    ("api", "version"),
+    [("tekton.dev/v1/extra", None), ("tekton.dev/", None), ("tekton.dev/v1beta1", "v1beta1")],
+)
+def test_the_version_is_all_that_follows_the_group(api: str, version: str | None) -> None:
+    assert api_version({"apiVersion": api}) == version
+
+
+def test_a_rules_finding_about_the_run_is_placed_at_its_line(tmp_path: Path) -> None:
+    compiled = compiled_run(tmp_path, PARAMS_RUN, params_entry())
+    finding = Diagnostic("some-rule", "m", file="runs/run.yaml", path="spec.serviceAcountName")
+    assert Placer(compiled, tmp_path).place(finding) == replace(
+        finding, line=10, column=3, workflow="e"
+    )
+    elsewhere = replace(finding, file="other.yaml", line=2, workflow="w")
+    assert Placer(compiled, tmp_path).place(elsewhere) == elsewhere
+
+
+def test_a_finding_below_what_the_file_has_points_at_the_nearest_part(tmp_path: Path) -> None:
+    text = "apiVersion: tekton.dev/v1\nkind: PipelineRun\nspec:\n  timeouts: {pipeline: 1h}\n"
+    text += "  taskRunTemplate:\n    serviceAccountName: a\n"
+    compiled = compiled_run(tmp_path, text)
+    compiled.document["spec"]["taskRunTemplate"]["bogus"] = 1
+    assert schema_places(compiled, tmp_path) == [
+        ("spec.taskRunTemplate.bogus", "runs/run.yaml", (6, 5))
+    ]
+
+
+def test_odd_params_are_placed_in_the_run_file(tmp_path: Path) -> None:
+    text = "apiVersion: tekton.dev/v1\nkind: PipelineRun\nspec:\n  params: x\n"
+    assert schema_places(compiled_run(tmp_path, text), tmp_path) == [
+        ("spec.params", "runs/run.yaml", (4, 3))
+    ]
+    text = "apiVersion: tekton.dev/v1\nkind: PipelineRun\nspec:\n  params:\n  - x\n"
+    text += "  - {value: v}\n  - name: a\n"
+    compiled = compiled_run(tmp_path, text, source="runs/other.yaml")
+    compiled.document["spec"]["params"].insert(0, {"name": "artifacts-gcs", "value": "gs://b"})
+    assert schema_places(compiled, tmp_path) == [
+        ("spec.params[1]", "runs/other.yaml", (4, 3)),  # no name: which one is not known
+        ("spec.params[2]", "runs/other.yaml", (4, 3)),
+        ("spec.params[3]", "runs/other.yaml", (7, 5)),  # a's value is missing: a's line
+    ]
+
+
+def test_a_pipeline_without_a_spec_has_no_task_refs(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\n"
+    )
+    (tmp_path / "t.yaml").write_text("apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\n")
+    text = "apiVersion: tekton.dev/v1\nkind: PipelineRun\nspec:\n  pipelineRef: {name: p}\n"
+    assert placed(tmp_path, compiled_run(tmp_path, text)) == []
+
+
+def test_a_task_ref_name_that_is_not_a_string_is_the_schemas_finding(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text("apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\n")
+    text = "apiVersion: tekton.dev/v1\nkind: PipelineRun\nspec:\n  pipelineSpec:\n    tasks:\n"
+    text += "    - {name: a, taskRef: {name: 3}}\n"
+    compiled = compiled_run(tmp_path, text)
+    assert placed(tmp_path, compiled) == []
+    assert schema_places(compiled, tmp_path) == [
+        ("spec.pipelineSpec.tasks[0].taskRef.name", "runs/run.yaml", (6, 27))
+    ]
+
+
+def test_definition_files_up_to_the_size_bound_and_unreadable_ones(tmp_path: Path) -> None:
+    task = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: exact}\n#"
+    (tmp_path / "exact.yaml").write_text(task + "x" * ((1 << 20) - len(task)))
+    (tmp_path / "a-broken-link.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    assert (tmp_path / "exact.yaml").stat().st_size == 1 << 20
+    assert sorted(repository_definitions(tmp_path.resolve())["Task"]) == ["exact"]
+
+
+def test_a_run_file_over_a_mebibyte_is_refused(broken: Path) -> None:
+    run_file = broken / "tekton/runs/go-test-run.yaml"
+    text = run_file.read_text() + "#"
+    run_file.write_text(text + "x" * ((1 << 20) + 1 - len(text)))
+    report = lint(broken)
+    messages = [(d["rule"], d["file"], d["message"]) for d in report["diagnostics"]]
+    assert (
+        "tekton-schema",
+        "tekton/runs/go-test-run.yaml",
+        "the file is larger than 1024 KiB; is it really a PipelineRun?",
+    ) in messages
