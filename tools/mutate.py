@@ -12,6 +12,12 @@ Each mutant is written into a private copy of the project (compiler/, schemas/, 
 ``python -m compiler`` in a subprocess load the mutated code too. ``../shared`` is linked beside
 the copy, so tests that use it run as they do in the checkout.
 
+Tests that run a mutated line run first against its mutant: before the mutants, the module's
+tests run once under coverage.py, which records for each line the tests that ran it (in the test,
+its fixtures, or a ``python -m compiler`` subprocess it started). Most mutants are killed by those
+few tests in seconds; a mutant they miss runs against the whole test set, which has the last
+word, so the selection changes the speed, never the score. ``--no-select`` turns it off.
+
 Equivalent mutants (no observable behaviour change: a cache size, a fast path) are excluded at
 their line with a ``# mutation: equivalent — <why>`` comment (on the line, or alone on the line
 above it), so the reason stays beside the code and ``--list-excluded`` prints them all.
@@ -115,11 +121,11 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/evaluate/errors.py": ["tests/evaluate/test_errors.py"],
     "compiler/evaluate/layout.py": ["tests/evaluate/test_layout.py"],
     "compiler/evaluate/pool.py": ["tests/evaluate/test_pool.py"],
-    "compiler/evaluate/worker.py": ["tests/evaluate/test_worker.py"],
+    "compiler/evaluate/worker.py": ["tests/evaluate/test_pool.py"],
     # evaluate (b)
     "compiler/evaluate/checkouts.py": ["tests/evaluate/test_checkouts.py"],
     "compiler/evaluate/pyfunc.py": ["tests/evaluate/test_pyfunc.py"],
-    "compiler/evaluate/pyfunc_runner.py": ["tests/evaluate/test_pyfunc_runner.py"],
+    "compiler/evaluate/pyfunc_runner.py": ["tests/evaluate/test_pyfunc.py"],
     "compiler/evaluate/tekton.py": ["tests/evaluate/test_tekton.py"],
     "compiler/yamlpos.py": ["tests/test_yamlpos.py"],
     # reporter and rule helpers
@@ -283,6 +289,8 @@ class Outcome:
     mutant: Mutant
     killed: bool
     seconds: float
+    ran: str  # "all", or how many selected tests
+    covered: bool  # did coverage.py see any test run the mutated lines
 
 
 class Sandbox:
@@ -342,12 +350,146 @@ def baseline_seconds(sandbox: Sandbox, module: str, tests: Sequence[str]) -> flo
     return time.monotonic() - started
 
 
+#: A pytest plugin naming coverage.py's context after the test and its phase, so each line
+#: measured knows which tests ran it and whether inside the test body ("|run") or not.
+_CONTEXT_PLUGIN = """
+import os, coverage, pytest
+
+def _switch(name):
+    os.environ["KFTEST_MUTATE_CONTEXT"] = name  # for subprocesses: see _SUBPROCESS_CONTEXT
+    cov = coverage.Coverage.current()
+    if cov is not None:
+        cov.switch_context(name)
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    _switch(item.nodeid + "|setup")
+    yield
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    _switch(item.nodeid + "|run")
+    yield
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    _switch(item.nodeid + "|teardown")
+    yield
+    _switch("")
+"""
+
+
+#: A subprocess (``python -m compiler`` from a test) is measured by coverage.py's ``patch =
+#: subprocess``; this sitecustomize, first on its PYTHONPATH, names its context after the test
+#: that started it.
+_SUBPROCESS_CONTEXT = """
+import os
+name = os.environ.get("KFTEST_MUTATE_CONTEXT")
+if name:
+    try:
+        import coverage
+        cov = coverage.Coverage.current()
+        if cov is not None:
+            cov.switch_context(name)
+    except Exception:
+        pass
+"""
+
+
+@dataclass(frozen=True)
+class LineTests:
+    """Which tests ran each line of the module, from one run of its tests under coverage.py."""
+
+    #: line -> contexts ("<nodeid>|run", "<nodeid>|setup", ... or "" outside any test)
+    contexts: dict[int, set[str]]
+
+    def tests_for(self, lines: Sequence[int]) -> list[str] | None:
+        """The tests that ran these lines (in a body, a fixture or a subprocess of theirs), to
+        run first against a mutant of them; None when no test is known to run them."""
+        seen = {context for line in lines for context in self.contexts.get(line, set())}
+        tests = {context.rpartition("|")[0] for context in seen if context}
+        return sorted(tests) or None
+
+
+def measure_line_tests(
+    sandbox: Sandbox, module: str, tests: Sequence[str]
+) -> tuple[LineTests, float]:
+    """Run the tests once on the unmutated module under coverage.py; also how long that took."""
+    work = sandbox.root / "coverage"
+    work.mkdir(exist_ok=True)
+    (work / "kftest_mutate_contexts.py").write_text(_CONTEXT_PLUGIN, encoding="utf-8")
+    (work / "sitecustomize.py").write_text(_SUBPROCESS_CONTEXT, encoding="utf-8")
+    rcfile = work / "coveragerc"
+    target = (sandbox.project / module).resolve()
+    rcfile.write_text(
+        "[run]\n"
+        f"data_file = {work / 'data'}\n"
+        "parallel = true\n"
+        f"include = {target}\n"
+        "patch = subprocess, _exit, fork\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(sandbox.project), str(work)]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    command = [sys.executable, "-m", "coverage", "run", f"--rcfile={rcfile}", "-m", "pytest"]
+    started = time.monotonic()
+    result = subprocess.run(
+        [*command, "-q", "-p", "no:cacheprovider", "-p", "kftest_mutate_contexts", *tests],
+        cwd=sandbox.project,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"the tests fail on the unmutated {module}: fix them first ({tests})")
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "combine", f"--rcfile={rcfile}", "-q"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    from coverage import CoverageData  # only the selection needs coverage.py
+
+    data = CoverageData(basename=str(work / "data"))
+    data.read()
+    contexts: dict[int, set[str]] = {}
+    for measured in data.measured_files():
+        if Path(measured).resolve() == target:
+            for line, names in data.contexts_by_lineno(measured).items():
+                contexts.setdefault(line, set()).update(names)
+    return LineTests(contexts), seconds
+
+
+def statement_lines(source: str) -> dict[int, range]:
+    """For each line, the lines of the statement (a compound statement's header) holding it."""
+    spans: dict[int, range] = {}
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.stmt):
+            continue
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            last = max(node.lineno, body[0].lineno - 1)  # the header only
+        else:
+            last = node.end_lineno or node.lineno
+        span = range(node.lineno, last + 1)
+        for line in span:
+            # the innermost statement wins: walk() visits outer statements first
+            spans[line] = span
+    return spans
+
+
 def run_module(
     module: str,
     tests: Sequence[str],
     jobs: int,
     strings: bool = False,
     previous: dict[str, object] | None = None,
+    select: bool = True,
 ) -> dict[str, object]:
     source = (REPO / module).read_text(encoding="utf-8")
     lines = source.splitlines(keepends=True)
@@ -362,17 +504,34 @@ def run_module(
         again = [m for m in chosen if (m.line, m.col, m.description) in survived]
         killed_before = len(chosen) - len(again)
         chosen = again
+    spans = statement_lines(source)
     with tempfile.TemporaryDirectory(prefix="kftest-mutants-") as tmp:
         sandboxes = [Sandbox(Path(tmp) / f"w{index}") for index in range(jobs)]
-        budget = max(30.0, 5 * baseline_seconds(sandboxes[0], module, tests))
+        if select:
+            line_tests, seconds = measure_line_tests(sandboxes[0], module, tests)
+        else:
+            line_tests, seconds = None, baseline_seconds(sandboxes[0], module, tests)
+        budget = max(30.0, 5 * seconds)
         free = list(sandboxes)
 
         def attempt(mutant: Mutant) -> Outcome:
             sandbox = free.pop()
             try:
                 started = time.monotonic()
-                killed = sandbox.run(module, mutant.apply(lines), tests, budget)
-                return Outcome(mutant, killed, time.monotonic() - started)
+                mutated = mutant.apply(lines)
+                touched = [
+                    line
+                    for own in range(mutant.line, mutant.end_line + 1)
+                    for line in spans.get(own, range(own, own + 1))
+                ]
+                chosen_tests = line_tests.tests_for(touched) if line_tests else None
+                covered = line_tests is None or any(line in line_tests.contexts for line in touched)
+                killed = sandbox.run(module, mutated, chosen_tests or tests, budget)
+                if not killed and chosen_tests is not None:
+                    # The tests that run the line missed it; the whole set has the last word.
+                    killed = sandbox.run(module, mutated, tests, budget)
+                ran = "all" if chosen_tests is None else f"{len(chosen_tests)} tests"
+                return Outcome(mutant, killed, time.monotonic() - started, ran, covered)
             finally:
                 free.append(sandbox)
 
@@ -382,13 +541,15 @@ def run_module(
                 outcomes.append(outcome)
                 mutant = outcome.mutant
                 verdict = "killed  " if outcome.killed else "SURVIVED"
+                note = "" if outcome.covered else ", coverage saw no test run it"
                 print(
                     f"  [{len(outcomes)}/{len(chosen)}] {verdict} {module}:{mutant.line}: "
-                    f"{mutant.description} ({outcome.seconds:.0f} s)",
+                    f"{mutant.description} ({outcome.ran}, {outcome.seconds:.0f} s{note})",
                     file=sys.stderr,
                     flush=True,
                 )
     survivors = [o.mutant for o in outcomes if not o.killed]
+    uncovered = {id(o.mutant) for o in outcomes if not o.killed and not o.covered}
     killed = killed_before + len(outcomes) - len(survivors)
     score = killed / (killed + len(survivors)) if killed + len(survivors) else 1.0
     return {
@@ -405,6 +566,7 @@ def run_module(
                 "col": m.col,
                 "change": m.description,
                 "code": lines[m.line - 1].strip(),
+                "covered": id(m) not in uncovered,
             }
             for m in survivors
         ],
@@ -434,6 +596,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--strings", action="store_true", help="also mutate string literals (many more mutants)"
     )
+    parser.add_argument(
+        "--no-select",
+        dest="select",
+        action="store_false",
+        help="run every test against every mutant (no coverage-guided selection)",
+    )
     args = parser.parse_args(argv)
     modules = list(MODULE_TESTS) if args.all else args.modules
     if args.list_excluded:
@@ -445,15 +613,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     for module in modules:
         tests = [*MODULE_TESTS.get(module, [_default_tests(module)]), *args.tests]
-        result = run_module(module, tests, args.jobs, args.strings, earlier.get(module))
+        result = run_module(
+            module, tests, args.jobs, args.strings, earlier.get(module), select=args.select
+        )
         results.append(result)
         print(
             f"{module}: {result['score']}% ({result['killed']}/"
             f"{result['killed'] + result['survived']} killed, {result['excluded']} excluded)"
         )
         for survivor in result["survivors"]:  # type: ignore[union-attr]
+            note = "" if survivor["covered"] else "  (coverage saw no test run it)"
             print(
-                f"  survived {module}:{survivor['line']}: {survivor['change']}: {survivor['code']}"
+                f"  survived {module}:{survivor['line']}: {survivor['change']}: "
+                f"{survivor['code']}{note}"
             )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
