@@ -2,7 +2,8 @@
 
 The schema is generated from hera's models by schemas/generate_argo_schema.py and uses a small
 set of keywords (``type``, ``properties``, ``additionalProperties``, ``required``, ``items``,
-``$ref``, ``anyOf`` and our ``x-newer-fields``); this module compiles exactly those into
+``$ref``, ``anyOf`` — only as ``[X, null]``, an optional field; compiling refuses any other —
+and our ``x-newer-fields``); this module compiles exactly those into
 :class:`Node` objects that ``validate/schema.py`` walks a document with. The file is read on
 the first validation only, so importing this module costs nothing.
 """
