@@ -162,7 +162,9 @@ class _Compiler:
             if target is not None and target.leaf:
                 # An optional scalar: check it in place, null included.
                 node.target = None
+                # mutation: equivalent — py_types accepts None before types is looked at
                 node.types = target.types and target.types | NULL_ONLY
+                # mutation: equivalent — without NoneType, the slow check accepts null too
                 node.py_types = target.py_types and target.py_types | {type(None)}
                 node.leaf = True
 
