@@ -47,7 +47,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -376,6 +376,16 @@ def pytest_runtest_teardown(item, nextitem):
     _switch(item.nodeid + "|teardown")
     yield
     _switch("")
+
+_seconds = {}
+
+def pytest_runtest_logreport(report):
+    _seconds[report.nodeid] = _seconds.get(report.nodeid, 0.0) + report.duration
+
+def pytest_sessionfinish(session):
+    import json
+    with open(os.environ["KFTEST_MUTATE_DURATIONS"], "w") as out:
+        json.dump(_seconds, out)
 """
 
 
@@ -402,6 +412,13 @@ class LineTests:
 
     #: line -> contexts ("<nodeid>|run", "<nodeid>|setup", ... or "" outside any test)
     contexts: dict[int, set[str]]
+    #: node id -> seconds (set-up, call, tear-down), and the run's start-up/collection seconds
+    seconds: dict[str, float] = field(default_factory=dict)
+    overhead: float = 0.0
+
+    def budget(self, tests: Sequence[str]) -> float:
+        """How long these tests may run on a mutant before it counts as a hang (a kill)."""
+        return max(30.0, 5 * (self.overhead + sum(self.seconds.get(t, 1.0) for t in tests)))
 
     def tests_for(self, lines: Sequence[int]) -> list[str] | None:
         """The tests that ran these lines (in a body, a fixture or a subprocess of theirs), to
@@ -429,10 +446,12 @@ def measure_line_tests(
         "patch = subprocess, _exit, fork\n",
         encoding="utf-8",
     )
+    durations = work / "durations.json"
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(sandbox.project), str(work)]),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "KFTEST_MUTATE_DURATIONS": str(durations),
     }
     command = [sys.executable, "-m", "coverage", "run", f"--rcfile={rcfile}", "-m", "pytest"]
     started = time.monotonic()
@@ -462,7 +481,8 @@ def measure_line_tests(
         if Path(measured).resolve() == target:
             for line, names in data.contexts_by_lineno(measured).items():
                 contexts.setdefault(line, set()).update(names)
-    return LineTests(contexts), seconds
+    per_test = json.loads(durations.read_text(encoding="utf-8"))
+    return LineTests(contexts, per_test, max(0.0, seconds - sum(per_test.values()))), seconds
 
 
 def statement_lines(source: str) -> dict[int, range]:
@@ -526,7 +546,8 @@ def run_module(
                 ]
                 chosen_tests = line_tests.tests_for(touched) if line_tests else None
                 covered = line_tests is None or any(line in line_tests.contexts for line in touched)
-                killed = sandbox.run(module, mutated, chosen_tests or tests, budget)
+                first = budget if chosen_tests is None else line_tests.budget(chosen_tests)  # type: ignore[union-attr]
+                killed = sandbox.run(module, mutated, chosen_tests or tests, min(budget, first))
                 if not killed and chosen_tests is not None:
                     # The tests that run the line missed it; the whole set has the last word.
                     killed = sandbox.run(module, mutated, tests, budget)

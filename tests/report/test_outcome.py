@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from compiler.cluster import status
 from compiler.diagnostics import Diagnostic
 from compiler.report.outcome import WorkflowOutcome
 
@@ -30,6 +31,34 @@ BROKEN = Diagnostic("labels", "no org label", file="c.jsonnet")
     ],
 )  # fmt: skip
 def test_the_verdict(outcome: WorkflowOutcome, verdict: str) -> None:
+    assert outcome.verdict == verdict
+    assert outcome.passed is (verdict == "Succeeded")
+
+
+def _pipeline_run(status: str, reason: str) -> dict[str, object]:
+    condition = {"type": "Succeeded", "status": status, "reason": reason}
+    return {"apiVersion": "tekton.dev/v1beta1", "kind": "PipelineRun",
+            "status": {"conditions": [condition]}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("run", "timed_out", "verdict"),
+    [
+        # A finished Tekton run's verdict is its condition's reason, whatever the wait says.
+        (_pipeline_run("False", "PipelineRunTimeout"), True, "PipelineRunTimeout"),
+        (_pipeline_run("False", "Cancelled"), False, "Cancelled"),
+        (_pipeline_run("True", "Completed"), True, "Succeeded"),  # some tasks skipped
+        # Still running (status Unknown) when the wait ended: the wait's reason.
+        (_pipeline_run("Unknown", "Running"), True, "TimedOut"),
+    ],
+)  # fmt: skip
+def test_a_tekton_run_that_finished_is_judged_by_its_reason(
+    run: dict[str, object], timed_out: bool, verdict: str
+) -> None:
+    phase = status.phase(run)  # as the watcher records it
+    outcome = WorkflowOutcome(
+        "e2e", "e2e-run", submitted=True, object=run, phase=phase, timed_out=timed_out
+    )
     assert outcome.verdict == verdict
     assert outcome.passed is (verdict == "Succeeded")
 

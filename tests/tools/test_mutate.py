@@ -94,3 +94,9 @@ def test_default_tests_mirror_the_module_path() -> None:
     assert mutate._default_tests("compiler/report/junit.py") == str(
         Path("tests/report/test_junit.py")
     )
+
+
+def test_a_selection_may_run_five_times_its_measured_time_before_counting_as_a_hang() -> None:
+    line_tests = mutate.LineTests({}, {"t.py::a": 10.0, "t.py::b": 2.0}, overhead=4.0)
+    assert line_tests.budget(["t.py::a", "t.py::b"]) == 5 * 16.0
+    assert line_tests.budget(["t.py::b"]) == 30.0  # never below 30 s
