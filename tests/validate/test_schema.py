@@ -521,3 +521,20 @@ def test_strings_in_integer_lists_and_maps_are_type_errors_and_their_tags_listed
         ("spec.securityContext.supplementalGroups[1]", "{{workflow.parameters.g}}"),
         ("status.resourcesDuration.memory", "{{workflow.parameters.m}}"),
     ]
+
+
+def test_tags_in_string_subclasses_are_listed_too() -> None:
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Quoted
+
+    wf = workflow()
+    container(wf)["image"] = Quoted("{{inputs.parameters.image}}")
+    container(wf)["args"] = [Quoted("plain"), Quoted("{{workflow.name}}")]
+    wf["metadata"]["labels"]["run"] = Quoted("{{workflow.uid}}")
+    assert scan(wf) == (
+        [],
+        [
+            ("metadata.labels.run", "{{workflow.uid}}"),
+            ("spec.templates[0].container.image", "{{inputs.parameters.image}}"),
+            ("spec.templates[0].container.args[1]", "{{workflow.name}}"),
+        ],
+    )
