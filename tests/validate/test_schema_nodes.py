@@ -14,7 +14,7 @@ from ruamel.yaml.scalarint import ScalarInt
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from compiler.validate import releases
-from compiler.validate.schema import check_schema
+from compiler.validate.schema import check_schema, scan
 from compiler.validate.schema_nodes import KINDS, _Compiler, compiled_schema
 
 
@@ -245,3 +245,20 @@ def test_definitions_are_named_by_their_last_dotted_part() -> None:
     compiler.finish()
     assert holder.name == "Holder"
     assert holder.properties is not None and holder.properties["thing"].name == "Thing"
+
+
+def test_optional_references_to_leaf_definitions_are_checked_in_place() -> None:
+    # metadata.creationTimestamp is [Time, null] and Time a string; plugin is [Plugin, null]
+    # and Plugin a free-form object: both are leaves, their values checked where they are.
+    document = workflow(plugin=None)
+    document["metadata"]["creationTimestamp"] = "{{workflow.creationTimestamp}}"
+    assert scan(document) == (
+        [],
+        [("metadata.creationTimestamp", "{{workflow.creationTimestamp}}")],
+    )
+    document["metadata"]["creationTimestamp"] = 3
+    assert problems(document) == [
+        ("metadata.creationTimestamp", "expected a string, got an integer")
+    ]
+    plugin = workflow(plugin={"hello": "{{workflow.name}}"})
+    assert scan(plugin) == ([], None)  # free-form content is not looked into
