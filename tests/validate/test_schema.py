@@ -538,3 +538,11 @@ def test_tags_in_string_subclasses_are_listed_too() -> None:
             ("spec.templates[0].container.args[1]", "{{workflow.name}}"),
         ],
     )
+
+
+@pytest.mark.parametrize("value", ["2020-01-01T00:00:00Z", 1577836800, {"seconds": 1}])
+def test_an_untyped_field_of_an_older_release_takes_any_value(value: object) -> None:
+    # Argo 3.5's schema has metadata.creationTimestamp without a type.
+    wf = workflow()
+    wf["metadata"]["creationTimestamp"] = value
+    assert check_schema(wf, releases.choose("3.5")) == []
