@@ -26,7 +26,11 @@ from compiler.rules import SETTINGS_FILE
 if TYPE_CHECKING:
     from compiler.pipeline import Options
 
-_IMPORT = re.compile(r"""\bimport(?:str|bin)?\s*(?:@?'((?:[^'\\]|\\.)*)'|@?"((?:[^"\\]|\\.)*)")""")
+#: An import statement (at a word boundary: see ``imports_in``). Without a leading ``\b`` the
+#: pattern starts with a literal, which the regex engine finds with a fast search; with it,
+#: every position of the file is tried (~6x slower on a component).
+_IMPORT = re.compile(r"""import(?:str|bin)?\s*(?:@?'((?:[^'\\]|\\.)*)'|@?"((?:[^"\\]|\\.)*)")""")
+_WORD = re.compile(r"\w")
 #: Files that configure every entry.
 GLOBAL_FILES = (SETTINGS_FILE,)
 
@@ -61,6 +65,24 @@ def entries_affected_by(files: Iterable[Path], config: ProwConfig, options: Opti
     if options.cache:
         finder.facts.save(options)
     return list(dict.fromkeys(names))
+
+
+def imports_in(text: str) -> list[str]:
+    """The strings of ``text``'s import statements, in order: what ``\\b`` + ``_IMPORT``
+    finds, searched for the fast way (a match not at a word boundary, as in ``reimport``, is
+    skipped and the search goes on from its next character, as the ``\\b`` form would)."""
+    found = []
+    at = 0
+    while True:
+        match = _IMPORT.search(text, at)
+        if match is None:
+            return found
+        start = match.start()
+        if start and _WORD.match(text, start - 1):
+            at = start + 1
+            continue
+        found.append(match.group(1) if match.group(1) is not None else match.group(2))
+        at = match.end()
 
 
 @dataclass
@@ -231,9 +253,19 @@ class _Finder:
         return seen
 
     def _real(self, path: str) -> str:
-        # Every seed-style entry starts from the same params.libsonnet: resolve it once.
+        # Every seed-style entry starts from the same params.libsonnet: resolve it once. The
+        # components of an app share their directory: resolve that once, then the file is its
+        # real directory's entry of the same name unless it is a symlink itself.
         if path not in self.reals:
-            self.reals[path] = os.path.realpath(path)
+            directory, name = os.path.split(path)
+            if name in ("", ".", ".."):
+                self.reals[path] = os.path.realpath(path)
+                return self.reals[path]
+            real_directory = self.reals.get(directory)
+            if real_directory is None:
+                real_directory = self.reals[directory] = os.path.realpath(directory)
+            joined = os.path.join(real_directory, name)
+            self.reals[path] = os.path.realpath(joined) if os.path.islink(joined) else joined
         return self.reals[path]
 
     def _imports_of(self, path: str) -> list[str]:
@@ -256,9 +288,7 @@ class _Finder:
         if known is not None and known[2] == sha:
             targets = known[3]  # touched, not changed
         else:
-            text = content.decode("utf-8", errors="replace")
-            matches = _IMPORT.finditer(text)
-            targets = [m.group(1) if m.group(1) is not None else m.group(2) for m in matches]
+            targets = imports_in(content.decode("utf-8", errors="replace"))
         size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (-1, _RACY)
         mtime = _RACY if _racy(mtime) else mtime
         self.facts.files[path] = (size, mtime, sha, targets)

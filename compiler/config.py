@@ -312,12 +312,17 @@ def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
 
 
 def _positions_by_entry(located: Located, file: str) -> dict[int, dict[str, Position]]:
-    """Entry index -> {dotted key inside the entry: where it stands}, in one pass."""
+    """Entry index -> {dotted key inside the entry: where it stands}, as ``_position`` says
+    (the key's position, else the value's), in one pass over each table."""
     by_entry: dict[int, dict[str, Position]] = {}
-    for path in {*located.values, *located.keys}:
-        key = format_path(path[2:])  # "" for the entry itself, which is Entry.position
-        if key and path[0] == "workflows" and isinstance(path[1], int):
-            by_entry.setdefault(path[1], {})[key] = _position(located, file, path)
+    for table, first in ((located.keys, True), (located.values, False)):
+        for path, (line, column) in table.items():
+            # len > 2: not the entry itself, which is Entry.position
+            if len(path) > 2 and path[0] == "workflows" and isinstance(path[1], int):
+                key = format_path(path[2:])
+                positions = by_entry.setdefault(path[1], {}) if key else {}
+                if first or key not in positions:
+                    positions[key] = Position(file, line, column)
     return by_entry
 
 

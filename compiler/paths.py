@@ -49,16 +49,20 @@ def is_object_name(name: object) -> bool:
     )
 
 
-def file_in(directory: Path, name: str, suffix: str = ".yaml") -> Path:
+def file_in(
+    directory: Path, name: str, suffix: str = ".yaml", *, real_directory: str | None = None
+) -> Path:
     """``directory/<name><suffix>``, refusing any name that would leave ``directory``.
 
     Names come from the user's components; the pipeline already drops workflows whose name is
-    not a Kubernetes name, and this is the last check before a write.
+    not a Kubernetes name, and this is the last check before a write. ``real_directory`` is
+    ``os.path.realpath(directory)``, for a caller writing many files there.
     """
     if not is_object_name(name):
         raise ValueError(f"{name[:80]!r} is not a Kubernetes object name")
     path = directory / f"{name}{suffix}"
-    if path.resolve().parent != directory.resolve():
+    real = real_directory or os.path.realpath(directory)
+    if os.path.dirname(os.path.realpath(path)) != real:
         raise ValueError(f"{path} is outside {directory}")
     return path
 

@@ -294,13 +294,14 @@ def _build(
     python = options.python_interpreter()
     repos_dir = options.checkouts_dir()
     config = loaded.config
+    config_file = options.config_file  # resolves two paths: once, not once per request
     requests = []
     for entry, job_type in pairs:
         env = base_env.for_job_type(job_type, placeholders=options.placeholders)
         requests.append(
             evaluate.EvalRequest(
                 entry=entry,
-                config_file=options.config_file,
+                config_file=config_file,
                 repo_root=options.repo_root,
                 repos_dir=repos_dir,
                 jpath=options.jpath,
@@ -478,7 +479,6 @@ def _release_for(
 ) -> Release | None:
     """Without a targeted release, the seed's kinds of entry (a ksonnet app, a py_func builder)
     are validated for the Argo of their era (``releases.SEED_ERA``)."""
-    from compiler.evaluate.layout import is_ksonnet_app
     from compiler.validate import releases
 
     source = result.source
@@ -486,10 +486,27 @@ def _release_for(
         return release
     if source.startswith("py:"):
         return releases.for_seed_era(release)
-    component = Path(source) if Path(source).is_absolute() else request.repo_root / source
-    if component.parent.name == "components" and is_ksonnet_app(component.parent.parent):
+    directory = os.path.dirname(os.path.join(request.repo_root, source))  # absolute: as it is
+    if os.path.basename(directory) == "components" and _ksonnet_app(os.path.dirname(directory)):
         return releases.for_seed_era(release)
     return release
+
+
+def _ksonnet_app(app_dir: str) -> bool:
+    """``is_ksonnet_app``, read once per app.yaml version (a worker compiles many entries of
+    an app; a stat is cheaper than reading the file)."""
+    try:
+        stat = os.stat(os.path.join(app_dir, "app.yaml"))
+    except (OSError, ValueError):
+        return False
+    return _ksonnet_app_version(app_dir, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=256)
+def _ksonnet_app_version(app_dir: str, identity: tuple[int, int, int]) -> bool:
+    from compiler.evaluate.layout import is_ksonnet_app
+
+    return is_ksonnet_app(Path(app_dir))
 
 
 def _lint(

@@ -147,8 +147,14 @@ def _resolver_class() -> type:
     from ruamel.yaml.resolver import VersionedResolver
     from ruamel.yaml.tag import Tag
 
+    #: One Tag per tag: a Tag works out its string (which the walker asks for) character by
+    #: character, once per instance.
+    tags: dict[str, Tag] = {}
+
     class Resolver(VersionedResolver):  # type: ignore[misc]
         _table: dict[Any, list[Any]] | None = None
+        #: first character -> the rules to try: its own, then those for any character
+        _rules: dict[str, list[Any]] | None = None
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is ScalarNode and implicit[0]:
@@ -156,10 +162,19 @@ def _resolver_class() -> type:
                     self._table = {
                         key: list(rules) for key, rules in self.versioned_resolver.items()
                     }
-                rules = self._table.get(value[0] if value else "", [])
-                for tag, regexp in rules + self._table.get(None, []):
+                    self._rules = {}
+                assert self._rules is not None
+                first = value[0] if value else ""
+                rules = self._rules.get(first)
+                if rules is None:
+                    rules = self._table.get(first, []) + self._table.get(None, [])
+                    self._rules[first] = rules
+                for tag, regexp in rules:
                     if regexp.match(value):
-                        return Tag(suffix=tag)
+                        found = tags.get(tag)
+                        if found is None:
+                            found = tags[tag] = Tag(suffix=tag)
+                        return found
                 return self.DEFAULT_SCALAR_TAG
             return super().resolve(kind, value, implicit)
 
@@ -183,13 +198,14 @@ class _Walker:
     """Composed nodes -> plain data, recording positions on the way."""
 
     def __init__(self, yaml: Any, located: Located, budget: int) -> None:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
         self.constructor = yaml.constructor
         self.located = located
         self.budget = budget  # nodes left to visit: aliases re-visit theirs
+        self.mapping_node, self.sequence_node = MappingNode, SequenceNode
 
     def plain(self, node: Any, path: Path) -> Any:
-        from ruamel.yaml.nodes import MappingNode, SequenceNode
-
         if node is None:
             return None
         mark = node.start_mark
@@ -208,9 +224,9 @@ class _Walker:
                 mark,
             )
         self.located.values.setdefault(path, (mark.line + 1, mark.column + 1))
-        if isinstance(node, MappingNode):
+        if isinstance(node, self.mapping_node):
             return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
+        if isinstance(node, self.sequence_node):
             return [self.plain(item, (*path, index)) for index, item in enumerate(node.value)]
         return self._scalar(node)
 
@@ -219,10 +235,11 @@ class _Walker:
         first: dict[str, int] = {}
         merges = []
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
+            tag = key_node.tag
+            if tag == _MERGE:
                 merges.append(value_node)
                 continue
-            key = str(self._scalar(key_node))
+            key = str(key_node.value if tag in _AS_STRING else self._scalar(key_node))
             mark = key_node.start_mark
             if key in first:
                 raise _DuplicateKey(key, mark.line + 1, mark.column + 1, first[key])

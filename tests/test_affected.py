@@ -121,3 +121,15 @@ def test_a_broken_cache_changes_nothing(repo: Path, _private_cache: Path) -> Non
     for path in _private_cache.iterdir():
         path.write_bytes(path.read_bytes()[:40])
     assert both(repo, "app/helper.libsonnet") == ["first"]
+
+
+def test_imports_are_found_at_word_boundaries_only() -> None:
+    text = (
+        "local a = import 'a.libsonnet';\n"
+        "local b = reimport 'nothing';\n"
+        'local c = importstr "c.txt" + x_import"no";\n'
+        "(importbin @'d.bin')\n"
+        # Not an import where it starts, but one inside its string: found, as `\b` finds it.
+        "reimport 'import \"e.libsonnet\"'\n"
+    )
+    assert affected.imports_in(text) == ["a.libsonnet", "c.txt", "d.bin", "e.libsonnet"]

@@ -138,6 +138,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/_settings.py": ["tests/rules"],
     "compiler/rules/_context.py": ["tests/rules"],
     "compiler/rules/_tekton.py": ["tests/rules"],
+    "compiler/rules/_cached.py": ["tests/rules"],
     "compiler/rules/artifacts_gcs.py": ["tests/rules"],
 }
 

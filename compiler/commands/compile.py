@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,9 @@ def write_all(out: Path, workflows: list[CompiledWorkflow]) -> list[Path]:
     except OSError as exc:
         raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
     written = []
+    real_out = os.path.realpath(out)
     for workflow in workflows:
-        path = file_in(out, workflow.name)
+        path = file_in(out, workflow.name, real_directory=real_out)
         path.write_text(_text(workflow), encoding="utf-8")
         written.append(path)
     return written

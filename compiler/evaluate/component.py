@@ -259,19 +259,26 @@ def _evaluate(
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests deeper than ``limit`` (without recursing: it may be deep)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
+    """Whether ``value`` nests deeper than ``limit`` (without recursing: it may be deep).
+
+    Level by level: the containers of one depth, then their children (one type test per
+    value, and the copying done by ``list.extend``: this runs on every evaluation's output).
+    """
+    level = [value]
+    depth = 1
+    while level:
+        below: list[Any] = []
+        containers = False
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(item.values())
+                containers = True
+            elif isinstance(item, list):
+                below.extend(item)
+                containers = True
+        if containers and depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        level, depth = below, depth + 1
     return False
 
 

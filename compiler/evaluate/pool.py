@@ -21,7 +21,17 @@ crash (and to keep a Go runtime dump of hundreds of lines off the user's termina
 
 A task may call ``notify(payload, budget)`` to report progress: the parent keeps the payload
 (returned in the ``Failure`` if the task is later lost) and restarts the clock with the new
-budget.
+budget. ``notify.later(payload, budget)`` does the same only if the task is still running when
+about half of what is left of its budget (at most ``LATER_AFTER`` seconds) has passed: a task
+that is nearly done need not send its payload across just in case (most of them finish in
+milliseconds); a slow one reports it in time. A task the worker itself sees fail (a
+``MemoryError``) reports a pending payload first.
+
+**Messages.** A worker sends "started" once, when it picks up its first task (its stderr is
+open then); it gets every task with its budget (a forked worker, which has the task list in
+its copy of the parent's memory, only the task's index), and the clock of a later task starts
+when the parent hands it over. Each task ends with one message, "done" (or "raised",
+"memory"), so a run costs about one message each way per task.
 """
 
 from __future__ import annotations
@@ -29,11 +39,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import gc
 import multiprocessing
 import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import deque
@@ -42,11 +54,19 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-Notify = Callable[[Any, float], None]
+
+
+class Notify(Protocol):
+    """How a task reports progress (see the module docstring)."""
+
+    def __call__(self, payload: Any, budget: float) -> None: ...
+
+    def later(self, payload: Any, budget: float) -> None: ...
+
 
 #: Native modules whose runtime does not survive ``fork`` (Go starts threads when loaded).
 FORK_UNSAFE_MODULES = ("_gojsonnet",)
@@ -57,6 +77,11 @@ WALL_FACTOR = 4.0
 WALL_SLACK = 20.0
 #: How often the parent reads the CPU time of busy workers.
 POLL_INTERVAL = 0.1
+#: ``notify.later``: at most this many seconds until the payload is sent (see ``_Notifier``).
+LATER_AFTER = 1.0
+#: ... and never later than half of what is left of the budget, less this margin (the parent's
+#: clock starts a little before the worker's: while the task is handed over).
+LATER_MARGIN = 0.1
 #: Default memory limit of a worker: generous for any real component.
 DEFAULT_MEMORY = 1 << 30
 _PR_SET_PDEATHSIG = 1
@@ -129,11 +154,18 @@ def run(
     pending = deque(range(len(tasks)))
     workers: list[_Worker] = []
 
+    # A forked worker has the tasks already (fork copies the parent's memory): it is sent only
+    # their indexes, not a pickle of each.
+    inherited = tasks if context.get_start_method() == "fork" else None
+
     def start() -> _Worker:
-        worker = _Worker.start(context, work, memory)
+        worker = _Worker.start(context, work, memory, inherited)
         workers.append(worker)
         return worker
 
+    # What the parent holds now (modules, schemas, the configuration), forked workers hold too:
+    # frozen, their garbage collections skip it (and leave its pages shared).
+    gc.freeze()
     try:
         for _ in range(min(jobs or default_jobs(), len(tasks))):
             start().give(pending, tasks, budget)
@@ -165,6 +197,7 @@ def run(
                         worker = start()
                 worker.give(pending, tasks, budget)
     finally:
+        gc.unfreeze()
         for worker in workers:
             worker.stop()
     return [results[index] for index in range(len(tasks))]
@@ -184,19 +217,30 @@ class _Worker:
     cpu_budget: float | None = None  # None: the budget is measured in wall-clock time
     partial: Any = None
     alive: bool = True
+    started: bool = False  # it has picked up its first task (and opened its stderr)
+    inherits: bool = False  # it was forked with the tasks: it is sent their indexes only
+    cpu_checked: float = float("-inf")  # when its CPU time was last read (monotonic)
 
     @classmethod
     def start(
-        cls, context: BaseContext, work: Callable[[Any, Notify], Any], memory: int | None
+        cls,
+        context: BaseContext,
+        work: Callable[[Any, Notify], Any],
+        memory: int | None,
+        inherited: Sequence[Any] | None = None,
     ) -> _Worker:
         parent, child = context.Pipe()
         handle, stderr = tempfile.mkstemp(prefix="kftest-worker-", suffix=".stderr")
         process = context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, work, os.getpid(), memory, stderr), daemon=True
+            target=_serve,
+            args=(child, work, os.getpid(), memory, stderr, inherited),
+            daemon=True,
         )
         process.start()
         child.close()
-        return cls(process, parent, stderr, handle)
+        worker = cls(process, parent, stderr, handle)
+        worker.inherits = inherited is not None
+        return worker
 
     def give(
         self, pending: deque[int], tasks: Sequence[Any], budget: Callable[[Any], float]
@@ -206,13 +250,20 @@ class _Worker:
         if not pending or not self.alive:
             return
         index = pending.popleft()
-        self.conn.send((index, tasks[index]))
-        # The clock starts when the worker picks the task up: a worker that is still starting
-        # (under "spawn", Python itself is) is not charged for it, within reason.
-        self.index, self.deadline = index, time.monotonic() + _STARTUP_ALLOWANCE
+        cpu_budget = budget(tasks[index])
+        self.conn.send((index, cpu_budget) if self.inherits else (index, cpu_budget, tasks[index]))
+        self.index = index
+        if self.started:
+            # It waits for the task: the clock starts now, without a message to say so.
+            self.restart_clock(cpu_budget)
+        else:
+            # The clock starts when the worker picks its first task up: a worker that is still
+            # starting (under "spawn", Python itself is) is not charged for it, within reason.
+            self.deadline = time.monotonic() + _STARTUP_ALLOWANCE
 
     def restart_clock(self, budget: float) -> None:
         cpu = _cpu_seconds(self.process.pid)
+        self.cpu_checked = time.monotonic()
         if cpu is None:
             self.cpu_budget, self.deadline = None, time.monotonic() + budget
             return
@@ -220,10 +271,14 @@ class _Worker:
         self.deadline = time.monotonic() + max(budget * WALL_FACTOR, budget + WALL_SLACK)
 
     def over_budget(self) -> bool:
-        if time.monotonic() >= self.deadline:
+        now = time.monotonic()
+        if now >= self.deadline:
             return True
-        if self.cpu_budget is None:
+        if self.cpu_budget is None or now - self.cpu_checked < POLL_INTERVAL / 2:
+            # Another worker's message woke the parent: this one's CPU time was read lately
+            # enough (reading /proc for every message would cost more than the messages).
             return False
+        self.cpu_checked = now
         cpu = _cpu_seconds(self.process.pid)
         return cpu is not None and cpu >= self.cpu_deadline
 
@@ -241,6 +296,7 @@ class _Worker:
         if kind == "started":
             # The worker has its stderr open: the name can go, so that nothing is left behind
             # even when kftest itself is killed.
+            self.started = True
             _remove(self.stderr)
             self.restart_clock(default_budget)
             return self.PENDING
@@ -282,6 +338,7 @@ def _serve(
     parent: int,
     memory: int | None,
     stderr: str,
+    inherited: Sequence[Any] | None = None,
 ) -> None:
     die_with(parent)
     # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
@@ -296,9 +353,8 @@ def _serve(
     if memory is not None:
         limit_memory(memory)
 
-    def notify(payload: Any, budget: float) -> None:
-        conn.send(("progress", payload, budget))
-
+    notify = _Notifier(conn)
+    started = False
     while True:
         try:
             item = conn.recv()
@@ -306,18 +362,93 @@ def _serve(
             return
         if item is None:
             return
-        _, task = item
-        conn.send(("started",))
+        index, budget, *sent = item
+        task = sent[0] if sent else inherited[index]  # type: ignore[index]
+        notify.begin(budget)
+        if not started:  # later tasks' clocks start when the parent gives them
+            notify.send(("started",))
+            started = True
         try:
             result = work(task, notify)
-            conn.send(("done", result))
+            notify.send(("done", result))
         except MemoryError:
             # Python's own allocations hit the limit: the worker may be in any state.
             with contextlib.suppress(BaseException):
-                conn.send(("memory",))
+                notify.flush()
+                notify.send(("memory",))
             os._exit(1)
         except BaseException:
-            conn.send(("raised", traceback.format_exc()))
+            notify.send(("raised", traceback.format_exc()))
+
+
+class _Notifier:
+    """A worker's ``notify``: progress reports now, or later if the task is still running.
+
+    ``later`` leaves the payload with a watcher thread (started on first use), which sends it
+    when its time comes unless the task's next message (``send``) came first. The time is
+    measured on the wall clock, which runs at least as fast as the task's CPU time, so the
+    payload reaches the parent before the budget it counts in CPU time runs out.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Condition()
+        self._later: tuple[Any, float, float] | None = None  # payload, budget, when (monotonic)
+        self._watcher: threading.Thread | None = None
+        self._wakes = float("inf")  # when the watcher wakes up by itself (monotonic)
+        self._cpu = 0.0  # the task's CPU clock started at this process_time()
+        self._budget = float("inf")
+
+    def begin(self, budget: float) -> None:
+        self._cpu, self._budget = time.process_time(), budget
+
+    def send(self, message: Any) -> None:
+        with self._lock:
+            self._later = None
+            self._conn.send(message)
+
+    def __call__(self, payload: Any, budget: float) -> None:
+        self.send(("progress", payload, budget))
+        self.begin(budget)
+
+    def later(self, payload: Any, budget: float) -> None:
+        left = self._budget - (time.process_time() - self._cpu)
+        wait = min(LATER_AFTER, (left - LATER_MARGIN) / 2)
+        if wait <= 0:
+            self(payload, budget)
+            return
+        when = time.monotonic() + wait
+        with self._lock:
+            self._later = (payload, budget, when)
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, daemon=True)
+                self._watcher.start()
+            elif when < self._wakes:  # else it finds the payload when it wakes up anyway
+                self._lock.notify()
+
+    def flush(self) -> None:
+        """Send a payload left for later now."""
+        with self._lock:
+            if self._later is not None:
+                payload, budget, _ = self._later
+                self(payload, budget)
+
+    def _watch(self) -> None:
+        with self._lock:
+            while True:
+                if self._later is None:
+                    self._wakes = float("inf")
+                    self._lock.wait()
+                    continue
+                payload, budget, when = self._later
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._wakes = when
+                    self._lock.wait(wait)
+                    continue
+                self._later = None
+                self._conn.send(("progress", payload, budget))
+                self.begin(budget)
 
 
 def die_with(parent: int) -> None:

@@ -42,7 +42,8 @@ def work(task: Task, notify: Notify) -> Any:
     result = evaluate_here(task.request, task.backend, notify)
     if task.finish is None:
         return result
-    notify(result, FINISH_BUDGET)
+    # Should the finish step be slow, the parent gets the result to finish it itself.
+    notify.later(result, FINISH_BUDGET)
     return task.finish(task.request, result)
 
 

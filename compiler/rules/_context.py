@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from compiler.model import CompiledWorkflow, Entry, ProwConfig
 from compiler.prow import ProwEnv
+from compiler.rules._cached import cached_property
 from compiler.rules._settings import LintSettings
 from compiler.rules._workflow import Workflow
 from compiler.validate.releases import Release

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from compiler.lenient import as_dict, as_list, str_or_none
+from compiler.rules._cached import cached_property
 
 CHECKOUT_SCRIPTS = ("checkout.sh", "checkout_repos.sh")
 #: ``kftest checkout SRC_DIR`` (what lib/ generates), in shell or exec form.

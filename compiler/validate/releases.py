@@ -82,6 +82,7 @@ def choose(target: str | None) -> Release:
     return Release(chosen, releases[chosen]["tag"], releases[chosen]["file"], str(target))
 
 
+@functools.lru_cache(maxsize=16)
 def for_seed_era(release: Release) -> Release:
     """The release a seed-era entry is validated for: the targeted one, else ``SEED_ERA``."""
     if not release.default:

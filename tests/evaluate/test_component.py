@@ -362,3 +362,29 @@ def test_process_environment_is_invisible(
     rule, _, _, message = only(evaluate(request))
     assert rule == "jsonnet-error"
     assert "KFTEST_TEST_SECRET" in message and "hunter2" not in message
+
+
+@pytest.mark.parametrize("kind", ["object", "list"])
+@pytest.mark.parametrize(("levels", "too_deep"), [(198, False), (199, True)])
+def test_output_nested_deeper_than_the_limit(
+    component_request: Callable[..., EvalRequest], kind: str, levels: int, too_deep: bool
+) -> None:
+    # The Workflow is level 1, `deep` level 2, and nest(n) adds n more: 200 levels at most.
+    nest = "{ a: nest(n - 1) }" if kind == "object" else "[nest(n - 1)]"
+    empty = "{}" if kind == "object" else "[]"
+    component = WORKFLOW.replace(
+        "function(params) {",
+        f"local nest(n) = if n == 0 then {empty} else {nest};\n"
+        f"function(params) {{\n  deep: nest({levels}),",
+    )
+    result = evaluate(component_request({"app/wf.jsonnet": component}))
+    if too_deep:
+        assert only(result) == (
+            "jsonnet-error",
+            "app/wf.jsonnet",
+            None,
+            "the value is nested more than 200 levels deep; no workflow is that deep",
+        )
+    else:
+        assert result.diagnostics == []
+        assert len(result.documents) == 1

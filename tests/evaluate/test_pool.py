@@ -29,6 +29,15 @@ def work(task: tuple[str, Any], notify: pool.Notify) -> Any:
     if kind == "progress-then-spin":
         notify("half done", 0.5)
         return work(("spin", value), notify)
+    if kind == "later-then-spin":
+        notify.later("half done", 0.5)
+        return work(("spin", value), notify)
+    if kind == "later-then-allocate":
+        notify.later("half done", 0.5)
+        return work(("allocate", value), notify)
+    if kind == "later-then-echo":
+        notify.later(Sent(value), 0.5)
+        return "echo"
     if kind == "allocate":
         return len(bytearray(value))
     if kind == "pid-then-spin":
@@ -42,6 +51,17 @@ def work(task: tuple[str, Any], notify: pool.Notify) -> Any:
     if kind == "raise":
         raise ValueError(value)
     raise AssertionError(kind)
+
+
+class Sent:
+    """A payload that leaves a file behind when it is sent (pickled) to the parent."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __getstate__(self) -> dict[str, str]:
+        Path(self.path).write_text("sent")
+        return {"path": self.path}
 
 
 def budget(task: tuple[str, Any]) -> float:
@@ -144,6 +164,29 @@ def test_progress_restarts_the_clock_and_is_kept_on_failure() -> None:
     assert lost == pool.Failure("timeout", True, "half done")
     [done] = pool.run([("progress-then-spin", 0.2)], work, lambda task: 0.3)
     assert done == "spun"  # 0.2 s of CPU after the progress report, within its new 0.5 s
+
+
+def test_a_progress_report_for_later_is_sent_in_time_and_kept_on_failure() -> None:
+    [lost] = pool.run([("later-then-spin", 30)], work, budget)
+    assert lost == pool.Failure("timeout", True, "half done")
+    # Sent after ~0.1 s (half of what was left of 0.3 s, less the margin), then 0.5 s more.
+    [done] = pool.run([("later-then-spin", 0.45)], work, lambda task: 0.3)
+    assert done == "spun"
+
+
+def test_a_progress_report_for_later_is_not_sent_when_the_task_ends_first(tmp_path) -> None:
+    marker = tmp_path / "sent"
+    assert pool.run([("later-then-echo", str(marker))] * 3, work, budget, jobs=1) == ["echo"] * 3
+    time.sleep(0.3)  # the watcher would have sent it by now (see LATER_AFTER, LATER_MARGIN)
+    assert not marker.exists()
+    # A budget too short to wait: sent at once.
+    assert pool.run([("later-then-echo", str(marker))], work, lambda task: 0.1) == ["echo"]
+    assert marker.read_text() == "sent"
+
+
+def test_a_progress_report_for_later_is_sent_when_memory_runs_out() -> None:
+    [lost] = pool.run([("later-then-allocate", 3 << 30)], work, budget, memory=512 << 20)
+    assert lost.kind == "memory" and lost.partial == "half done", lost
 
 
 def test_an_exception_in_a_task_is_a_bug_and_raises() -> None:
