@@ -630,3 +630,12 @@ def test_a_run_file_over_a_mebibyte_is_refused(broken: Path) -> None:
         "tekton/runs/go-test-run.yaml",
         "the file is larger than 1024 KiB; is it really a PipelineRun?",
     ) in messages
+
+
+def test_a_custom_task_naming_a_pipeline_kind_is_left_to_its_controller(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\n"
+    )
+    text = "apiVersion: tekton.dev/v1beta1\nkind: PipelineRun\nspec:\n  pipelineSpec:\n    tasks:\n"
+    text += "    - {name: a, taskRef: {apiVersion: tekton.dev/v1alpha1, kind: Pipeline, name: q}}\n"
+    assert placed(tmp_path, compiled_run(tmp_path, text)) == []
