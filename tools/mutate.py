@@ -78,14 +78,32 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/dead_include_pattern.py": ["tests/rules/test_dead_include_pattern.py"],
     "compiler/rules/name_length.py": ["tests/rules/test_name_length.py"],
     # validate (a)
-    "compiler/validate/calls.py": ["tests/validate"],
-    "compiler/validate/semantic.py": ["tests/validate"],
-    "compiler/validate/dag.py": ["tests/validate"],
-    "compiler/validate/names.py": ["tests/validate"],
-    "compiler/validate/tags.py": ["tests/validate"],
-    "compiler/validate/docpath.py": ["tests/validate"],
-    "compiler/validate/releases.py": ["tests/validate"],
-    "compiler/validate/templates.py": ["tests/validate"],
+    "compiler/validate/calls.py": [
+        "tests/validate/test_calls.py",
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_conformance.py",
+    ],
+    "compiler/validate/semantic.py": [
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_calls.py",
+        "tests/validate/test_conformance.py",
+    ],
+    "compiler/validate/dag.py": ["tests/validate/test_dag.py", "tests/validate/test_semantic.py"],
+    "compiler/validate/names.py": [
+        "tests/validate/test_names.py",
+        "tests/validate/test_semantic.py",
+    ],
+    "compiler/validate/tags.py": ["tests/validate/test_tags.py", "tests/validate/test_semantic.py"],
+    "compiler/validate/docpath.py": [
+        "tests/validate/test_docpath.py",
+        "tests/validate/test_semantic.py",
+    ],
+    "compiler/validate/releases.py": ["tests/validate/test_releases.py"],
+    "compiler/validate/templates.py": [
+        "tests/validate/test_templates.py",
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_conformance.py",
+    ],
     # validate (b)
     "compiler/validate/schema.py": [
         "tests/validate/test_schema.py",
@@ -131,15 +149,40 @@ MODULE_TESTS: dict[str, list[str]] = {
     # reporter and rule helpers
     "compiler/report/reporter.py": ["tests/report/test_reporter.py"],
     "compiler/report/buildlog.py": ["tests/report/test_buildlog.py"],
-    "compiler/report/job.py": ["tests/report/test_reporter.py"],
+    "compiler/report/job.py": [
+        "tests/report/test_job.py",
+        "tests/report/test_layout.py",
+        "tests/report/test_metadata.py",
+    ],
     "compiler/report/layout.py": ["tests/report/test_layout.py"],
     "compiler/report/metadata.py": ["tests/report/test_metadata.py"],
-    "compiler/rules/_workflow.py": ["tests/rules"],
-    "compiler/rules/_settings.py": ["tests/rules"],
-    "compiler/rules/_context.py": ["tests/rules"],
-    "compiler/rules/_tekton.py": ["tests/rules"],
+    "compiler/rules/_workflow.py": ["tests/rules/test_workflow.py"],
+    "compiler/rules/_settings.py": [
+        "tests/rules/test_settings.py",
+        "tests/rules/test_init.py::test_suppression_per_entry_and_per_repository_and_severity",
+        "tests/rules/test_init.py::test_settings_apply_to_other_stages_diagnostics_but_not_to_broken_input",
+        "tests/rules/test_init.py::test_entry_lint_disable_with_an_unknown_id_is_a_config_error",
+    ],
+    "compiler/rules/_context.py": [
+        "tests/rules/test_context.py",
+        "tests/rules/test_step_image.py",
+        "tests/rules/test_immutable_image.py",
+        "tests/rules/test_exit_handler.py",
+        "tests/rules/test_extra_repos.py",
+        "tests/rules/test_nfs_layout.py",
+    ],
+    "compiler/rules/_tekton.py": [
+        "tests/rules/test_tekton.py",
+        "tests/rules/test_artifacts_gcs.py",
+        "tests/rules/test_tekton_rules.py",
+    ],
     "compiler/rules/_cached.py": ["tests/rules"],
-    "compiler/rules/artifacts_gcs.py": ["tests/rules"],
+    "compiler/rules/artifacts_gcs.py": [
+        "tests/rules/test_artifacts_gcs.py",
+        "tests/rules/test_tekton_rules.py",
+    ],
+    "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],
+    "compiler/report/html/model.py": ["tests/report/html/test_model.py"],
 }
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {

@@ -86,6 +86,5 @@ class BuildLog:
             logger.propagate = self._saved[1]
 
     def text(self) -> str:
-        for handler in self._handlers:
-            handler.flush()
+        # A StreamHandler flushes after every record: the buffer is complete.
         return self._buffer.getvalue()

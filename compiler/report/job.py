@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class JobInfo:
     job_type: str  # "" when unset
     job_name: str = ""

@@ -22,7 +22,7 @@ from compiler.report.job import JobInfo
 STYLES = ("prow", "kubeflow")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class GcsLayout:
     bucket: str
     build_dir: str  # no trailing slash

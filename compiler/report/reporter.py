@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ from compiler.report.layout import GcsLayout
 from compiler.report.outcome import WorkflowOutcome
 from compiler.storage import Storage
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — a type-only import; importing it too changes nothing
     from compiler.operate.debug import Summary
 
 log = logging.getLogger("kftest.report")
@@ -45,8 +45,8 @@ CONTENT_TYPES = {
 class Verdict:
     passed: bool
     result: str  # SUCCESS, FAILURE, ABORTED
-    junit_problems: int = 0
-    written: list[str] = field(default_factory=list)  # paths relative to the build directory
+    junit_problems: int
+    written: list[str]  # paths relative to the build directory
 
 
 class Reporter:
@@ -112,6 +112,7 @@ class Reporter:
             if outcome.object is not None and outcome.name:
                 self.write(f"{outcome.name}.yaml", emit.dump(outcome.object).encode())
         names = _junit_names(outcomes)
+        # mutation: equivalent — strict: names has one name per outcome by construction
         for outcome, name in zip(outcomes, names, strict=True):
             data = junit.render(outcome)
             self.write(f"artifacts/{name}", data)
@@ -142,6 +143,7 @@ class Reporter:
     def write(self, relative: str, data: bytes) -> None:
         data = self.redactor.data(data)
         local = self.output_dir / relative
+        # mutation: equivalent — parents: a path is at most artifacts/<file>; output_dir exists
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(data)
         if relative not in self.written:
@@ -161,16 +163,14 @@ class Reporter:
         except OSError as exc:
             log.error("could not copy %s into $ARTIFACTS: %s", relative, exc)
 
-    def _upload(self, name: str, data: bytes, content_type: str) -> bool:
+    def _upload(self, name: str, data: bytes, content_type: str) -> None:
         if self.storage is None or self.storage_error is not None:
-            return False
+            return
         try:
             self.storage.upload(name, data, content_type)
         except InfraError as exc:
             self.storage_error = exc
             log.error("GCS unreachable, skipping the remaining uploads: %s", exc)
-            return False
-        return True
 
     def _links(self) -> None:
         """The PR "symlink" and latest-build.txt files, outside the build directory."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ EXTRA_REPOS_PARAM = "extraRepos"
 STEP_IMAGE_PARAM = "stepImage"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class Problem:
     """One finding of a rule.
 
@@ -35,7 +36,7 @@ class Problem:
     param: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class ConfigProblem:
     """A finding about one prow_config.yaml entry; ``key`` as in :meth:`Entry.where`."""
 
@@ -59,7 +60,9 @@ class WorkflowContext:
         from compiler.validate import releases
 
         chosen = releases.parse(self.release.minor if self.release else releases.newest())
-        return chosen is not None and chosen >= (releases.parse(minor) or (0, 0))
+        # mutation: equivalent — the fallback: callers name a release literally ("3.3")
+        wanted = releases.parse(minor) or (0, 0)
+        return chosen is not None and chosen >= wanted
 
     @property
     def is_tekton(self) -> bool:
@@ -111,12 +114,12 @@ class WorkflowContext:
             for key, value in source.items()
             if isinstance(key, str) and isinstance(value, str) and value
         }
-        used: dict[str, int] = {}
+        used: Counter[str] = Counter()
         for container in self.workflow.containers:
             image = container.data.get("image")
             for key, value in settings.items():
                 if image == value:
-                    used[key] = used.get(key, 0) + 1
+                    used[key] += 1  # mutation: equivalent — a step of 2: the same order
         if used:
             return sorted(used, key=lambda key: (-used[key], key))[0]
         named = sorted(key for key in settings if "image" in key.lower())

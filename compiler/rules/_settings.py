@@ -48,6 +48,7 @@ SETTINGS_FILE = ".kftest.yaml"
 SCHEMA_FILE = paths.SCHEMAS_DIR / "kftest.schema.json"
 
 
+# mutation: equivalent — the class defines __init__, and nothing assigns to or hashes one
 @dataclass(frozen=True, init=False)
 class LintSettings:
     """What one repository changes about linting (see the module docstring for the file).
@@ -112,14 +113,14 @@ class LintSettings:
         return out
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent — the cache's size
 def rule_defaults() -> dict[str, Any]:
     from compiler.rules import all_rules
 
     return {name: value for info in all_rules() for name, value in info.defaults.items()}
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent — the cache's size
 def schema() -> dict[str, Any]:
     """schemas/kftest.schema.json with every rule's options (its ``CONF``) under ``lint``."""
     from compiler.rules import all_rules
@@ -134,7 +135,7 @@ def schema() -> dict[str, Any]:
     return dict(document)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent — the cache's size
 def _validator() -> Validator:
     return Validator(schema())
 
@@ -158,21 +159,22 @@ def load_settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
         raw = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return LintSettings(), [_problem(None, f"cannot read: {reason}", None)]
+        message = f"cannot read: {reason}"
+        return LintSettings(), [Diagnostic(CONFIG_SCHEMA.id, message, file=SETTINGS_FILE)]
     located, diagnostics = load(raw, SETTINGS_FILE)
     if located is None:
         return LintSettings(file=SETTINGS_FILE), diagnostics
     return _parse(located)
 
 
-def _problem(located: Located | None, message: str, path: tuple[Any, ...] | None) -> Diagnostic:
-    point = located.where(path) if located is not None and path is not None else None
+def _problem(located: Located, message: str, path: tuple[Any, ...]) -> Diagnostic:
+    point = located.where(path)
     return Diagnostic(
         rule=CONFIG_SCHEMA.id,
         file=SETTINGS_FILE,
         line=point[0] if point else None,
         column=point[1] if point else None,
-        path=format_path(path) if path else None,
+        path=format_path(path),
         message=message,
     )
 
@@ -257,6 +259,7 @@ def check_rule_id(rule: Any, where: str) -> str | None:
     """Why ``rule`` cannot appear under ``lint.<where>`` (here or in an entry), or None."""
     known = checks.catalogue()
     if not isinstance(rule, str) or rule not in known:
+        # mutation: equivalent — n: only the best match (the first) is named
         hint = difflib.get_close_matches(str(rule), list(known), n=1)
         suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
         return f"unknown rule id {rule!r} in `lint.{where}`{suggestion} (see `kftest rules`)"

@@ -12,23 +12,19 @@ from compiler.lenient import as_dict, as_list, str_or_none
 ARTIFACTS_PARAM = "artifacts-gcs"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class Image:
     path: str  # in the compiled run
     image: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class RunPipeline:
     """The pipeline a run executes, when kftest can see it."""
 
     spec: dict[str, Any]
     where: str  # "the embedded pipelineSpec" or "Pipeline 'x' (file)"
     path: str  # in the compiled run: spec.pipelineSpec or spec.pipelineRef
-
-
-def is_tekton(document: Any) -> bool:
-    return isinstance(document, dict) and document.get("kind") == "PipelineRun"
 
 
 def embedded_images(document: dict[str, Any]) -> Iterator[Image]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from compiler.lenient import as_dict, as_list, str_or_none
@@ -19,6 +19,9 @@ from compiler.rules._cached import cached_property
 CHECKOUT_SCRIPTS = ("checkout.sh", "checkout_repos.sh")
 #: ``kftest checkout SRC_DIR`` (what lib/ generates), in shell or exec form.
 KFTEST_CHECKOUT = re.compile(r"(?:^|[\s/'\"])kftest['\"]?\s+checkout(?=[\s'\"]|$)")
+
+#: A bound on hostile input: inline templates may nest without end.
+MAX_TEMPLATES = 100_000  # mutation: equivalent — the bound's size (its use is tested)
 
 # Argo's `depends` grammar: task names joined by && || ! and parentheses, each optionally
 # followed by a result such as `.Succeeded`.
@@ -213,7 +216,6 @@ class Workflow:
 
     document: Any
     fallback_name: str = ""
-    _by_name: dict[str, Template] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def metadata(self) -> dict[str, Any]:
@@ -245,7 +247,7 @@ class Workflow:
         found: list[Template] = []
         pending = list(reversed(self.top_templates))
         seen = 0
-        while pending and seen < 100_000:  # bound: inline templates may nest
+        while pending and seen < MAX_TEMPLATES:
             template = pending.pop()
             seen += 1
             found.append(template)
@@ -334,7 +336,7 @@ class Workflow:
         return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to or hashes one
 class ImageRef:
     """``[registry/]repository[:tag][@digest]`` split the way Docker does."""
 
@@ -345,7 +347,7 @@ class ImageRef:
     @classmethod
     def parse(cls, image: str) -> ImageRef:
         rest, _, digest = image.partition("@")
-        last_part = rest.rsplit("/", 1)[-1]
+        last_part = rest.rsplit("/", 1)[-1]  # mutation: equivalent — any maxsplit: the last part
         tag = None
         if ":" in last_part:  # a colon before the last '/' is a registry port
             rest, _, tag = rest.rpartition(":")

@@ -78,7 +78,7 @@ class CallChecks(CheckerBase):
             if "{{" in template:
                 return None  # resolved at run time
             return self.resolve_local(template, f"{path}.template", what)
-        if template is None and ref is None and inline is None:
+        if template in (None, "") and ref is None and inline is None:
             self.error(path, f"{what} must set template, templateRef or inline")
         return None
 
@@ -234,7 +234,7 @@ class CallChecks(CheckerBase):
             for arg_name, what, value in sources:
                 if not isinstance(value, str) or not value.startswith("{{tasks."):
                     continue
-                ref = value[len("{{tasks.") :].split(".", 1)[0]
+                ref = value[len("{{tasks.") :].partition(".")[0]
                 if ref not in upstream:
                     self.error(
                         paths.get(name, ""),
@@ -297,5 +297,5 @@ def _balanced(expression: str) -> bool:
     for char in expression:
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth < 0:
-            return False
+            break  # a ")" before its "(": no later "(" makes up for it
     return depth == 0

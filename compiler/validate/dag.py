@@ -27,7 +27,7 @@ def parse_depends(depends: str) -> tuple[dict[str, bool], list[tuple[str, str]]]
     unknown: list[tuple[str, str]] = []
     for match in _TASK_NAME.finditer(depends):
         if match.group(1):
-            dep, result = match.group(1).split(".", 1)
+            dep, result = match.group(1).split(".")  # the pattern allows one dot
             if result not in TASK_RESULTS:
                 unknown.append((dep, result))
             items = result in ("AnySucceeded", "AllFailed")
@@ -50,26 +50,27 @@ def ancestors(name: str, graph: dict[str, list[str]]) -> set[str]:
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    """A dependency cycle as a list of names (first repeated at the end), or None."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    """A dependency cycle as a list of names (first repeated at the end), or None.
+
+    Depth-first, without recursion (a DAG may have thousands of tasks); a name that is not in
+    the graph (an unknown task, reported elsewhere) has no dependencies of its own.
+    """
+    done: set[str] = set()
     for start in graph:
-        if state.get(start):
-            continue
-        path: list[str] = [start]
-        iterators = [iter(graph.get(start, ()))]
-        state[start] = 1
-        while iterators:
-            dep = next(iterators[-1], None)
-            if dep is None:
-                state[path.pop()] = 2
-                iterators.pop()
-                continue
-            if dep not in graph:
-                continue
-            if state.get(dep) == 1:
-                return [*path[path.index(dep) :], dep]
-            if not state.get(dep):
-                state[dep] = 1
-                path.append(dep)
-                iterators.append(iter(graph.get(dep, ())))
+        if start not in done:
+            path, on_path = [start], {start}
+            iterators = [iter(graph[start])]
+            while iterators:
+                dep = next(iterators[-1], None)
+                if dep is None:
+                    finished = path.pop()
+                    on_path.discard(finished)
+                    done.add(finished)
+                    iterators.pop()
+                elif dep in on_path:
+                    return [*path[path.index(dep) :], dep]
+                elif dep not in done:
+                    path.append(dep)
+                    on_path.add(dep)
+                    iterators.append(iter(graph.get(dep, ())))
     return None

@@ -31,8 +31,8 @@ def parse(path: str) -> tuple[str | int, ...]:
     """``spec.params[2].value`` -> ``("spec", "params", 2, "value")`` (the inverse of key/index)."""
     parts: list[str | int] = []
     position = 0
-    while position < len(path):
-        match = _PART.match(path, position)
+    while True:
+        match = _PART.match(path, position)  # None at the end: every part needs a character
         if match is None:
             break
         plain, number, quoted = match.groups()

@@ -13,6 +13,7 @@ METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 
 
 def suggest(name: str, known: list[str]) -> str:
+    # mutation: equivalent — n only caps the list; the first match is the best either way
     match = _close_matches(name, known, n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
 

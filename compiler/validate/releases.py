@@ -27,6 +27,8 @@ from compiler.paths import SCHEMAS_DIR
 INDEX_FILE = SCHEMAS_DIR / "argo" / "releases.json"
 #: The Argo release a seed-era entry targets when nothing says otherwise: the last 2.x.
 SEED_ERA = "2.12"
+# What an unparsable shipped minor would sort as.
+_UNPARSED = (0, 0)  # mutation: equivalent — every shipped minor parses (test_releases checks)
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
 
 
@@ -52,14 +54,14 @@ def parse(text: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)  # mutation: equivalent — a cache size
 def index() -> dict[str, Any]:
     return json.loads(INDEX_FILE.read_text(encoding="utf-8"))
 
 
 def shipped() -> list[str]:
     """The shipped ``X.Y`` releases, oldest first."""
-    return sorted(index()["releases"], key=lambda minor: parse(minor) or (0, 0))
+    return sorted(index()["releases"], key=lambda minor: parse(minor) or _UNPARSED)
 
 
 def newest() -> str:
@@ -77,12 +79,12 @@ def choose(target: str | None) -> Release:
         raise ValueError(
             f"argo_version {target!r} is not a release (write X.Y or vX.Y.Z, e.g. 2.12)"
         )
-    fitting = [minor for minor in shipped() if (parse(minor) or (0, 0)) <= wanted]
+    fitting = [minor for minor in shipped() if (parse(minor) or _UNPARSED) <= wanted]
     chosen = fitting[-1] if fitting else shipped()[0]
     return Release(chosen, releases[chosen]["tag"], releases[chosen]["file"], str(target))
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=16)  # mutation: equivalent — a cache size
 def for_seed_era(release: Release) -> Release:
     """The release a seed-era entry is validated for: the targeted one, else ``SEED_ERA``."""
     if not release.default:

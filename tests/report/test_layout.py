@@ -51,6 +51,14 @@ def test_kubeflow_postsubmit_variant() -> None:
     )
 
 
+def test_the_repository_is_needed_only_where_the_path_names_it() -> None:
+    unnamed = job("periodic", REPO_OWNER="", REPO_NAME="", JOB_NAME="job")
+    assert gcs_layout(unnamed, "b-1").build_dir == "logs/job/1234567890"
+    assert gcs_layout(unnamed, "b-1", "kubeflow").build_dir == "logs/job/1234567890"
+    with pytest.raises(UsageError, match="REPO_OWNER, REPO_NAME not set"):
+        gcs_layout(job("postsubmit", REPO_OWNER="", REPO_NAME=""), "b-1", "kubeflow")
+
+
 def test_build_number_when_no_build_id() -> None:
     layout = gcs_layout(job("periodic", BUILD_ID=""), "b-1")
     assert layout.build_dir == "logs/kubeflow-testing-presubmit/42"
@@ -59,7 +67,8 @@ def test_build_number_when_no_build_id() -> None:
 @pytest.mark.parametrize(
     ("job_type", "unset", "named"),
     [("presubmit", "PULL_NUMBER", "PULL_NUMBER"), ("periodic", "JOB_NAME", "JOB_NAME"),
-     ("postsubmit", "BUILD_ID BUILD_NUMBER", "BUILD_ID or BUILD_NUMBER")],
+     ("postsubmit", "BUILD_ID BUILD_NUMBER", "BUILD_ID or BUILD_NUMBER"),
+     ("presubmit", "REPO_OWNER", "REPO_OWNER"), ("presubmit", "REPO_NAME", "REPO_NAME")],
 )  # fmt: skip
 def test_missing_variables(job_type: str, unset: str, named: str) -> None:
     with pytest.raises(UsageError, match=named):

@@ -64,3 +64,19 @@ def test_finished() -> None:
     }
     passed = json.loads(finished_json(job, [], result="SUCCESS", timestamp=1))
     assert passed["passed"] is True and passed["result"] == "SUCCESS"
+
+
+def test_the_files_are_sorted_indented_json_with_a_final_newline() -> None:
+    # Stable bytes: the same run gives the same file, and a diff of two builds reads line by line.
+    job = JobInfo.from_env({"REPO_OWNER": "kubeflow", "PULL_BASE_SHA": "0123"}, "periodic")
+    assert started_json(job, [], 5) == (
+        b'{\n  "metadata": {},\n  "repos": {\n    "kubeflow": "0123"\n  },\n  "timestamp": 5\n}\n'
+    )
+
+
+def test_finished_names_the_repository_only_with_both_owner_and_refs() -> None:
+    no_owner = JobInfo.from_env({"PULL_REFS": "master:0123"}, "periodic")
+    no_refs = JobInfo.from_env({"REPO_OWNER": "kubeflow", "REPO_NAME": "testing"}, "periodic")
+    for job in (no_owner, no_refs):
+        data = json.loads(finished_json(job, [], result="SUCCESS", timestamp=1))
+        assert data["metadata"] == {}, job

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import errno
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,97 @@ def test_a_rule_option_is_read_by_its_rule(tmp_path: Path) -> None:
     assert settings.image_tag_pattern is None and settings.options == {"image_tag_pattern": None}
     settings, problems = _load(tmp_path, "lint:\n  image_tag_pattern: 'v[0-9]+'\n")
     assert problems == [] and settings.image_tag_pattern.fullmatch("v12")
+
+
+def test_settings_in_code_name_only_known_options() -> None:
+    with pytest.raises(TypeError, match="no rule has the option 'no_such_option'"):
+        LintSettings(no_such_option=1)
+    pattern = LintSettings(options={"image_tag_pattern": "a"}, image_tag_pattern="b")
+    assert pattern.image_tag_pattern == "b"  # a named option wins over `options`
+    assert LintSettings(options={"image_tag_pattern": "a"}).image_tag_pattern == "a"
+    with pytest.raises(AttributeError, match="nope"):
+        _ = LintSettings().nope
+    assert getattr(LintSettings(), "nope", "default") == "default"
+
+
+def test_broken_input_cannot_be_disabled_or_downgraded_in_code_either() -> None:
+    settings = LintSettings(
+        disabled=frozenset({"yaml-syntax"}), severity={"yaml-syntax": Severity.WARNING}
+    )
+    assert not settings.is_disabled("yaml-syntax")
+    assert not settings.is_disabled("yaml-syntax", ["yaml-syntax"])
+    assert settings.severity_for("yaml-syntax", Severity.ERROR) is Severity.ERROR
+    assert settings.severity_for("labels", Severity.ERROR) is Severity.ERROR
+    assert not settings.is_disabled("labels")
+
+
+def test_a_rule_option_may_not_reuse_a_lint_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import rules
+    from compiler.rules import _settings
+
+    clash = replace(rules.all_rules()[0], options={"disable": {"type": "string"}})
+    monkeypatch.setattr(rules, "all_rules", lambda: (clash,))
+    _settings.schema.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=f"rule {clash.id}: option 'disable' is already"):
+            _settings.schema()
+    finally:
+        _settings.schema.cache_clear()
+
+
+def test_a_settings_file_leading_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("lint:\n  disable: [labels]\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / SETTINGS_FILE).symlink_to(outside)
+    settings, [problem] = load_settings(repo)
+    assert settings == LintSettings()
+    assert (problem.rule, problem.file) == ("import-denied", SETTINGS_FILE)
+    assert problem.message == f"{SETTINGS_FILE} resolves to {outside}, outside the repository"
+
+
+def test_an_unreadable_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests may run as root, whom no file mode stops: the read itself fails here.
+    (tmp_path / SETTINGS_FILE).write_text("lint: {}\n")
+
+    def denied(path: Path) -> bytes:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    settings, [problem] = load_settings(tmp_path)
+    assert settings == LintSettings()
+    assert (problem.rule, problem.file, problem.line) == ("config-schema", SETTINGS_FILE, None)
+    assert problem.message == "cannot read: Permission denied"
+    monkeypatch.setattr(Path, "read_bytes", lambda path: (_ for _ in ()).throw(OSError("odd")))
+    assert load_settings(tmp_path)[1][0].message == "cannot read: odd"
+
+
+def test_a_problem_names_its_line_column_and_key(tmp_path: Path) -> None:
+    (tmp_path / SETTINGS_FILE).write_text("lint:\n  severity:\n    labels: info\n")
+    settings, [problem] = load_settings(tmp_path)
+    assert (problem.line, problem.column, problem.path) == (3, 13, "lint.severity.labels")
+    assert settings.severity == {} and settings.file == SETTINGS_FILE
+
+
+def test_the_run_settings_count_without_a_lint_section(tmp_path: Path) -> None:
+    settings, problems = _load(tmp_path, "argo_version: '2.12'\nlint: 3\n")
+    assert [line for _, line, _ in problems] == [2]
+    assert (settings.argo_version, settings.file) == ("2.12", SETTINGS_FILE)
+
+
+def test_a_wrong_entry_is_reported_once(tmp_path: Path) -> None:
+    settings, problems = _load(tmp_path, "lint:\n  disable:\n    - labels\n    - 3\n")
+    assert [(rule, line) for rule, line, _ in problems] == [("config-schema", 4)]
+    assert "unknown rule id" not in problems[0][2]
+    assert settings.disabled == {"labels"}
+    settings, problems = _load(
+        tmp_path, "lint:\n  severity:\n    labels: 3\n    immutable-image: warning\n"
+    )
+    assert [(rule, line) for rule, line, _ in problems] == [("config-schema", 3)]
+    assert settings.severity == {"immutable-image": Severity.WARNING}
+
+
+def test_an_unknown_rule_far_from_any_gets_no_hint(tmp_path: Path) -> None:
+    _, [(_, _, message)] = _load(tmp_path, "lint:\n  severity:\n    zzzzzzzz: warning\n")
+    assert message == "unknown rule id 'zzzzzzzz' in `lint.severity` (see `kftest rules`)"

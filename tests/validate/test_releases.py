@@ -6,6 +6,7 @@ schemas/generate_argo_release_schemas.py makes of ../shared/argo/versions (skipp
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -213,3 +214,49 @@ def test_a_ksonnet_app_targets_the_argo_of_its_era_unless_told(
     ]
     assert [d["severity"] for d in ttl] == [severity], result.stdout
     assert ttl[0]["file"] == "test/workflows/components/e2e.jsonnet"
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("2.12", (2, 12)),
+        ("v3.4.17", (3, 4)),
+        (" 3.0.0-rc1 ", (3, 0)),
+        ("4.1+build", (4, 1)),
+        ("2", None),
+        ("2.x", None),
+        ("v2.12.13.1", None),
+    ],
+)
+def test_a_release_is_major_dot_minor_with_an_optional_patch(
+    text: str, parsed: tuple[int, int] | None
+) -> None:
+    assert releases.parse(text) == parsed
+
+
+def test_what_a_release_says_it_is() -> None:
+    shipped = releases.index()["releases"]
+    newest = releases.choose(None)
+    assert (newest.tag, newest.file) == (shipped["4.1"]["tag"], shipped["4.1"]["file"])
+    assert newest.describe() == f"Argo 4.1 schema ({newest.tag}; the default)"
+    asked = releases.choose("v3.4.17")
+    assert (asked.minor, asked.target, asked.default) == ("3.3", "v3.4.17", False)
+    assert (asked.tag, asked.file) == (shipped["3.3"]["tag"], shipped["3.3"]["file"])
+    assert asked.describe() == f"Argo 3.3 schema ({asked.tag}; argo_version v3.4.17)"
+
+
+def test_a_seed_era_entry_gets_the_last_2x_unless_a_release_is_targeted() -> None:
+    assumed = releases.for_seed_era(releases.choose(None))
+    assert (assumed.minor, assumed.default) == ("2.12", False)
+    assert assumed.describe() == (
+        f"Argo 2.12 schema ({assumed.tag}; argo_version 2.12, assumed for a seed-era entry)"
+    )
+    targeted = releases.choose("3.5")
+    assert releases.for_seed_era(targeted) is targeted
+
+
+def test_a_release_is_a_value_every_entry_can_share() -> None:
+    release = releases.choose("2.12")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        release.target = "3.5"  # type: ignore[misc]
+    assert {release, releases.choose("2.12")} == {release}

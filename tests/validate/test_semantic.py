@@ -749,3 +749,156 @@ def test_unbalanced_depends_expressions_are_errors(depends: str) -> None:
     ]
     balanced = dag_wf(task("a"), task("b"), task("c", depends="(a && b) || a.Failed"))
     assert not [d for d in validate_workflow(balanced) if "unbalanced" in d.message]
+
+
+def cron(schedules: list[str] | None = None, **spec: Any) -> Doc:
+    workflow_spec = {"entrypoint": "main", "templates": [leaf("main")]}
+    return {
+        "kind": "CronWorkflow",
+        "metadata": {"name": "c"},
+        "spec": {
+            **({"schedules": schedules} if schedules is not None else {}),
+            **spec,
+            "workflowSpec": workflow_spec,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "*/5 * * * *",
+        "  0 3 * * 1-5 ",
+        "CRON_TZ=Europe/Berlin 0 3 * * *",
+        "TZ=UTC 0 3 * * *",
+        "CRON_TZ=UTC @daily",
+        "@hourly",
+        "@every 90s",
+    ],
+)
+def test_good_cron_schedules(schedule: str) -> None:
+    assert check_semantics(cron([schedule])) == []
+    assert check_semantics(cron(schedule=schedule)) == []
+
+
+@pytest.mark.parametrize(
+    ("schedule", "problem"),
+    [
+        ("* * *", "expected exactly 5 fields, found 3"),
+        ("0 0 * * * *", "expected exactly 5 fields, found 6"),
+        ("TZ=UTC", "expected exactly 5 fields, found 0"),
+        ("@sometimes", "unknown descriptor '@sometimes'"),
+        ("CRON_TZ=UTC @every", "unknown descriptor '@every'"),
+    ],
+)
+def test_malformed_cron_schedules_say_why(schedule: str, problem: str) -> None:
+    document = cron(["0 * * * *", schedule])
+    assert errors(document) == [
+        ("spec.schedules[1]", f"cron schedule '{schedule}' is malformed: {problem}")
+    ]
+
+
+def test_a_cron_workflow_has_schedule_or_schedules_not_both() -> None:
+    both = cron(["0 * * * *"], schedule="0 * * * *")
+    assert errors(both) == [
+        ("spec", "a CronWorkflow cannot set both spec.schedule and spec.schedules")
+    ]
+
+
+def test_cron_concurrency_policy_and_starting_deadline() -> None:
+    assert check_semantics(cron(["@daily"], concurrencyPolicy="Replace")) == []
+    assert check_semantics(cron(["@daily"], startingDeadlineSeconds=0)) == []
+    assert errors(cron(["@daily"], startingDeadlineSeconds=-1)) == [
+        ("spec.startingDeadlineSeconds", "startingDeadlineSeconds must be positive")
+    ]
+    assert errors(cron(["@daily"], startingDeadlineSeconds="-1")) == []  # the schema's to report
+
+
+def test_a_cron_workflow_name_may_have_52_characters() -> None:
+    document = cron(["@daily"])
+    document["metadata"]["name"] = "c" * 52
+    assert check_semantics(document) == []
+    document["metadata"]["name"] = "c" * 53
+    assert errors(document) == [
+        (
+            "metadata.name",
+            f"CronWorkflow name '{'c' * 53}' must not be more than 52 characters long "
+            "(currently 53)",
+        )
+    ]
+
+
+def test_a_name_or_a_generate_name_is_enough() -> None:
+    document = workflow(leaf("main"))
+    assert check_semantics(document) == []
+    document["metadata"] = {"generateName": "wf-"}
+    assert check_semantics(document) == []
+    document["metadata"] = "garbage"  # the schema's to report
+    assert check_semantics(document) == []
+
+
+def test_templates_without_a_usable_name_are_skipped_not_resolved() -> None:
+    document = workflow(leaf("main"), {"name": 5, "container": {"image": "a:1"}}, None, "x")
+    assert errors(document) == []
+    document["spec"]["templates"].append({"name": "", "container": {"image": "a:1"}})
+    assert errors(document) == [("spec.templates[4]", "template name is required")]
+
+
+def test_a_call_to_a_duplicated_template_is_checked_against_the_first() -> None:
+    needs = leaf("dup", inputs={"parameters": [{"name": "msg"}]})
+    document = steps_wf(task("s1", "dup"), extra=(needs, leaf("dup")))
+    assert [m for _, m in errors(document)] == [
+        "template name 'dup' is not unique (spec.templates[3])",
+        "template 'dup' input parameter 'msg' was not supplied (no default, and not in "
+        "step 's1' arguments)",
+    ]
+
+
+def test_workflow_arguments_feed_the_on_exit_template_of_a_workflow() -> None:
+    exit_handler = leaf("exit", inputs={"parameters": [{"name": "status"}]})
+    document = workflow(leaf("main"), exit_handler, onExit="exit")
+    assert errors(document) == [
+        (
+            "spec.onExit",
+            "template 'exit' input parameter 'status' was not supplied (no default, and not "
+            "in spec.arguments)",
+        )
+    ]
+    document["kind"] = "WorkflowTemplate"  # callers supply it
+    assert errors(document) == []
+    document["kind"] = "Workflow"
+    document["spec"]["arguments"] = {"parameters": [{"name": "status", "value": "x"}]}
+    assert errors(document) == []
+
+
+def test_an_entrypoint_of_the_wrong_type_is_left_to_the_schema() -> None:
+    document = workflow(leaf("main"), entrypoint=["main"])
+    assert errors(document) == []
+    document["spec"]["onExit"] = 7
+    assert errors(document) == []
+
+
+def test_a_workflow_template_ref_needs_no_local_templates() -> None:
+    by_ref = workflow(entrypoint="elsewhere", workflowTemplateRef={"name": "lib"})
+    del by_ref["spec"]["templates"]
+    assert errors(by_ref) == []
+
+
+def test_workflow_level_metrics_are_checked() -> None:
+    metric = {"name": "bad name", "help": "h", "counter": {"value": "1"}}
+    document = workflow(leaf("main"), metrics={"prometheus": [metric]})
+    assert [p for p, _ in errors(document)] == ["spec.metrics.prometheus[0].name"]
+    metric["name"] = "good_name"
+    assert errors(document) == []
+
+
+def test_semantics_take_the_scanned_tags_when_given() -> None:
+    document = workflow(
+        leaf("main", container={"image": "a:1", "args": ["{{inputs.parameters.x}}"]})
+    )
+    assert [m for _, m in errors(document)] == [
+        "failed to resolve {{inputs.parameters.x}}: input parameter 'x' is not declared in "
+        "inputs.parameters"
+    ]
+    # What the schema walk listed is what is checked: here, nothing.
+    assert check_semantics(document, tagged=[]) == []
