@@ -392,7 +392,7 @@ def test_the_manifest_from_artifact_has_at_most_one_location() -> None:
         ("a: b", True),
         ("a: [b", False),
         ("a: {{workflow.name}}", True),
-        ("a: {{\n  inputs.parameters.x\n}}", True),  # a tag across lines
+        ("a: {{\n  workflow.name\n}}", True),  # a tag across lines
         ("a: {{x}} {{y}}", True),
         ("a: 1\na: 2", True),  # duplicate keys: Go's YAML keeps the last
         ("a: b\n---\nc: [d", False),  # every document is parsed
