@@ -14,9 +14,10 @@ the copy, so tests that use it run as they do in the checkout.
 
 Tests that run a mutated line run first against its mutant: before the mutants, the module's
 tests run once under coverage.py, which records for each line the tests that ran it (in the test,
-its fixtures, or a ``python -m compiler`` subprocess it started). Most mutants are killed by those
-few tests in seconds; a mutant they miss runs against the whole test set, which has the last
-word, so the selection changes the speed, never the score. ``--no-select`` turns it off.
+its fixtures, a ``python -m compiler`` subprocess it started, or a worker forked by either).
+Most mutants are killed by those few tests in seconds; a mutant they miss runs against the whole
+test set, which has the last word, so the selection changes the speed, never the score.
+``--no-select`` turns it off.
 
 Equivalent mutants (no observable behaviour change: a cache size, a fast path) are excluded at
 their line with a ``# mutation: equivalent — <why>`` comment (on the line, or alone on the line
@@ -131,15 +132,33 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/validate/tekton.py": ["tests/validate/test_tekton.py"],
     # evaluate (a)
     "compiler/evaluate/__init__.py": ["tests/evaluate/test_init.py"],
-    "compiler/evaluate/component.py": ["tests/evaluate/test_component.py"],
-    "compiler/evaluate/params.py": ["tests/evaluate/test_params.py"],
-    "compiler/evaluate/backend.py": ["tests/evaluate/test_backend.py"],
+    "compiler/evaluate/component.py": [
+        "tests/evaluate/test_component.py",
+        "tests/evaluate/test_params.py",
+        "tests/evaluate/test_sandbox.py",
+        "tests/evaluate/test_checkouts.py::test_a_component_in_a_neighbouring_checkout_compiles",
+    ],
+    "compiler/evaluate/params.py": [
+        "tests/evaluate/test_params.py",
+        "tests/evaluate/test_component.py",
+    ],
+    "compiler/evaluate/backend.py": [
+        "tests/evaluate/test_backend.py",
+        "tests/evaluate/test_sandbox.py::test_importbin_may_read_binary_files",
+    ],
     "compiler/evaluate/sandbox.py": ["tests/evaluate/test_sandbox.py"],
     "compiler/evaluate/documents.py": ["tests/evaluate/test_documents.py"],
-    "compiler/evaluate/errors.py": ["tests/evaluate/test_errors.py"],
+    "compiler/evaluate/errors.py": [
+        "tests/evaluate/test_errors.py",
+        "tests/test_checks.py::test_stage_checks_live_with_their_emitters",
+    ],
     "compiler/evaluate/layout.py": ["tests/evaluate/test_layout.py"],
     "compiler/evaluate/pool.py": ["tests/evaluate/test_pool.py"],
-    "compiler/evaluate/worker.py": ["tests/evaluate/test_pool.py"],
+    "compiler/evaluate/worker.py": [
+        "tests/evaluate/test_worker.py",
+        "tests/evaluate/test_init.py",
+        "tests/evaluate/test_tekton.py::test_presubmit_compiles_like_the_seed",
+    ],
     # evaluate (b)
     "compiler/evaluate/checkouts.py": ["tests/evaluate/test_checkouts.py"],
     "compiler/evaluate/pyfunc.py": ["tests/evaluate/test_pyfunc.py"],
@@ -405,6 +424,14 @@ def _switch(name):
     if cov is not None:
         cov.switch_context(name)
 
+def _forked():
+    # a forked worker (the evaluation pool) measures under the test that forked it
+    cov = coverage.Coverage.current()
+    if cov is not None:
+        cov.switch_context(os.environ.get("KFTEST_MUTATE_CONTEXT", ""))
+
+os.register_at_fork(after_in_child=_forked)
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
     _switch(item.nodeid + "|setup")
@@ -438,15 +465,20 @@ def pytest_sessionfinish(session):
 #: that started it.
 _SUBPROCESS_CONTEXT = """
 import os
-name = os.environ.get("KFTEST_MUTATE_CONTEXT")
-if name:
-    try:
-        import coverage
-        cov = coverage.Coverage.current()
-        if cov is not None:
-            cov.switch_context(name)
-    except Exception:
-        pass
+
+def _switch():
+    name = os.environ.get("KFTEST_MUTATE_CONTEXT")
+    if name:
+        try:
+            import coverage
+            cov = coverage.Coverage.current()
+            if cov is not None:
+                cov.switch_context(name)
+        except Exception:
+            pass
+
+_switch()
+os.register_at_fork(after_in_child=_switch)  # its forked workers too
 """
 
 

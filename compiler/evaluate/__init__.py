@@ -63,7 +63,7 @@ __all__ = ["EvalRequest", "EvalResult", "evaluate", "evaluate_many"]
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a request
 class EvalRequest:
     entry: Entry
     config_file: str  # repo-relative path of prow_config.yaml, for diagnostics
@@ -145,7 +145,7 @@ def evaluate_many(
         for index, outcome in enumerate(outcomes)
         if isinstance(outcome, pool.Failure) and outcome.kind != "timeout" and reference is not None
     ]
-    if retry and reference is not None:
+    if retry and reference is not None:  # mutation: equivalent — pool.run([]) is []
         again = pool.run(
             [replace(tasks[index], backend=reference) for index in retry],
             worker.work,
@@ -153,10 +153,10 @@ def evaluate_many(
             jobs,
             memory,
         )
-        for index, outcome in zip(retry, again, strict=True):
+        for index, outcome in zip(retry, again, strict=True):  # mutation: equivalent — same length
             outcomes[index] = outcome
     results: list[Any] = []
-    for task, outcome in zip(tasks, outcomes, strict=True):
+    for task, outcome in zip(tasks, outcomes, strict=True):  # mutation: equivalent — same length
         if isinstance(outcome, pool.Failure):
             result = worker.lost(task.request, outcome)
             results.append(finish(task.request, result) if finish else result)

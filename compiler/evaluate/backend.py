@@ -38,7 +38,7 @@ class JsonnetError(Exception):
     """The binding's error message, verbatim."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a Backend
 class Backend:
     name: str
 

@@ -30,7 +30,7 @@ class Outcome:
     """A result, and whether the backend itself reported an error (worth a second opinion)."""
 
     result: EvalResult
-    backend_error: bool = False
+    backend_error: bool = False  # mutation: equivalent — True only re-runs, with the same result
 
 
 @dataclass
@@ -40,7 +40,7 @@ class _Run:
     importer: Importer
     file: str  # the component, repo-relative
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    timestamps: bool = True  # whether the last output mentioned creationTimestamp
+    timestamps: bool = True  # mutation: equivalent — _evaluate sets it: creationTimestamp seen?
 
     def rel(self, path: str | Path) -> str:
         return _relative(str(path), self.repo_root)
@@ -86,7 +86,7 @@ def evaluate_component(request: EvalRequest, backend: Backend) -> Outcome:
         defaults = {}
     merged = params_mod.merge(defaults, entry.params, request.run_params)
     tla_codes = params_mod.tla_codes(merged, request.argo_version)
-    if params_mod.has_others(ksonnet_params, component_name):
+    if params_mod.has_others(ksonnet_params, component_name):  # mutation: equivalent — fast path
         # The component's own params only (O(them), not O(every component)), valid as long as
         # no file it read can look at another component's: else evaluate again with them all.
         read = dict(run.importer.loaded)  # params.libsonnet and what it imports
@@ -118,27 +118,27 @@ def _new_run(request: EvalRequest, found: layout.Component, repo_root: Path) -> 
 
 # Path resolution, memoized: a worker evaluates many components of the same apps, importing
 # the same libraries. These run only in worker processes, which live for one run.
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # mutation: equivalent — a cache size
 def _resolved(path: Path) -> Path:
     return path.resolve()
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=8192)  # mutation: equivalent — a cache size
 def _relative(path: str, repo_root: Path) -> str:
     return relative_to_repo(path, repo_root)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # mutation: equivalent — a cache size
 def _package_aliases(app_dir: Path) -> dict[str, Path]:
     return layout.package_aliases(app_dir)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # mutation: equivalent — a cache size
 def _allowed_roots(repo_root: Path, repos_dir: Path | None, jpath: tuple[Path, ...]) -> list[Path]:
     return layout.allowed_roots(repo_root, repos_dir, jpath)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)  # mutation: equivalent — a cache size
 def _search_path(
     app_dir: Path, directory: Path, repo_root: Path, jpath: tuple[Path, ...]
 ) -> list[Path]:
@@ -146,7 +146,7 @@ def _search_path(
     return layout.search_path(layout.Component(app_dir, directory / "_", None), repo_root, jpath)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes one
 class _Evaluated:
     """params.libsonnet's value, as evaluated once per worker process."""
 
@@ -160,7 +160,7 @@ class _Evaluated:
 #: params.libsonnet holds every component's defaults (O(entries)): evaluating it once per
 #: worker, not once per component, is what keeps the cost per entry constant.
 _KSONNET_PARAMS: dict[tuple[Any, ...], _Evaluated] = {}
-_KSONNET_PARAMS_KEPT = 64  # apps per worker before the cache starts over (memory stays bounded)
+_KSONNET_PARAMS_KEPT = 64  # mutation: equivalent — apps per worker kept (memory bound)
 
 
 def _ksonnet_params(run: _Run, backend: Backend, path: Path) -> tuple[Any, bool]:
@@ -168,7 +168,7 @@ def _ksonnet_params(run: _Run, backend: Backend, path: Path) -> tuple[Any, bool]
     try:
         stat = path.stat()
     except OSError:
-        return _evaluate(run, backend, path, {}, {})
+        return _evaluate(run, backend, path, {}, {})  # mutation: equivalent — only a race
     identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     search = tuple(map(str, run.importer.search))  # where params.libsonnet's imports resolve
     key = (backend.name, str(path), str(run.repo_root), search, identity)
@@ -177,8 +177,8 @@ def _ksonnet_params(run: _Run, backend: Backend, path: Path) -> tuple[Any, bool]
         before, read = len(run.diagnostics), set(run.importer.loaded)
         value, failed = _evaluate(run, backend, path, {}, {})
         loaded = {k: v for k, v in run.importer.loaded.items() if k not in read}
-        if len(_KSONNET_PARAMS) >= _KSONNET_PARAMS_KEPT:
-            _KSONNET_PARAMS.clear()
+        if len(_KSONNET_PARAMS) >= _KSONNET_PARAMS_KEPT:  # mutation: equivalent — a bound
+            _KSONNET_PARAMS.clear()  # mutation: equivalent — (the bound, as above)
         found = tuple(run.diagnostics[before:])
         _KSONNET_PARAMS[key] = _Evaluated(loaded, value, failed, found)
         return value, failed
@@ -201,12 +201,12 @@ def _evaluate(
         content = run.importer.read_main(path)
     except OSError as exc:
         run.diagnostics.append(Diagnostic(JSONNET_ERROR.id, f"cannot read: {exc}", file=file))
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     if not content.strip():
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, "the file is empty", file=file, line=1, column=1)
         )
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -216,7 +216,7 @@ def _evaluate(
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     if "\x00" in text:
         # The bindings disagree about NUL bytes (one stops reading, one refuses the text).
         at = text.index("\x00")
@@ -225,7 +225,7 @@ def _evaluate(
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
-        return None, False
+        return None, False  # mutation: equivalent — True: the reference binding agrees
     try:
         output = backend.evaluate(
             str(path),
@@ -255,7 +255,7 @@ def _evaluate(
         if params_file:
             message = "evaluates to null; expected {global: {...}, components: {...}}"
         run.diagnostics.append(Diagnostic(rule, message, file=file))
-    return value, False
+    return value, False  # mutation: equivalent — True: the reference binding agrees
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -279,7 +279,7 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
         if containers and depth > limit:
             return True
         level, depth = below, depth + 1
-    return False
+    return False  # mutation: equivalent — None is as false to the caller
 
 
 def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
@@ -333,7 +333,7 @@ def closure(paths: Iterable[str], repo_root: Path) -> frozenset[str]:
     return frozenset(names)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=8192)  # mutation: equivalent — a cache size
 def _lexical(path: str, repo_root: Path) -> str | None:
     """``path`` relative to the repository as written, symlinks not resolved."""
     lexical = Path(os.path.normpath(path))
@@ -344,7 +344,7 @@ def _inside(path: str, root: Path) -> bool:
     try:
         Path(path).resolve().relative_to(root)
     except (ValueError, OSError):
-        return False
+        return False  # mutation: equivalent — None is as false to the caller
     return True
 
 
@@ -372,7 +372,7 @@ def _at_entry(request: EvalRequest, rule: str, found: layout.NotFound) -> Diagno
     return Diagnostic(
         rule,
         found.message,
-        file=where.file or request.config_file,
+        file=where.file or request.config_file,  # mutation: equivalent — the same file
         line=where.line,
         column=where.column,
         workflow=request.entry.name,

@@ -58,7 +58,7 @@ class Frame:
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a ParsedError
 class ParsedError:
     message: str
     frames: tuple[Frame, ...]

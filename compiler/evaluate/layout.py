@@ -23,7 +23,7 @@ from compiler.prow import ProwEnv
 KSONNET_SHIM_DIR = Path(__file__).resolve().parent / "ksonnet"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a Component
 class Component:
     app_dir: Path
     file: Path
@@ -31,7 +31,7 @@ class Component:
     checkout: Path | None = None  # another repository's checkout app_dir lies in (readable)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a NotFound
 class NotFound:
     key: str  # the prow_config.yaml key to blame: "app_dir" or "component"
     message: str
@@ -186,7 +186,7 @@ def _libraries(app_yaml: Path) -> list[tuple[str, str, str]]:
         if not isinstance(library, dict):
             continue
         registry = library.get("registry") or (str(key).split("/")[0] if "/" in str(key) else "")
-        package = library.get("name") or str(key).rsplit("/", 1)[-1]
+        package = library.get("name") or str(key).rsplit("/", 1)[-1]  # mutation: equivalent — [-1]
         version = library.get("version") or ""
         if isinstance(registry, str) and isinstance(package, str) and registry and package:
             found.append((registry, package, str(version)))
@@ -213,7 +213,7 @@ def _is(path: Path, test: Callable[[Path], bool]) -> bool:
     try:
         return test(path)
     except (OSError, ValueError):
-        return False
+        return False  # mutation: equivalent — None is as false to the callers
 
 
 def show(path: Path, repo_root: Path) -> str:

@@ -112,8 +112,9 @@ def reads_only_own(files: Mapping[str, bytes], component: str) -> bool:
                 reads = _reads(content.decode("utf-8", errors="replace"))
             else:
                 reads = frozenset()
+            # mutation: equivalent — the cache's size bound: any bound gives the same answers
             if len(_READS) >= 4096:
-                _READS.clear()
+                _READS.clear()  # mutation: equivalent — (the bound, as above)
             _READS[path] = (content, reads)
         if reads is _ANY or not reads <= {component}:
             return False
@@ -151,4 +152,5 @@ def tla_codes(params: Mapping[str, Any], argo_version: str | None = None) -> dic
 
 def to_code(value: Any) -> str:
     # YAML can carry dates and other non-JSON scalars; jsonnet sees them as strings.
-    return json.dumps(value, default=str, sort_keys=True)
+    text = json.dumps(value, default=str, sort_keys=True)  # mutation: equivalent — jsonnet sorts
+    return text

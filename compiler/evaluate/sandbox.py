@@ -19,7 +19,7 @@ from pathlib import Path
 from compiler.paths import inside
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a Denial
 class Denial:
     """An import that resolved outside the allowed roots."""
 
@@ -70,7 +70,7 @@ class Importer:
             return candidate, self.loaded[candidate]
         dirs = dict.fromkeys(self.show(str(path)) for path in [Path(base), *self.search])
         searched = ", ".join(dirs)
-        message = f"import {rel!r} not found (searched {searched})"
+        message = _text(f"import {rel!r} not found (searched {searched})")
         self.failures.append(message)
         raise RuntimeError(message)
 
@@ -81,7 +81,7 @@ class Importer:
         except UnicodeDecodeError as exc:
             if self._locate(base, rel, _import_pattern(rel, kinds="bin"))[0] is not None:
                 return
-            message = (
+            message = _text(
                 f"{path}: not valid UTF-8 (byte 0x{content[exc.start]:02x} at offset {exc.start})"
             )
             self.failures.append(message)
@@ -101,7 +101,9 @@ class Importer:
         importer, line, column = self._locate(base, rel)
         resolved = os.path.realpath(candidate)
         self.denials.append(Denial(importer, line, column, rel, resolved))
-        message = f"import {rel!r} denied: it resolves to {resolved}, outside the allowed roots"
+        message = _text(
+            f"import {rel!r} denied: it resolves to {resolved}, outside the allowed roots"
+        )
         self.failures.append(message)
         raise PermissionError(message)
 
@@ -128,7 +130,7 @@ class Importer:
         return None, None, None
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)  # mutation: equivalent — a cache size
 def _real_root(root: str) -> str:
     # The same few roots for every request a worker evaluates; files are always resolved anew.
     return os.path.realpath(root)
@@ -139,3 +141,9 @@ def _import_pattern(rel: str, kinds: str = "|str|bin") -> re.Pattern[str]:
     return re.compile(
         rf"\bimport(?:{kinds})\s*@?(?:'{quoted}'|\"{quoted}\"|\|\|\|\s*{quoted}\s*\|\|\|)"
     )
+
+
+def _text(message: str) -> str:
+    """``message`` as valid UTF-8: a path whose name is not (a surrogate-escaped byte) would
+    crash gojsonnet when the import callback's error crosses into it."""
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -26,7 +26,7 @@ FINISH_BUDGET = 120.0
 Finish = Callable[["EvalRequest", "EvalResult"], Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing changes or hashes a Task
 class Task:
     request: EvalRequest
     backend: Backend

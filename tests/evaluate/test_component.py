@@ -238,6 +238,14 @@ def test_missing_component_points_at_component_line(
     assert "app/components/nope.jsonnet" in message and "app/nope.jsonnet" in message
 
 
+def test_no_component_key_points_at_the_app_dir_line(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    entry = make_entry(app_dir="app")  # no `component:` line to point at
+    rule, file, line, message = only(evaluate(make_request(tmp_path, entry)))
+    assert (rule, file, line) == ("component-missing", "prow_config.yaml", KEY_LINES["app_dir"])
+    assert message.startswith("component '' not found (tried app/components/.jsonnet")
+
+
 def test_missing_app_dir_points_at_app_dir_line(tmp_path: Path) -> None:
     entry = make_entry(app_dir="kubeflow/nothere/workflows", component="wf")
     rule, file, line, message = only(evaluate(make_request(tmp_path, entry)))
@@ -323,6 +331,17 @@ def test_non_utf8_component(component_request: Callable[..., EvalRequest]) -> No
     assert "UTF-8" in message
 
 
+def test_non_utf8_after_an_empty_first_line(component_request: Callable[..., EvalRequest]) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": b"\n'\xff'\n"}))
+    rule, file, line, _ = only(result)
+    assert (rule, file, line, result.diagnostics[0].column) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        2,
+    )
+
+
 def test_non_utf8_imported_file(component_request: Callable[..., EvalRequest]) -> None:
     request = component_request(
         {"app/wf.jsonnet": "local x = import 'x.libsonnet';\nx\n", "app/x.libsonnet": b"'\xff'"}
@@ -334,7 +353,9 @@ def test_non_utf8_imported_file(component_request: Callable[..., EvalRequest]) -
 
 @pytest.mark.parametrize("content", ["", "\n  \n"])
 def test_empty_component(component_request: Callable[..., EvalRequest], content: str) -> None:
-    rule, file, line, message = only(evaluate(component_request({"app/wf.jsonnet": content})))
+    result = evaluate(component_request({"app/wf.jsonnet": content}))
+    rule, file, line, message = only(result)
+    assert result.diagnostics[0].column == 1
     assert (rule, file, line, message) == (
         "jsonnet-error",
         "app/wf.jsonnet",
@@ -388,3 +409,90 @@ def test_output_nested_deeper_than_the_limit(
     else:
         assert result.diagnostics == []
         assert len(result.documents) == 1
+
+
+def test_output_too_deep_for_the_json_parser(component_request: Callable[..., EvalRequest]) -> None:
+    text = "local f(n) = if n == 0 then 0 else [f(n - 1)];\nf(3000)\n"
+    rule, file, _, message = only(evaluate(component_request({"app/wf.jsonnet": text})))
+    assert (rule, file) == ("jsonnet-error", "app/wf.jsonnet")
+    assert message == "the value is nested more than 200 levels deep; no workflow is that deep"
+
+
+def test_an_error_with_an_empty_message(component_request: Callable[..., EvalRequest]) -> None:
+    request = component_request({"app/wf.jsonnet": "// nothing to say\nerror ''\n"})
+    assert only(evaluate(request)) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        "the component raised an error with an empty message",
+    )
+
+
+def test_a_nul_byte_in_the_component(component_request: Callable[..., EvalRequest]) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": b"{\n  a: 'x\x00y',\n}\n"}))
+    assert only(result) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        "the file contains a NUL byte; jsonnet files must be text",
+    )
+    assert result.diagnostics[0].column == 8
+
+
+def test_a_nul_byte_after_an_empty_first_line(
+    component_request: Callable[..., EvalRequest],
+) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": b"\n'\x00'\n"}))
+    rule, file, line, _ = only(result)
+    assert (rule, file, line, result.diagnostics[0].column) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        2,
+        2,
+    )
+
+
+def test_a_component_that_evaluates_to_null(component_request: Callable[..., EvalRequest]) -> None:
+    result = evaluate(component_request({"app/wf.jsonnet": "// nothing\nnull\n"}))
+    assert only(result) == (
+        "argo-schema",
+        "app/wf.jsonnet",
+        None,
+        "evaluates to null; expected a Workflow, a list of Workflows or a v1 List",
+    )
+    assert result.source == "app/wf.jsonnet"
+    assert result.imports == frozenset({"app/wf.jsonnet"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("null", "evaluates to null; expected {global: {...}, components: {...}}"),
+        (
+            "[{components: {}}]",
+            "params.libsonnet must evaluate to an object "
+            "({global: {...}, components: {<component>: {...}}})",
+        ),
+    ],
+)
+def test_params_libsonnet_that_is_no_object(
+    component_request: Callable[..., EvalRequest], text: str, message: str
+) -> None:
+    request = component_request(
+        {"app/components/wf.jsonnet": WORKFLOW, "app/components/params.libsonnet": text}
+    )
+    result = evaluate(request)
+    assert result.documents == []
+    assert only(result) == ("jsonnet-error", "app/components/params.libsonnet", None, message)
+
+
+def test_an_error_without_a_place_is_reported_at_the_component(
+    component_request: Callable[..., EvalRequest],
+) -> None:
+    request = component_request({"app/wf.jsonnet": "{\n  a: function(x) x,\n}\n"})
+    assert only(evaluate(request)) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        None,
+        "couldn't manifest function as JSON",
+    )

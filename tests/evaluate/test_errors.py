@@ -68,3 +68,52 @@ def test_frames_in_the_standard_library_are_skipped() -> None:
 def test_multi_line_spans_and_control_bytes() -> None:
     parsed = errors.parse("RUNTIME ERROR: bad\x1a\x7f thing.\n\t/r/a.jsonnet:(75:5)-(77:58)\t\n")
     assert parsed == errors.ParsedError("bad thing", (errors.Frame("/r/a.jsonnet", 75, 5),))
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "frames"),
+    [
+        ("", "", ()),
+        ("\n\n", "", ()),
+        # cpp's syntax errors: the location leads the first line
+        ("STATIC ERROR: /r/a.jsonnet:3:1: Expected a comma.", "Expected a comma", ((3, 1),)),
+        # go's syntax errors: location, message, then the offending source (not a frame)
+        ("/r/a.jsonnet:4:7-8 Unexpected: ':'\n\n  b: :\n", "Unexpected: ':'", ((4, 7),)),
+        # rust: frames indented, a colon after the span; repeated frames count once
+        (
+            "runtime error: boom\n    /r/a.jsonnet:2:3-9: function <f> call\n"
+            "    /r/a.jsonnet:2:3-9: function <f> call\n    /r/a.jsonnet:5:1-4: field <a>\n",
+            "boom",
+            ((2, 3), (5, 1)),
+        ),
+        # top-level arguments and ext vars are no files of the user's
+        (
+            "RUNTIME ERROR: x\n\t<top-level-arg:params>:1:1-3\t\n\t<extvar:a>:1:1\t\n"
+            "\t/r/a.jsonnet:9:2\t\n",
+            "x",
+            ((9, 2),),
+        ),
+    ],
+)
+def test_parse(text: str, message: str, frames: tuple[tuple[int, int], ...]) -> None:
+    parsed = errors.parse(text)
+    assert parsed.message == message
+    assert parsed.frames == tuple(errors.Frame("/r/a.jsonnet", *where) for where in frames)
+
+
+@pytest.mark.parametrize(
+    ("message", "cleaned"),
+    [
+        ("field does not exist: x.", "field does not exist: x"),
+        ("wait for it...", "wait for it..."),
+        ("  no dot  ", "no dot"),
+        ("max stack frames exceeded.", "stack depth limit exceeded: infinite recursion?"),
+        (
+            "thread 'main' has overflowed its stack overflow",
+            "stack depth limit exceeded: infinite recursion?",
+        ),
+        ("bad\ufffd\x00 byte\t.", "bad byte\t"),
+    ],
+)
+def test_clean(message: str, cleaned: str) -> None:
+    assert errors.clean(message) == cleaned

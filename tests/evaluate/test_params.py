@@ -3,6 +3,7 @@ component's exactly as ksonnet gave them whenever its code can look at them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -160,6 +161,8 @@ def test_broken_params_libsonnet_is_reported_for_every_component(tmp_path: Path)
         ("std.extVar('__ksonnet/params').global.region", set()),
         ("std.extVar('__ksonnet/environments').namespace", set()),
         ("local s = import 'x.libsonnet'; std.length(s)", set()),
+        # a component named '' (a name quoted, not the quote, is what is read)
+        ("std.extVar('__ksonnet/params').components['']", {""}),
     ],
 )
 def test_reads_finds_the_components_read(text: str, reads: set[str]) -> None:
@@ -185,6 +188,68 @@ def test_reads_is_any_when_more_can_be_seen(text: str) -> None:
 def test_reads_only_own() -> None:
     own = b"local p = std.extVar('__ksonnet/params').components.alpha;"
     other = b"local p = std.extVar('__ksonnet/params').components.beta;"
-    assert params.reads_only_own({"/a.jsonnet": own, "/lib.libsonnet": b"{}"}, "alpha")
-    assert not params.reads_only_own({"/a.jsonnet": own, "/b.libsonnet": other}, "alpha")
-    assert not params.reads_only_own({"/a.jsonnet": own}, "beta")
+    assert params.reads_only_own({"/a.jsonnet": own, "/lib.libsonnet": b"{}"}, "alpha") is True
+    assert params.reads_only_own({"/a.jsonnet": own, "/b.libsonnet": other}, "alpha") is False
+    assert params.reads_only_own({"/a.jsonnet": own}, "beta") is False
+
+
+def test_reads_only_own_sees_a_file_that_changed(tmp_path: Path) -> None:
+    # A worker remembers what each file reads: the same path with new content is read anew.
+    path = str(tmp_path / "changing.jsonnet")
+    own = b"std.extVar('__ksonnet/params').components.alpha"
+    assert params.reads_only_own({path: own}, "alpha")
+    assert not params.reads_only_own({path: own.replace(b"alpha", b"beta")}, "alpha")
+    assert params.reads_only_own({path: bytes(bytearray(own))}, "alpha")  # equal, not the same
+
+
+@pytest.mark.parametrize(
+    ("ksonnet_params", "expected"),
+    [
+        ({}, False),
+        ({"components": None}, False),
+        ({"components": {"alpha": {}}}, False),
+        ({"components": {"beta": {}}}, True),
+        ({"components": {"alpha": {}, "beta": {}}}, True),
+    ],
+)
+def test_has_others(ksonnet_params: dict[str, Any], expected: bool) -> None:
+    assert params.has_others(ksonnet_params, "alpha") is expected
+
+
+@pytest.mark.parametrize(
+    ("argo_version", "entry_params", "expected"),
+    [
+        ("3.4", {}, "3.4"),
+        ("3.4", {"argoVersion": "3.1"}, "3.1"),  # the entry's own value wins
+        (None, {}, "absent"),
+        (None, {"argoVersion": "3.1"}, "3.1"),
+    ],
+)
+def test_argo_version_reaches_the_top_level_params(
+    tmp_path: Path, argo_version: str | None, entry_params: dict[str, Any], expected: str
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "wf.jsonnet").write_text(
+        "function(params) [{kind: 'Workflow', metadata: {name: params.name},\n"
+        "  v: if std.objectHas(params, 'argoVersion') then params.argoVersion else 'absent'}]\n"
+    )
+    entry = make_entry(app_dir="app", component="wf", params=entry_params)
+    request = dataclasses.replace(make_request(tmp_path, entry), argo_version=argo_version)
+    [result] = evaluate_many([request])
+    assert result.diagnostics == []
+    assert result.documents[0]["v"] == expected
+
+
+def test_a_component_reading_only_its_own_params_sees_them_and_global(tmp_path: Path) -> None:
+    # Only `.components.alpha` and `.global` read: evaluated with its own params alone.
+    params_var = "std.extVar('__ksonnet/params')"
+    body = f"{{own: {params_var}.components.alpha, global: {params_var}.global}}"
+    text = workflow(body).replace("local all = std.extVar('__ksonnet/params');\n", "")
+    assert "local all" not in text
+    app(tmp_path, {"alpha": text})
+    value, document, result = seen(tmp_path, entry_params={"shards": 5})
+    assert value["own"]["image"] == "alpha:1"
+    assert value["own"]["shards"] == 5
+    assert value["own"]["name"] == document["metadata"]["name"]
+    assert value["global"] == {"region": "us-east1"}
+    assert {"app/components/alpha.jsonnet", "app/components/params.libsonnet"} <= result.imports

@@ -48,6 +48,11 @@ def work(task: tuple[str, Any], notify: pool.Notify) -> Any:
         os.kill(os.getpid(), signal.SIGSEGV)
     if kind == "exit":
         os._exit(value)
+    if kind == "signal":
+        os.kill(os.getpid(), value)
+    if kind == "say-then-exit":  # what a native runtime prints to fd 2 as it dies
+        os.write(2, value.encode())
+        os._exit(2)
     if kind == "raise":
         raise ValueError(value)
     raise AssertionError(kind)
@@ -208,3 +213,49 @@ def test_fork_is_avoided_once_the_go_runtime_is_loaded(monkeypatch: pytest.Monke
 
 def test_no_tasks() -> None:
     assert pool.run([], work, budget) == []
+
+
+def test_progress_is_reported_as_each_task_finishes() -> None:
+    seen: list[tuple[int, int]] = []
+    tasks = [("echo", 1), ("spin", 30), ("echo", 2)]
+    results = pool.run(tasks, work, budget, jobs=1, progress=lambda *args: seen.append(args))
+    assert results[1] == pool.Failure("timeout", True)
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+@pytest.mark.parametrize(
+    ("said", "kind", "reason"),
+    [
+        ("fatal error: runtime: out of memory\n", "memory", "ran out of memory"),
+        ("memory allocation of 4096 bytes failed\n", "memory", "ran out of memory"),
+        ("thread 'main' has overflowed its stack\n", "stack", "overflowed the native stack"),
+        (
+            "runtime: goroutine stack exceeds 1000000000-byte limit\n",
+            "stack",
+            "overflowed the native stack",
+        ),
+        ("panic: something else\n", "crash", "exited with status 2"),
+    ],
+)
+def test_what_a_dying_worker_said_tells_why(said: str, kind: str, reason: str) -> None:
+    [failure] = pool.run([("say-then-exit", "noise\n" * 20000 + said)], work, budget)
+    assert failure == pool.Failure(reason, False)
+    assert failure.kind == kind
+
+
+def test_a_worker_killed_by_a_signal() -> None:
+    [failure] = pool.run([("signal", signal.SIGTERM)], work, budget)
+    assert failure == pool.Failure("crashed (SIGTERM)", False)
+    assert failure.kind == "crash"
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(None, "the worker disappeared"), (-99, "crashed (signal 99)"), (0, "exited with status 0")],
+)
+def test_describe_exit(code: int | None, reason: str) -> None:
+    assert pool._describe_exit(code) == reason
+
+
+def test_the_default_is_one_job_per_usable_core() -> None:
+    assert pool.default_jobs() == len(os.sched_getaffinity(0))

@@ -10,7 +10,7 @@ import pytest
 
 from compiler.evaluate import EvalRequest, EvalResult, evaluate
 from compiler.evaluate.layout import KSONNET_SHIM_DIR
-from compiler.evaluate.sandbox import Importer
+from compiler.evaluate.sandbox import Denial, Importer
 
 
 def denied(result: EvalResult) -> tuple[str | None, int | None, int | None, str]:
@@ -201,3 +201,177 @@ def test_a_root_is_not_a_prefix_of_its_siblings(tmp_path: Path) -> None:
     importer = Importer([tmp_path / "repo"], [])
     assert importer.allowed(str(tmp_path / "repo"))
     assert not importer.allowed(str(tmp_path / "repo-evil/x"))
+
+
+def test_a_directory_named_like_the_import_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a/x.libsonnet").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/x.libsonnet").write_text("'b'")
+    importer = Importer([tmp_path], [tmp_path / "b"])
+    assert importer(str(tmp_path / "a"), "x.libsonnet") == (str(tmp_path / "b/x.libsonnet"), b"'b'")
+
+
+def test_a_file_is_read_once_and_recorded(tmp_path: Path) -> None:
+    (tmp_path / "x.libsonnet").write_text("'first'")
+    importer = Importer([tmp_path], [])
+    assert importer(str(tmp_path), "x.libsonnet")[1] == b"'first'"
+    (tmp_path / "x.libsonnet").write_text("'changed'")
+    # what the evaluation already saw stays what it sees: one file, one content
+    assert importer(str(tmp_path), "x.libsonnet")[1] == b"'first'"
+    assert importer.loaded == {str(tmp_path / "x.libsonnet"): b"'first'"}
+    assert importer.failures == [] and importer.denials == []
+
+
+def test_not_found_lists_the_directories_searched_once_each(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    importer = Importer(
+        [tmp_path],
+        [tmp_path, tmp_path / "lib"],
+        show=lambda path: Path(path).relative_to(tmp_path.parent).as_posix(),
+    )
+    with pytest.raises(RuntimeError) as raised:
+        importer(str(tmp_path), "nothere.libsonnet")
+    top = tmp_path.name
+    message = f"import 'nothere.libsonnet' not found (searched {top}, {top}/lib)"
+    assert str(raised.value) == message
+    assert importer.failures == [message]
+    assert importer.loaded == {}
+
+
+def test_an_absolute_import_inside_a_root_is_read_as_is(tmp_path: Path) -> None:
+    (tmp_path / "x.libsonnet").write_text("'x'")
+    importer = Importer([tmp_path], [tmp_path / "elsewhere"])
+    target = str(tmp_path / "sub" / ".." / "x.libsonnet")
+    assert importer("/somewhere/else", target) == (str(tmp_path / "x.libsonnet"), b"'x'")
+
+
+def test_a_denial_names_the_importing_file_line_and_column(tmp_path: Path, outside: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    main = repo / "app" / "wf.jsonnet"
+    text = "{\n  // a comment\n  s: import /* look away */ 'secret.libsonnet',\n}\n"
+    main.write_text(text)
+    (repo / "app" / "other.jsonnet").write_text("{}")
+    importer = Importer([repo], [outside])
+    importer(str(repo / "app"), "other.jsonnet")
+    importer.read_main(main)
+    with pytest.raises(PermissionError) as raised:
+        importer(str(repo / "app") + "/", "secret.libsonnet")
+    resolved = str(outside / "secret.libsonnet")
+    # not written as `import '...'`: the import string itself is what is pointed at
+    assert importer.denials == [Denial(str(main), 3, 30, "secret.libsonnet", resolved)]
+    assert str(raised.value) == (
+        f"import 'secret.libsonnet' denied: it resolves to {resolved}, outside the allowed roots"
+    )
+    assert importer.failures == [str(raised.value)]
+    assert resolved not in importer.loaded
+
+
+@pytest.mark.parametrize(
+    ("statement", "line", "column"),
+    [
+        ("importstr 'secret.libsonnet'", 2, 6),
+        ('import "secret.libsonnet"', 2, 6),
+        ("import @'secret.libsonnet'", 2, 6),
+        ("importbin |||\n    secret.libsonnet\n  |||", 2, 6),
+    ],
+)
+def test_every_form_of_import_is_located(
+    tmp_path: Path, outside: Path, statement: str, line: int, column: int
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    main = repo / "wf.jsonnet"
+    main.write_text(f"// secret.libsonnet is read below\n{{ s: {statement} }}\n")
+    importer = Importer([repo], [outside])
+    importer.read_main(main)
+    with pytest.raises(PermissionError):
+        importer(str(repo), "secret.libsonnet")
+    [denial] = importer.denials
+    assert (denial.importer, denial.line, denial.column) == (str(main), line, column)
+
+
+def test_a_denial_from_an_unknown_file_has_no_place(tmp_path: Path, outside: Path) -> None:
+    importer = Importer([tmp_path / "repo"], [outside])
+    with pytest.raises(PermissionError):
+        importer(str(tmp_path / "repo"), "secret.libsonnet")
+    [denial] = importer.denials
+    assert (denial.importer, denial.line, denial.column) == (None, None, None)
+
+
+@pytest.mark.parametrize(("form", "allowed"), [("importbin", True), ("importstr", False)])
+def test_only_importbin_may_read_bytes_that_are_not_utf8(
+    tmp_path: Path, form: str, allowed: bool
+) -> None:
+    main = tmp_path / "wf.jsonnet"
+    main.write_text(f"// blob.bin holds bytes\n{form} 'blob.bin'\n")
+    (tmp_path / "blob.bin").write_bytes(b"ok\xff")
+    importer = Importer([tmp_path], [])
+    importer.read_main(main)
+    if allowed:
+        assert importer(str(tmp_path), "blob.bin") == (str(tmp_path / "blob.bin"), b"ok\xff")
+        return
+    with pytest.raises(RuntimeError) as raised:
+        importer(str(tmp_path), "blob.bin")
+    message = f"{tmp_path / 'blob.bin'}: not valid UTF-8 (byte 0xff at offset 2)"
+    assert str(raised.value) == message
+    assert importer.failures == [message]
+    assert str(tmp_path / "blob.bin") not in importer.loaded
+
+
+def test_a_registry_alias_is_tried_after_the_search_path(tmp_path: Path) -> None:
+    (tmp_path / "vendor/kubeflow/automation@1").mkdir(parents=True)
+    (tmp_path / "vendor/kubeflow/automation@1/release.libsonnet").write_text("'aliased'")
+    aliases = {"kubeflow/automation/": tmp_path / "vendor/kubeflow/automation@1"}
+    importer = Importer([tmp_path], [tmp_path / "vendor"], aliases=aliases)
+    found = importer(str(tmp_path), "kubeflow/automation/release.libsonnet")
+    assert found == (str(tmp_path / "vendor/kubeflow/automation@1/release.libsonnet"), b"'aliased'")
+    (tmp_path / "vendor/kubeflow/automation").mkdir()
+    (tmp_path / "vendor/kubeflow/automation/release.libsonnet").write_text("'unversioned'")
+    assert (
+        Importer([tmp_path], [tmp_path / "vendor"], aliases=aliases)(
+            str(tmp_path), "kubeflow/automation/release.libsonnet"
+        )[1]
+        == b"'unversioned'"
+    )
+
+
+def test_the_importing_file_is_looked_for_in_the_importing_directory_only(
+    tmp_path: Path, outside: Path
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "a").mkdir(parents=True)
+    (repo / "b").mkdir()
+    elsewhere = repo / "a" / "same.jsonnet"
+    elsewhere.write_text("{ s: import 'secret.libsonnet' }\n")
+    # a first empty line: lines and columns count from the very start of the file
+    importing = repo / "b" / "wf.jsonnet"
+    importing.write_text("\n{ s: import 'secret.libsonnet' }\n")
+    importer = Importer([repo], [outside])
+    importer.read_main(elsewhere)
+    importer.read_main(importing)
+    with pytest.raises(PermissionError):
+        importer(str(repo / "b"), "secret.libsonnet")
+    [denial] = importer.denials
+    assert (denial.importer, denial.line, denial.column) == (str(importing), 2, 6)
+
+
+def test_a_library_dir_whose_name_is_not_utf8(
+    component_request: Callable[..., EvalRequest], tmp_path: Path
+) -> None:
+    # The not-found message names the -J dir; its undecodable byte once crashed gojsonnet
+    # ("the evaluation crashed (SIGQUIT)") when the message crossed into it.
+    library = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
+    library.mkdir()
+    request = component_request(
+        {"app/wf.jsonnet": "local x = import 'nothere.libsonnet';\nx\n"}, jpath=(library,)
+    )
+    result = evaluate(request)
+    [diagnostic] = result.diagnostics
+    assert (diagnostic.rule, diagnostic.file, diagnostic.line) == (
+        "jsonnet-error",
+        "app/wf.jsonnet",
+        1,
+    )
+    assert diagnostic.message.startswith("import 'nothere.libsonnet' not found (searched app,")
+    assert f"{tmp_path}/caf\\udce9" in diagnostic.message
