@@ -106,11 +106,30 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/validate/test_conformance.py",
     ],
     # validate (b)
-    "compiler/validate/schema.py": ["tests/validate"],
-    "compiler/validate/schema_nodes.py": ["tests/validate"],
-    "compiler/validate/leaves.py": ["tests/validate"],
-    "compiler/validate/checker.py": ["tests/validate"],
-    "compiler/validate/tekton.py": ["tests/validate"],
+    "compiler/validate/schema.py": [
+        "tests/validate/test_schema.py",
+        "tests/validate/test_schema_nodes.py",
+        "tests/validate/test_releases.py",
+        "tests/validate/test_conformance.py",
+        "tests/validate/test_semantic.py",
+    ],
+    "compiler/validate/schema_nodes.py": [
+        "tests/validate/test_schema_nodes.py",
+        "tests/validate/test_schema.py",
+        "tests/validate/test_conformance.py",
+        "tests/validate/test_releases.py",
+    ],
+    "compiler/validate/leaves.py": [
+        "tests/validate/test_leaves.py",
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_conformance.py",
+    ],
+    "compiler/validate/checker.py": [
+        "tests/validate/test_checker.py",
+        "tests/validate/test_semantic.py",
+        "tests/validate/test_conformance.py",
+    ],
+    "compiler/validate/tekton.py": ["tests/validate/test_tekton.py"],
     # evaluate (a)
     "compiler/evaluate/__init__.py": ["tests/evaluate/test_init.py"],
     "compiler/evaluate/component.py": [

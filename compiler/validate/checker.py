@@ -93,7 +93,7 @@ class CheckerBase:
     def check_reference(
         self, call: dict[Any, Any], path: str, what: str, inline_depth: int | None
     ) -> Template | None:
-        raise NotImplementedError  # calls.CallChecks
+        raise NotImplementedError  # mutation: equivalent — calls.CallChecks overrides it
 
     # --- arguments, hooks, metrics ----------------------------------------------------------------
 

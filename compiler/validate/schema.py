@@ -9,7 +9,6 @@ never a cascade of ``anyOf``/``oneOf`` alternatives.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,6 @@ from compiler.validate import docpath, releases
 from compiler.validate.schema_nodes import (
     CLOSED,
     KINDS,
-    NULL_ONLY,
     OPEN,
     TYPE_NAMES,
     CompiledSchema,
@@ -40,16 +38,6 @@ RULE = ARGO_SCHEMA.id
 # Past this many problems in one document the rest are counted, not listed: the first ones
 # are what a person fixes first, and a broken generator must not flood the output.
 MAX_PROBLEMS = 20
-
-# Fields older Argo releases had, and what replaced them: old workflows (the seed system's
-# included) still carry them, and difflib cannot guess the new name.
-_RENAMED = {
-    ("WorkflowSpec", "ttlSecondsAfterFinished"): "ttlStrategy.secondsAfterCompletion",
-    ("CronWorkflowSpec", "schedule"): "schedules (a list)",
-    ("Template", "template"): "a steps or dag template calling it",
-    ("Template", "templateRef"): "a steps or dag template calling it",
-    ("Template", "arguments"): "inputs",
-}
 
 
 @dataclass
@@ -75,11 +63,6 @@ class _Walker:
             if value is None:
                 return
             node = target
-        while node.any_of is not None:
-            branch = self._pick_branch(value, node.any_of)
-            if branch is None:
-                return
-            node = branch
         py_types = node.py_types
         if (
             py_types is not None
@@ -95,10 +78,10 @@ class _Walker:
                 self.complete = False  # free-form content (withItems, plugin): not looked into
             return
         if isinstance(value, dict):
-            if node.properties is not None or node.additional is not OPEN:
-                self._check_object(value, node, path)
+            self._check_object(value, node, path)
         elif isinstance(value, list):
             items = node.items
+            # mutation: equivalent — every list-typed node of the shipped schemas has items
             if items is None:
                 return
             if items.leaf:
@@ -106,12 +89,13 @@ class _Walker:
                 for position, item in enumerate(value):
                     kind = type(item)
                     if kind is str:
-                        if "{{" in item:
-                            self.tagged.append((f"{path}[{position}]", item))
+                        # A string of the wrong type is listed by the type check below.
                         if item_types is None or kind in item_types:
+                            if "{{" in item:
+                                self.tagged.append((f"{path}[{position}]", item))
                             continue
                     elif item_types is not None and kind in item_types and kind is not dict:
-                        continue
+                        continue  # mutation: equivalent — a fast path: check() accepts it too
                     self.check(item, items, f"{path}[{position}]")
             else:
                 for position, item in enumerate(value):
@@ -120,8 +104,7 @@ class _Walker:
     def _type_ok(self, value: object, node: Node, path: str) -> bool:
         """The slow type check, for subclasses and integral floats; reports a mismatch."""
         types = node.types
-        if types is None:
-            return True
+        assert types is not None  # py_types, set, is derived from types
         kind = json_type(value)
         if accepts(types, kind):
             return True
@@ -138,30 +121,6 @@ class _Walker:
         elif value and isinstance(value, (dict, list, tuple)):
             self.complete = False
 
-    def _pick_branch(self, value: object, branches: tuple[Node, ...]) -> Node | None:
-        """The branch to check the value against; None when it is accepted as it is."""
-        # General anyOf: the generator only emits [X, null] (see Node.target) today.
-        kind = json_type(value)
-        if kind == "null" and any(b.types is not None and "null" in b.types for b in branches):
-            return None
-        structured = [b for b in branches if b.types != NULL_ONLY]
-        fitting = [b for b in structured if b.types is None or accepts(b.types, kind)]
-        candidates = fitting or structured or list(branches)
-        if len(candidates) == 1:
-            return candidates[0]
-        # Several structured branches fit: the value passes if any passes; otherwise report
-        # against the branch with the fewest problems (the one the author most likely meant).
-        best: Node | None = None
-        best_count = 0
-        for branch in candidates:
-            trial = _Walker(self.schema)
-            trial.check(value, branch, "")
-            if not trial.problems:
-                return None
-            if best is None or len(trial.problems) < best_count:
-                best, best_count = branch, len(trial.problems)
-        return best
-
     def _check_object(self, value: dict[Any, Any], node: Node, path: str) -> None:
         properties = node.properties or {}
         additional = node.additional
@@ -176,17 +135,13 @@ class _Walker:
                     child_types = child.py_types
                     kind = type(sub)
                     if kind is str:
-                        if "{{" in sub:
-                            self.tagged.append((f"{path}.{name}" if path else name, sub))
                         if child_types is None or kind in child_types:
+                            if "{{" in sub:
+                                self.tagged.append((f"{path}.{name}" if path else name, sub))
                             continue
-                    elif (
-                        child_types is not None
-                        and kind in child_types
-                        and kind is not dict
-                        and kind is not list
-                    ):
-                        continue
+                    # No leaf takes a list (test_schema_nodes checks): a list is walked.
+                    elif child_types is not None and kind in child_types and kind is not dict:
+                        continue  # mutation: equivalent — a fast path: check() accepts it too
                 self.check(sub, child, f"{path}.{name}" if path else name)
             elif additional is CLOSED:
                 self._unvisited(sub, docpath.key(path, name))
@@ -203,6 +158,7 @@ class _Walker:
                         continue
                 self.check(sub, additional, docpath.key(path, name))  # type: ignore[arg-type]
             else:
+                # mutation: equivalent — only Tekton array-or-mapping values get here (no tag list)
                 self._unvisited(sub, docpath.key(path, name))
         for name in node.required:
             if name not in value and name not in suggested:
@@ -252,18 +208,16 @@ class _Walker:
             return None
         known = sorted(node.properties or ())
         match = _closest(field, known)
-        renamed = _RENAMED.get((node.name, field))
+        # A field older releases had (the index says until when, and what replaced it).
         older = releases.older_field(node.name, field)
         if older is not None and _newer_than(self.schema.release, older["last"]):
-            replacement = older.get("replacement") or renamed
+            replacement = older.get("replacement")
             instead = f"; Argo replaced it with '{replacement}'" if replacement else ""
             hint = (
                 f"{instead}; it was valid up to Argo {older['last']} (for a cluster that runs "
                 f"such a release, set `argo_version` in .kftest.yaml or pass --argo-version); "
                 f"checked against the {self._schema_name()}"
             )
-        elif renamed is not None:
-            hint = f"; Argo replaced it with '{renamed}'"
         elif match is not None:
             hint = f"; did you mean '{match}'?"
         else:
@@ -274,39 +228,44 @@ class _Walker:
 
 
 def _newer_than(release: releases.Release | None, minor: str) -> bool:
-    chosen = releases.parse(release.minor if release else releases.newest())
-    return chosen is not None and chosen > (releases.parse(minor) or (0, 0))
+    chosen = releases.parse(release.minor if release else releases.newest()) or _UNPARSED
+    last = releases.parse(minor) or _UNPARSED
+    # mutation: equivalent — a field the chosen release's schema lacks was not valid in it
+    newer = chosen > last
+    return newer
+
+
+_UNPARSED = (0, 0)  # mutation: equivalent — every shipped release's X.Y parses
 
 
 def _closest(field: str, known: list[str]) -> str | None:
     lowered = {name.lower(): name for name in known}
     if field.lower() in lowered:
         return lowered[field.lower()]
+    # mutation: equivalent — n: only the closest match is used
     matches = _close_matches(field, known, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
 
-def _unwrap(node: Node) -> Iterator[tuple[Node, bool]]:
-    """The object nodes a property's value can be, and whether they sit inside a list."""
-    if node.target is not None:
-        yield from _unwrap(node.target)
-    elif node.any_of is not None:
-        for branch in node.any_of:
-            yield from _unwrap(branch)
-    elif node.items is not None:
-        yield from ((inner, True) for inner, _ in _unwrap(node.items))
-    else:
-        yield node, False
+def _unwrap(node: Node) -> tuple[Node, bool]:
+    """The object node a property's value is, and whether it sits inside a list."""
+    in_list = False
+    while True:
+        if node.target is not None:
+            node = node.target
+        elif node.items is not None:
+            node, in_list = node.items, True
+        else:
+            return node, in_list
 
 
 def _nested_homes(field: str, node: Node) -> list[str]:
     """Child objects of ``node`` that declare ``field``: it was likely put one level too high."""
     homes = []
     for child_name, child in (node.properties or {}).items():
-        for inner, in_list in _unwrap(child):
-            if field in (inner.properties or {}):
-                homes.append((in_list, child_name))
-                break
+        inner, in_list = _unwrap(child)
+        if field in (inner.properties or {}):
+            homes.append((in_list, child_name))
     return [f"'{name}'" for _, name in sorted(homes)[:3]]
 
 
@@ -330,7 +289,7 @@ def scan(
         return [Diagnostic(rule=RULE, message=message)], None
     schema = compiled_schema(release)
     kind = document.get("kind")
-    if kind is None or not isinstance(kind, str):
+    if not isinstance(kind, str):
         root = schema.kinds["Workflow"]
     elif kind in schema.kinds:
         root = schema.kinds[kind]

