@@ -11,10 +11,12 @@ worker half a core does not turn a slow but finite component into an error; a wa
 backstop (``WALL_FACTOR`` times the budget plus ``WALL_SLACK``) still ends a task that sleeps or
 waits. Where ``/proc`` is missing the budget is wall-clock time.
 
-**Memory**: each worker runs under ``RLIMIT_DATA`` (``memory`` bytes); a binding that runs out
-aborts, and the parent reports ``Failure(kind="memory")``. The worker's stderr goes to a file
-the parent reads when it dies, to tell a stack overflow or an out-of-memory abort from another
-crash (and to keep a Go runtime dump of hundreds of lines off the user's terminal).
+**Memory**: each worker runs under ``RLIMIT_DATA``: ``memory`` bytes more than the heap it
+inherits from the parent (a parent holding a large configuration leaves the budget whole); a
+binding that runs out aborts, and the parent reports ``Failure(kind="memory")``. The worker's
+stderr goes to a file the parent reads when it dies, to tell a stack overflow or an
+out-of-memory abort from another crash (and to keep a Go runtime dump of hundreds of lines off
+the user's terminal).
 
 **Orphans**: a worker dies with its parent, whatever signal ends the parent
 (``PR_SET_PDEATHSIG`` on Linux), so a killed ``kftest`` leaves no evaluation running.
@@ -463,14 +465,29 @@ def die_with(parent: int) -> None:
 
 
 def limit_memory(size: int) -> None:
-    """At most ``size`` bytes of heap for this process (and what it starts)."""
+    """At most ``size`` more bytes of heap for this process (and what it starts) than it holds
+    now: a worker forked from a parent that holds a large configuration gets the whole ``size``
+    for its evaluations, not what the parent's copy leaves of it."""
     import resource
 
     with contextlib.suppress(ValueError, OSError):
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        size += _data_bytes()
         if hard != resource.RLIM_INFINITY:
             size = min(size, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (size, hard))
+
+
+def _data_bytes() -> int:
+    """What RLIMIT_DATA counts for this process now (``VmData``), or 0 without /proc."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

@@ -123,6 +123,18 @@ def test_memory_is_limited_per_worker() -> None:
     assert results[1] == 1 << 20  # the next task runs in a fresh worker
 
 
+def test_the_memory_limit_is_on_top_of_what_the_parent_holds() -> None:
+    # A parent holding more than the limit (a huge prow_config.yaml, or a long test session):
+    # its forked worker still has the whole limit for the evaluation.
+    held = bytearray(600 << 20)  # address space only: the pages are never touched
+    results = pool.run(
+        [("allocate", 1 << 20), ("allocate", 3 << 30)], work, budget, jobs=1, memory=512 << 20
+    )
+    assert results[0] == 1 << 20, results[0]
+    assert results[1].kind == "memory", results[1]  # the limit still holds
+    del held
+
+
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_workers_die_with_their_parent(how: signal.Signals, tmp_path) -> None:
     import subprocess

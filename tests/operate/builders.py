@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import zlib
 from dataclasses import dataclass
@@ -180,8 +181,12 @@ def invoke(
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(sys, "argv", ["kftest", *args])
     capsys.readouterr()
-    with pytest.raises(SystemExit) as exited:
-        main()
+    thresholds = gc.get_threshold()  # main() sets kftest's own for the process
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main()
+    finally:
+        gc.set_threshold(*thresholds)
     captured = capsys.readouterr()
     code = exited.value.code
     return Outcome(code if isinstance(code, int) else 1, captured.out, captured.err)
