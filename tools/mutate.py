@@ -66,6 +66,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/rules/immutable_image.py": [
         "tests/rules/test_immutable_image.py",
         "tests/rules/test_settings.py",
+        "tests/rules/test_tekton_rules.py",  # the PipelineRun path
     ],
     "compiler/rules/checkout_first.py": ["tests/rules/test_checkout_first.py"],
     "compiler/rules/exit_handler.py": ["tests/rules/test_exit_handler.py"],

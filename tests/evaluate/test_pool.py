@@ -271,3 +271,15 @@ def test_describe_exit(code: int | None, reason: str) -> None:
 
 def test_the_default_is_one_job_per_usable_core() -> None:
     assert pool.default_jobs() == len(os.sched_getaffinity(0))
+
+
+def test_a_run_leaves_nothing_frozen_for_the_garbage_collector() -> None:
+    # The pool freezes the parent's objects for its forked workers; a long-lived caller (an
+    # editor integration, a test session) must get them back, or their garbage is never freed.
+    import gc
+
+    assert pool.run([("echo", 1)], work, budget, jobs=1)[0][0] == 1
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(pool.WorkerError):  # a bug in a task ends the run: thawed all the same
+        pool.run([("raise", "x")], work, budget, jobs=1)
+    assert gc.get_freeze_count() == 0
