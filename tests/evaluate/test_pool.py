@@ -283,3 +283,14 @@ def test_a_run_leaves_nothing_frozen_for_the_garbage_collector() -> None:
     with pytest.raises(pool.WorkerError):  # a bug in a task ends the run: thawed all the same
         pool.run([("raise", "x")], work, budget, jobs=1)
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("task", [("echo", 1), ("segfault", None), ("exit", 3)])
+def test_no_worker_files_are_left_behind(
+    task: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    pool.run([task, ("echo", 2)], work, budget, jobs=1)
+    assert list(tmp_path.iterdir()) == []
