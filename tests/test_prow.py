@@ -94,6 +94,10 @@ def test_names_use_all_63_characters_and_keep_the_whole_suffix() -> None:
     name = workflow_name(env, "e2e", "00ff")
     assert len(name) == 63 and DNS1123.match(name), name
     assert name.endswith("x-42-00ff")
+    # A Tekton run's teardown: the role goes after the shortened head, still 63 in all.
+    teardown = workflow_name(env, "e2e", "00ff", role="teardown")
+    assert len(teardown) == 63 and DNS1123.match(teardown), teardown
+    assert teardown.endswith("x-teardown-42-00ff")
 
 
 def test_suffix_parts_that_sanitize_to_nothing_are_dropped() -> None:
