@@ -60,6 +60,19 @@ def test_an_equivalent_marker_excludes_its_line_or_the_line_below() -> None:
     assert 9 in kept or 10 in kept  # the multi-line sum is still mutated
 
 
+def test_a_narrowed_marker_excludes_only_the_mutants_it_names() -> None:
+    marked = SOURCE.replace(
+        "    if len(items) > cap and cap:",
+        "    if len(items) > cap and cap:  # mutation: equivalent[And -> Or|Gt -> ] — why",
+    )
+    lines = marked.splitlines(keepends=True)
+    on_line = [m for m in mutate.mutants(marked) if m.line == 5]
+    dropped = {m.description for m in on_line if mutate.excluded(m, lines)}
+    kept = {m.description for m in on_line if not mutate.excluded(m, lines)}
+    assert dropped == {"And -> Or", "Gt -> GtE"}
+    assert "negate condition" in kept
+
+
 def test_a_line_maps_to_its_whole_statement_or_its_compound_header() -> None:
     spans = mutate.statement_lines(SOURCE)
     assert spans[9] == range(7, 11)  # inside the multi-line assignment
