@@ -210,6 +210,25 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
     ],
+    # compile path: orchestration
+    "compiler/rules/__init__.py": [
+        "tests/rules",
+        "tests/test_checks.py",
+        "tests/commands/test_rules.py",
+    ],
+    "compiler/affected.py": [
+        "tests/test_affected.py",
+        "tests/commands/test_lint.py",
+        "tests/test_cli.py::test_lint_files_checks_only_affected_entries",
+    ],
+    "compiler/pipeline.py": [
+        "tests/test_pipeline.py",
+        "tests/commands/test_compile.py",
+        "tests/commands/test_lint.py",
+        "tests/test_golden.py",
+        "tests/test_cli.py",
+    ],
+    "compiler/cache.py": ["tests/test_cache.py"],
     "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],
     "compiler/report/html/model.py": ["tests/report/html/test_model.py"],
 }
