@@ -23,7 +23,7 @@ from compiler.evaluate import layout
 from compiler.model import ProwConfig
 from compiler.rules import SETTINGS_FILE
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — a type-only import; importing it too changes nothing
     from compiler.pipeline import Options
 
 #: An import statement (at a word boundary: see ``imports_in``). Without a leading ``\b`` the

@@ -32,7 +32,7 @@ from compiler.prow import (
     workflow_name,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — a type-only import; importing it too changes nothing
     from compiler.evaluate import EvalRequest, EvalResult
     from compiler.rules import LintSettings
     from compiler.validate.releases import Release
