@@ -145,7 +145,7 @@ class _Facts:
 #: mtimes with a coarse clock, so a change in the same tick as the one seen would go unnoticed
 #: (git's "racy" entries). It matches no real mtime: the next run looks again.
 _RACY = -1
-_RACY_NS = 2_000_000_000
+_RACY_NS = 2_000_000_000  # mutation: equivalent[2000000000 -> ] — a nanosecond of margin
 
 
 def _racy(mtime_ns: int) -> bool:

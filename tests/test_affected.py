@@ -133,3 +133,23 @@ def test_imports_are_found_at_word_boundaries_only() -> None:
         "reimport 'import \"e.libsonnet\"'\n"
     )
     assert affected.imports_in(text) == ["a.libsonnet", "c.txt", "d.bin", "e.libsonnet"]
+
+
+def test_without_the_cache_nothing_is_kept(repo: Path, _private_cache: Path) -> None:
+    assert affected_by(repo, "app/helper.libsonnet", cached=False) == ["first"]
+    assert not list(_private_cache.glob("imports-*"))
+    assert affected_by(repo, "app/helper.libsonnet") == ["first"]
+    assert list(_private_cache.glob("imports-*"))
+
+
+def test_an_edit_in_the_same_clock_tick_is_seen(repo: Path) -> None:
+    """A file system with a coarse clock can give an edit the mtime of the version the cache
+    saw: a file changed that recently is never trusted by its size and mtime."""
+    first = repo / "app/first.jsonnet"
+    first.write_text(first.read_text())  # just now
+    seen = os.stat(first).st_mtime_ns
+    assert affected_by(repo, "app/other.libsonnet") == ["second"]
+    first.write_text(first.read_text().replace("helper.", "other.."))  # the same size
+    os.utime(first, ns=(seen, seen))
+    (repo / "app/other..libsonnet").write_text("{}\n")
+    assert affected_by(repo, "app/other..libsonnet") == ["first"]
