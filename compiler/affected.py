@@ -101,7 +101,7 @@ class _Facts:
         default_factory=dict
     )
     resolved: dict[tuple[str, str, tuple[str, ...]], str | None] = field(default_factory=dict)
-    dirty: bool = False
+    dirty: bool = False  # mutation: equivalent[False -> True] — saving empty facts changes nothing
 
     @staticmethod
     def _where(options: Options) -> tuple[str, str]:
@@ -144,7 +144,7 @@ class _Facts:
 #: The mtime recorded for what changed too recently to vouch for itself: a file system stamps
 #: mtimes with a coarse clock, so a change in the same tick as the one seen would go unnoticed
 #: (git's "racy" entries). It matches no real mtime: the next run looks again.
-_RACY = -1
+_RACY = -1  # mutation: equivalent[1 -> 2] — any negative mtime matches no real one
 _RACY_NS = 2_000_000_000  # mutation: equivalent[2000000000 -> ] — a nanosecond of margin
 
 

@@ -153,3 +153,41 @@ def test_an_edit_in_the_same_clock_tick_is_seen(repo: Path) -> None:
     os.utime(first, ns=(seen, seen))
     (repo / "app/other..libsonnet").write_text("{}\n")
     assert affected_by(repo, "app/other..libsonnet") == ["first"]
+
+
+def test_the_repository_lint_settings_affect_every_entry(repo: Path) -> None:
+    (repo / ".kftest.yaml").write_text("lint: {}\n")
+    assert both(repo, ".kftest.yaml") == ["first", "second", "legacy"]
+
+
+KINDS_CONFIG = """
+workflows:
+  - name: jsonnet
+    app_dir: app
+    component: first
+  - name: builder
+    py_func: ci.build.create_workflow
+  - name: tekton
+    tekton_run: tekton/run.yaml
+  - name: builder-2
+    py_func: ci.other.create_workflow
+"""
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        # Which Python a builder imports is not known statically: any .py file may matter.
+        (["ci/unrelated.py"], ["builder", "builder-2"]),
+        # A PipelineRun may use the Pipelines and Tasks of any YAML file.
+        (["tekton/tasks.yaml"], ["tekton"]),
+        (["deploy/x.yml"], ["tekton"]),
+        (["app/helper.libsonnet", "ci/x.py"], ["jsonnet", "builder", "builder-2"]),
+        (["README.md", "ci/build.pyc"], []),
+    ],
+)
+def test_builders_and_tekton_runs_by_the_kind_of_file_changed(
+    repo: Path, changed: list[str], expected: list[str]
+) -> None:
+    write_files(repo, {"prow_config.yaml": KINDS_CONFIG, "tekton/run.yaml": "kind: x\n"})
+    assert both(repo, *changed) == expected
