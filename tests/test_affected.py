@@ -191,3 +191,40 @@ def test_builders_and_tekton_runs_by_the_kind_of_file_changed(
 ) -> None:
     write_files(repo, {"prow_config.yaml": KINDS_CONFIG, "tekton/run.yaml": "kind: x\n"})
     assert both(repo, *changed) == expected
+
+
+def test_a_run_that_learns_nothing_new_writes_nothing(repo: Path, _private_cache: Path) -> None:
+    """Many pre-commit runs share the cache: one that only reads it leaves its file alone."""
+    assert both(repo, "app/helper.libsonnet") == ["first"]
+    (kept,) = _private_cache.glob("imports-*")
+    written = kept.stat().st_ino  # a store renames a new file into place
+    assert both(repo, "app/other.libsonnet") == ["second"]
+    assert kept.stat().st_ino == written
+    (repo / "app/first.jsonnet").write_text("import 'other.libsonnet'\n")
+    age(repo)
+    assert both(repo, "app/other.libsonnet") == ["first", "second"]
+    assert kept.stat().st_ino != written  # what it learnt is kept
+
+
+def test_an_app_directory_that_appears_is_seen(repo: Path) -> None:
+    config = CONFIG + "  - name: late\n    app_dir: apps/late\n    component: c\n"
+    write_files(repo, {"prow_config.yaml": config, "apps/README.md": ""})
+    age(repo)
+    assert both(repo, "apps/late/c.jsonnet") == []
+    write_files(repo, {"apps/late/c.jsonnet": "{}\n"})
+    assert both(repo, "apps/late/c.jsonnet") == ["late"]
+
+
+def test_the_cache_trusts_an_old_file_of_unchanged_size_and_mtime(repo: Path) -> None:
+    """As git trusts its index: a file whose size and mtime are those the cache saw (and
+    older than the clock's tick) is not read again. Without the cache, every file is read."""
+    assert both(repo, "app/other.libsonnet") == ["second"]
+    first = repo / "app/first.jsonnet"
+    seen = os.stat(first)
+    first.write_text(first.read_text().replace("helper.", "other.."))  # the same size
+    os.utime(first, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    (repo / "app/other..libsonnet").write_text("{}\n")
+    age(repo)
+    os.utime(first, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    assert affected_by(repo, "app/other..libsonnet") == []
+    assert affected_by(repo, "app/other..libsonnet", cached=False) == ["first"]
