@@ -34,3 +34,81 @@ def test_a_run_too_large_is_refused_with_a_diagnostic(
     monkeypatch.setattr(pipeline, "MAX_EVALUATIONS", 12)
     result = pipeline.compile_all(options)
     assert result.diagnostics == [] and len(result.workflows) == 12
+
+
+def _options(repo: Path, **flags: object) -> pipeline.Options:
+    return pipeline.Options(
+        repo_root=repo, config_path=repo / "prow_config.yaml", environ={}, **flags
+    )
+
+
+def _repo(tmp_path: Path, name: str, kftest_yaml: str | None) -> Path:
+    repo = tmp_path / name
+    repo.mkdir()
+    if kftest_yaml is not None:
+        (repo / ".kftest.yaml").write_text(kftest_yaml)
+    return repo
+
+
+def test_kftest_yaml_chooses_the_release_interpreter_and_checkouts(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        "repo",
+        'argo_version: "2.12"\npython: venv/bin/python\nrepos_dir: ../checkouts\n',
+    )
+    configured = _options(repo)
+    assert configured.argo_release().minor == "2.12"
+    assert not configured.argo_release().default
+    # A repository-relative interpreter is found from the repository, wherever kftest runs.
+    assert configured.python_interpreter() == str(repo / "venv/bin/python")
+    assert configured.checkouts_dir() == (tmp_path / "checkouts").resolve()
+    # The flags win over the file.
+    flags = _options(
+        repo, argo_version="3.5", python="/opt/py/bin/python", repos_dir=tmp_path / "elsewhere"
+    )
+    assert flags.argo_release().minor == "3.5"
+    assert flags.python_interpreter() == "/opt/py/bin/python"
+    assert flags.checkouts_dir() == tmp_path / "elsewhere"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("python3.6", "python3.6"), ("/opt/py36/bin/python", "/opt/py36/bin/python")],
+)
+def test_an_interpreter_on_path_or_absolute_is_used_as_written(
+    tmp_path: Path, written: str, expected: str
+) -> None:
+    repo = _repo(tmp_path, "repo", f"python: {written}\n")
+    assert _options(repo).python_interpreter() == expected
+
+
+def test_without_kftest_yaml_the_newest_release_and_no_interpreter_or_checkouts(
+    tmp_path: Path,
+) -> None:
+    plain = _options(_repo(tmp_path, "plain", None))
+    assert plain.argo_release().default and plain.argo_release().minor == "4.1"
+    assert plain.python_interpreter() is None
+    assert plain.checkouts_dir() is None
+
+
+def test_a_large_config_says_it_is_loading_on_a_terminal(
+    make_repo: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    size = (repo / "prow_config.yaml").stat().st_size
+    monkeypatch.setattr(pipeline, "LARGE_CONFIG", size + 1)
+    assert pipeline.load(_options(repo, progress=True)).config is not None
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(pipeline, "LARGE_CONFIG", size)
+    assert pipeline.load(_options(repo, progress=False)).config is not None
+    assert capsys.readouterr().err == ""  # not a terminal (or --quiet): nothing
+    pipeline.load(_options(repo, progress=True))
+    shown = capsys.readouterr().err
+    assert "kftest: loading prow_config.yaml (0 MB)" in shown
+    assert shown.endswith("\r\x1b[K")  # and the line is erased once it is loaded
+    padded = CONFIG + "#" * (3 * 2**20 - len(CONFIG) - 2) + "\n"
+    (repo / "prow_config.yaml").write_text(padded)
+    pipeline.load(_options(repo, progress=True))
+    assert "kftest: loading prow_config.yaml (3 MB)" in capsys.readouterr().err
