@@ -145,11 +145,11 @@ class _Facts:
 #: mtimes with a coarse clock, so a change in the same tick as the one seen would go unnoticed
 #: (git's "racy" entries). It matches no real mtime: the next run looks again.
 _RACY = -1  # mutation: equivalent[1 -> 2] — any negative mtime matches no real one
-_RACY_NS = 2_000_000_000  # mutation: equivalent[2000000000 -> ] — a nanosecond of margin
+_RACY_NS = 2_000_000_000  # mutation: equivalent[2000000000 -> ] — a 1 ns longer window
 
 
 def _racy(mtime_ns: int) -> bool:
-    return mtime_ns >= time.time_ns() - _RACY_NS
+    return mtime_ns >= time.time_ns() - _RACY_NS  # mutation: equivalent[GtE -> Gt] — 1 ns at its edge
 
 
 def _mtime(path: str) -> int | None:
