@@ -149,7 +149,7 @@ _RACY_NS = 2_000_000_000  # mutation: equivalent[2000000000 -> ] — a 1 ns long
 
 
 def _racy(mtime_ns: int) -> bool:
-    return mtime_ns >= time.time_ns() - _RACY_NS  # mutation: equivalent[GtE -> Gt] — 1 ns at its edge
+    return mtime_ns >= time.time_ns() - _RACY_NS  # mutation: equivalent[GtE -> Gt] — 1 ns
 
 
 def _mtime(path: str) -> int | None:
