@@ -222,15 +222,16 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/test_cli.py::test_lint_files_checks_only_affected_entries",
         "tests/evaluate/test_tekton.py::test_lint_of_changed_yaml_checks_the_tekton_entries",
     ],
-    # not the whole of test_cli: its evaluation-limit tests take minutes and reach pipeline.py
-    # the way the others do
+    # not the whole of test_cli (nor its bad inputs, a third of the time): its evaluation-limit
+    # tests take minutes and reach pipeline.py the way the others do
     "compiler/pipeline.py": [
         "tests/test_pipeline.py",
         "tests/commands/test_compile.py",
         "tests/commands/test_lint.py",
-        "tests/test_golden.py",
+        "tests/test_golden.py::test_project_golden_files_are_current",
+        "tests/test_golden.py::test_every_entry_has_a_golden_file_per_job_type",
+        "tests/test_golden.py::test_golden_environment_is_what_prow_sets_per_job_type",
         "tests/test_cli.py::test_clean_repo_lints_clean",
-        "tests/test_cli.py::test_bad_input",
         "tests/test_cli.py::test_json_diagnostic_keys_follow_the_contract",
         "tests/test_cli.py::test_no_config_is_a_usage_error",
         "tests/test_cli.py::test_plan_json_and_text",
