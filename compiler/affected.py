@@ -272,7 +272,7 @@ class _Finder:
         known = self.facts.files.get(path)
         if path in self.checked and known is not None:
             return known[3]
-        self.checked.add(path)
+        self.checked.add(path)  # mutation: equivalent — spares a 2nd stat of a file in a run
         if not path.endswith((".jsonnet", ".libsonnet")):
             return []
         try:
