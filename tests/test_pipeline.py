@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from compiler import pipeline
+from compiler.diagnostics import Diagnostic
+from tests.conftest import git, write_files
 from tests.test_cli import COMPONENT, CONFIG
 
 
@@ -112,3 +114,71 @@ def test_a_large_config_says_it_is_loading_on_a_terminal(
     (repo / "prow_config.yaml").write_text(padded)
     pipeline.load(_options(repo, progress=True))
     assert "kftest: loading prow_config.yaml (3 MB)" in capsys.readouterr().err
+
+
+SEED_CONFIG = """
+workflows:
+  - name: e2e
+    app_dir: kubeflow/testing/workflows
+    component: e2e
+  - name: more
+    app_dir: kubeflow/testing/other
+    component: more
+  - name: local
+    app_dir: kubeflow/kubeflow/ci
+    component: local
+  - name: examples
+    app_dir: kubeflow/examples/test/workflows
+    component: x
+  - name: plain
+    app_dir: ci
+    component: plain
+"""
+
+
+def test_notes_say_where_each_checkout_was_found_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOPATH", raising=False)
+    github = tmp_path / "src" / "github.com" / "kubeflow"
+    repo = github / "kubeflow"
+    write_files(repo, {"prow_config.yaml": SEED_CONFIG, "kubeflow/kubeflow/ci/local.jsonnet": ""})
+    git(repo, "init", "-q")
+    git(repo, "remote", "add", "origin", "git@github.com:kubeflow/kubeflow.git")
+    (github / "testing" / ".git").mkdir(parents=True)
+    options = _options(repo, job_type="presubmit", changed_files=[])
+    notes = pipeline.plan(options).notes
+    # kubeflow/testing once, however many entries use it; a path inside the repository is no
+    # checkout; a missing one says how to provide it.
+    assert notes[0] == "checkout kubeflow/testing: beside the clone (../testing)"
+    assert notes[1].startswith("checkout kubeflow/examples: not found (tried ")
+    assert len(notes) == 2
+    # A py_func builder imports from prow_config.yaml's python_paths and kubeflow/testing/py.
+    builders = (
+        "python_paths: [kubeflow/pipelines/py]\n"
+        "workflows:\n  - name: b\n    py_func: ci.build.create_workflow\n"
+    )
+    (repo / "prow_config.yaml").write_text(builders)
+    notes = pipeline.plan(options).notes
+    assert notes[0].startswith("checkout kubeflow/pipelines: not found (tried ")
+    assert notes[1:] == ["checkout kubeflow/testing: beside the clone (../testing)"]
+
+
+def test_notes_name_the_schema_when_targeted_or_when_a_schema_finding_depends_on_it(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    default = _options(repo)
+    loaded = pipeline.load(default)
+    assert pipeline.context_notes(default, loaded) == []
+    assert pipeline.context_notes(default, loaded, [Diagnostic("labels", "x")]) == []
+    [note] = pipeline.context_notes(default, loaded, [Diagnostic("argo-schema", "x")])
+    assert note.startswith("validating against the Argo 4.1 schema (")
+    assert note.endswith(
+        "the default); ksonnet apps and py_func builders against the Argo 2.12 of their era "
+        "(argo_version sets both)"
+    )
+    [targeted] = pipeline.context_notes(_options(repo, argo_version="3.5"), loaded)
+    assert targeted.startswith("validating against the Argo 3.5 schema (")
+    assert targeted.endswith("; argo_version 3.5)")
+    assert pipeline.context_notes(default, pipeline.Loaded(None, [])) == []
