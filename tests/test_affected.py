@@ -184,12 +184,16 @@ workflows:
         (["deploy/x.yml"], ["tekton"]),
         (["app/helper.libsonnet", "ci/x.py"], ["jsonnet", "builder", "builder-2"]),
         (["README.md", "ci/build.pyc"], []),
+        # No component of theirs: not even a file named only ".jsonnet" is one.
+        ([".jsonnet"], []),
     ],
 )
 def test_builders_and_tekton_runs_by_the_kind_of_file_changed(
     repo: Path, changed: list[str], expected: list[str]
 ) -> None:
-    write_files(repo, {"prow_config.yaml": KINDS_CONFIG, "tekton/run.yaml": "kind: x\n"})
+    write_files(
+        repo, {"prow_config.yaml": KINDS_CONFIG, "tekton/run.yaml": "kind: x\n", ".jsonnet": "{}"}
+    )
     assert both(repo, *changed) == expected
 
 
