@@ -9,6 +9,7 @@ import pytest
 
 from compiler import pipeline
 from compiler.diagnostics import Diagnostic
+from tests.commands.test_compile import RENAMED
 from tests.conftest import git, write_files
 from tests.test_cli import COMPONENT, CONFIG
 
@@ -182,3 +183,23 @@ def test_notes_name_the_schema_when_targeted_or_when_a_schema_finding_depends_on
     assert targeted.startswith("validating against the Argo 3.5 schema (")
     assert targeted.endswith("; argo_version 3.5)")
     assert pipeline.context_notes(default, pipeline.Loaded(None, [])) == []
+
+
+def test_a_name_kubernetes_refuses_is_shown_whole_or_by_its_head_and_length(
+    make_repo: Callable[..., Path],
+) -> None:
+    names = {"whole": "'Y' * 80", "head": "'Z' * 81"}
+    config = "workflows:\n" + "".join(
+        f"  - name: {entry}\n    app_dir: ci\n    component: {entry}\n"
+        '    params: {stepImage: "gcr.io/kubeflow-ci/test-worker:v20240101-0123abc"}\n'
+        for entry in names
+    )
+    files = {f"ci/{entry}.jsonnet": RENAMED % name for entry, name in names.items()}
+    repo = make_repo({"prow_config.yaml": config, **files})
+    result = pipeline.compile_all(_options(repo, job_type="presubmit"))
+    found = {d.workflow: d for d in result.diagnostics if d.rule == "name-length"}
+    assert result.workflows == []  # neither is written
+    assert (found["whole"].file, found["whole"].line) == ("ci/whole.jsonnet", None)
+    assert f"metadata.name {'Y' * 80!r} is not a Kubernetes object name" in found["whole"].message
+    assert f"metadata.name {'Z' * 60!r}... (81 characters) is not" in found["head"].message
+    assert found["head"].path == "metadata.name"
