@@ -203,3 +203,37 @@ def test_a_name_kubernetes_refuses_is_shown_whole_or_by_its_head_and_length(
     assert f"metadata.name {'Y' * 80!r} is not a Kubernetes object name" in found["whole"].message
     assert f"metadata.name {'Z' * 60!r}... (81 characters) is not" in found["head"].message
     assert found["head"].path == "metadata.name"
+
+
+TTL_BUILDER = """
+def create_workflow(name=None, namespace=None, **kwargs):
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "entrypoint": "e",
+            "ttlSecondsAfterFinished": 3600,
+            "templates": [{"name": "e", "container": {"image": "alpine:3.19"}}],
+        },
+    }
+"""
+
+
+@pytest.mark.parametrize(
+    ("flags", "severity"),
+    [({}, "warning"), ({"argo_version": "3.5"}, "error")],  # the Argo of its era, unless told
+)
+def test_a_py_func_builder_targets_the_argo_of_its_era_unless_told(
+    make_repo: Callable[..., Path], flags: dict[str, str], severity: str
+) -> None:
+    repo = make_repo(
+        {
+            "prow_config.yaml": "python_paths: [py]\n"
+            "workflows:\n  - name: b\n    py_func: builder.create_workflow\n",
+            "py/builder.py": TTL_BUILDER,
+        }
+    )
+    result = pipeline.compile_all(_options(repo, job_type="presubmit", **flags))
+    ttl = [d for d in result.diagnostics if d.path == "spec.ttlSecondsAfterFinished"]
+    assert [(d.rule, d.severity.value) for d in ttl] == [("argo-schema", severity)]

@@ -248,6 +248,7 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/evaluate/test_tekton.py::test_fixture_golden_files_are_current",
         "tests/validate/test_tekton.py::test_diagnostics_point_at_the_file_and_line_to_change",
         "tests/validate/test_tekton.py::test_a_tekton_params_value_is_blamed_on_prow_config",
+        "tests/validate/test_releases.py::test_a_ksonnet_app_targets_the_argo_of_its_era_unless_told",
     ],
     "compiler/cache.py": ["tests/test_cache.py"],
     "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],
