@@ -237,3 +237,62 @@ def test_a_py_func_builder_targets_the_argo_of_its_era_unless_told(
     result = pipeline.compile_all(_options(repo, job_type="presubmit", **flags))
     ttl = [d for d in result.diagnostics if d.path == "spec.ttlSecondsAfterFinished"]
     assert [(d.rule, d.severity.value) for d in ttl] == [("argo-schema", severity)]
+
+
+def test_what_a_build_keeps_lints_and_emits(make_repo: Callable[..., Path]) -> None:
+    latest = CONFIG.replace("v20240101-0123abc", "latest")  # an immutable-image error
+    repo = make_repo({"prow_config.yaml": latest, "ci/unittests.jsonnet": COMPONENT, "py/a.py": ""})
+    full = pipeline.compile_all(_options(repo, job_type="presubmit", salt="abcd"))
+    [workflow] = full.workflows
+    assert workflow.document["kind"] == "Workflow"
+    assert workflow.text is not None and workflow.text.startswith("apiVersion: argoproj.io/")
+    assert [d.rule for d in full.diagnostics] == ["immutable-image"]
+    # compile, golden and lint: the document does not travel back from the worker.
+    lean = pipeline.compile_all(_options(repo, job_type="presubmit", salt="abcd", documents=False))
+    assert lean.workflows[0].document == {} and lean.workflows[0].text == workflow.text
+    assert [d.rule for d in lean.diagnostics] == ["immutable-image"]
+    quiet = pipeline.compile_all(
+        _options(repo, job_type="presubmit", salt="abcd", lint=False, emit=False)
+    )
+    assert quiet.workflows[0].text is None and quiet.diagnostics == []
+    assert quiet.workflows[0].document == workflow.document
+
+
+def test_compile_all_every_job_type_an_entry_runs_under_or_the_named_entries(
+    make_repo: Callable[..., Path],
+) -> None:
+    two = CONFIG + CONFIG.split("workflows:", 1)[1].replace(
+        "name: unittests", "name: nightly\n    job_types: [periodic]"
+    )
+    repo = make_repo({"prow_config.yaml": two, "ci/unittests.jsonnet": COMPONENT})
+    every = pipeline.compile_all(_options(repo))
+    assert every.pairs == [
+        ("unittests", "presubmit"),
+        ("unittests", "postsubmit"),
+        ("unittests", "periodic"),
+        ("unittests", "batch"),
+        ("nightly", "periodic"),
+    ]
+    assert every.checked == ["unittests", "nightly"] and every.entries_in_config == 2
+    assert pipeline.compile_all(_options(repo), only=["nightly"]).pairs == [("nightly", "periodic")]
+    presubmit = pipeline.compile_all(_options(repo, job_type="presubmit"))
+    assert presubmit.pairs == [("unittests", "presubmit")]
+
+
+def test_compile_selected_builds_what_the_plan_selects_with_its_python_paths(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo(
+        {
+            "prow_config.yaml": "python_paths: [py]\nworkflows:\n"
+            "  - name: b\n    py_func: builder.create_workflow\n    include_dirs: [py/*]\n"
+            "  - name: other\n    py_func: builder.create_workflow\n    include_dirs: [x/*]\n",
+            "py/builder.py": TTL_BUILDER,
+        }
+    )
+    result = pipeline.compile_selected(_options(repo, changed_files=["py/builder.py"]))
+    assert result.plan is not None and result.plan.job_type == "presubmit"
+    assert result.pairs == [("b", "presubmit")] and result.entries_in_config == 2
+    [workflow] = result.workflows
+    # The builder was imported from prow_config.yaml's python_paths.
+    assert workflow.entry.name == "b" and workflow.document["spec"]["ttlSecondsAfterFinished"]
