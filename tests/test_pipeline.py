@@ -32,7 +32,8 @@ def test_a_run_too_large_is_refused_with_a_diagnostic(
     result = pipeline.compile_all(options)
     [limit] = result.diagnostics
     assert (limit.rule, limit.file, limit.line) == ("config-schema", "prow_config.yaml", 2)
-    assert "12 evaluations" in limit.message and "at most 11" in limit.message
+    assert "12 evaluations asked for (3 entries, each under every job type" in limit.message
+    assert "at most 11 in one run" in limit.message
     assert result.workflows == [] and result.checked == []
     monkeypatch.setattr(pipeline, "MAX_EVALUATIONS", 12)
     result = pipeline.compile_all(options)
@@ -296,3 +297,32 @@ def test_compile_selected_builds_what_the_plan_selects_with_its_python_paths(
     [workflow] = result.workflows
     # The builder was imported from prow_config.yaml's python_paths.
     assert workflow.entry.name == "b" and workflow.document["spec"]["ttlSecondsAfterFinished"]
+
+
+def test_a_plan_without_job_type_is_a_presubmit_only_with_placeholders(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    placeholders = pipeline.plan(_options(repo, changed_files=["py/x.py"]))
+    assert placeholders.job_type == "presubmit"
+    assert placeholders.notes[0].startswith("JOB_TYPE is unset: planning a presubmit")
+    assert [entry.name for entry in placeholders.selected()] == ["unittests"]
+    # `run` under Prow (no placeholders): no job type is no job type, nothing is assumed.
+    real = pipeline.plan(_options(repo, changed_files=["py/x.py"], placeholders=False))
+    assert real.job_type is None and not any("JOB_TYPE" in note for note in real.notes)
+
+
+def test_evaluation_progress_on_a_terminal(
+    make_repo: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from compiler import progress
+
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT})
+    pipeline.compile_all(_options(repo, job_type="presubmit", lint=False))
+    assert capsys.readouterr().err == ""
+    pipeline.compile_all(_options(repo, job_type="presubmit", lint=False, progress=True))
+    shown = capsys.readouterr().err
+    assert "kftest: 1/1 evaluated" in shown and shown.endswith("\r\x1b[K")
