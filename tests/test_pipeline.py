@@ -238,6 +238,8 @@ def test_a_py_func_builder_targets_the_argo_of_its_era_unless_told(
     result = pipeline.compile_all(_options(repo, job_type="presubmit", **flags))
     ttl = [d for d in result.diagnostics if d.path == "spec.ttlSecondsAfterFinished"]
     assert [(d.rule, d.severity.value) for d in ttl] == [("argo-schema", severity)]
+    # A finding on the emitted document points at the builder that produced it.
+    assert (ttl[0].file, ttl[0].line, ttl[0].workflow) == ("py:builder.create_workflow", None, "b")
 
 
 def test_what_a_build_keeps_lints_and_emits(make_repo: Callable[..., Path]) -> None:
