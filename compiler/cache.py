@@ -26,7 +26,7 @@ from typing import Any
 ENV_VAR = "KFTEST_CACHE_DIR"
 #: Entries larger than this are not written (a 120,000-entry prow_config.yaml stays uncached
 #: rather than filling the disk).
-MAX_BYTES = 256 * 2**20  # mutation: equivalent[256 -> 257] — the limit to the mebibyte
+MAX_BYTES = 256 * 2**20  # mutation: equivalent[256 -> 257] — a size cap, a MiB more or less
 _MAGIC = b"kftest-cache-1\n"
 
 
