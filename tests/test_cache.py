@@ -79,6 +79,18 @@ def test_concurrent_writers_leave_a_whole_entry(_private_cache: Path) -> None:
 
 def test_digest_separates_parts() -> None:
     assert cache.digest("ab", "c") != cache.digest("a", "bc")
+    assert cache.digest("ab") != cache.digest("ba")  # the content, not only its length
+    assert cache.digest("é", b"x") == cache.digest("é".encode(), "x")
+
+
+def test_a_missing_cache_directory_is_created_for_the_user_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = tmp_path / "home" / ".cache" / "kftest"
+    monkeypatch.setenv(cache.ENV_VAR, str(where))
+    cache.store("thing", "key", "value")
+    assert cache.load("thing", "key") == "value"
+    assert where.stat().st_mode & 0o777 == 0o700
     assert cache.digest(b"x") == cache.digest("x")
 
 
