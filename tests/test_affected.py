@@ -232,3 +232,27 @@ def test_the_cache_trusts_an_old_file_of_unchanged_size_and_mtime(repo: Path) ->
     os.utime(first, ns=(seen.st_atime_ns, seen.st_mtime_ns))
     assert affected_by(repo, "app/other..libsonnet") == []
     assert affected_by(repo, "app/other..libsonnet", cached=False) == ["first"]
+
+
+def test_a_component_added_to_a_ksonnet_app_is_seen(repo: Path) -> None:
+    config = CONFIG + "  - name: later\n    app_dir: ks\n    component: later\n"
+    write_files(repo, {"prow_config.yaml": config})
+    age(repo)
+    assert both(repo, "ks/components/params.libsonnet") == ["legacy"]
+    write_files(repo, {"ks/components/later.jsonnet": "{}\n"})
+    assert both(repo, "ks/components/params.libsonnet") == ["legacy", "later"]
+
+
+def test_a_versioned_ksonnet_registry_package_is_followed(repo: Path) -> None:
+    write_files(
+        repo,
+        {
+            "ks/app.yaml": "libraries:\n  kubeflow/automation: {version: 51b410a}\n",
+            "ks/components/legacy.jsonnet": (
+                "local r = import 'kubeflow/automation/release.libsonnet';\nr\n"
+            ),
+            "ks/vendor/kubeflow/automation@51b410a/release.libsonnet": "{}\n",
+        },
+    )
+    age(repo)
+    assert both(repo, "ks/vendor/kubeflow/automation@51b410a/release.libsonnet") == ["legacy"]
