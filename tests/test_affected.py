@@ -256,3 +256,9 @@ def test_a_versioned_ksonnet_registry_package_is_followed(repo: Path) -> None:
     )
     age(repo)
     assert both(repo, "ks/vendor/kubeflow/automation@51b410a/release.libsonnet") == ["legacy"]
+
+
+def test_entries_that_share_a_component_are_all_affected(repo: Path) -> None:
+    config = CONFIG + "  - name: first-again\n    app_dir: app\n    component: first\n"
+    write_files(repo, {"prow_config.yaml": config})
+    assert both(repo, "app/helper.libsonnet") == ["first", "first-again"]
