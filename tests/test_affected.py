@@ -262,3 +262,52 @@ def test_entries_that_share_a_component_are_all_affected(repo: Path) -> None:
     config = CONFIG + "  - name: first-again\n    app_dir: app\n    component: first\n"
     write_files(repo, {"prow_config.yaml": config})
     assert both(repo, "app/helper.libsonnet") == ["first", "first-again"]
+
+
+def test_symlinked_components_and_app_directories_are_followed(repo: Path) -> None:
+    config = (
+        CONFIG
+        + "  - name: linked\n    app_dir: app\n    component: linked\n"
+        + "  - name: via-dir\n    app_dir: app-link\n    component: second\n"
+    )
+    write_files(repo, {"prow_config.yaml": config, "shared/real.jsonnet": "import 'x.libsonnet'\n"})
+    write_files(repo, {"shared/x.libsonnet": "{}\n"})
+    (repo / "app/linked.jsonnet").symlink_to(repo / "shared/real.jsonnet")
+    (repo / "app-link").symlink_to(repo / "app")
+    age(repo)
+    # The file a link points at, and what it imports from beside it, affect the entry.
+    assert both(repo, "shared/real.jsonnet") == ["linked"]
+    assert both(repo, "shared/x.libsonnet") == ["linked"]
+    assert both(repo, "app/other.libsonnet") == ["second", "via-dir"]
+    assert both(repo, "app/second.jsonnet") == ["second", "via-dir"]
+
+
+def test_imported_data_is_read_by_no_one_for_imports(repo: Path) -> None:
+    write_files(
+        repo,
+        {
+            "app/first.jsonnet": "local d = importstr 'data.txt';\n{ d: d }\n",
+            "app/second.jsonnet": "local d = importstr 'data.txt';\nimport 'other.libsonnet'\n",
+            "app/data.txt": "import 'helper.libsonnet'\n",  # text, not jsonnet
+        },
+    )
+    age(repo)
+    assert both(repo, "app/data.txt") == ["first", "second"]
+    assert both(repo, "app/helper.libsonnet") == []
+
+
+def test_an_import_that_newly_resolves_nearer_is_seen(repo: Path) -> None:
+    write_files(
+        repo,
+        {
+            "app/first.jsonnet": "import 'util/x.libsonnet'\n",
+            "app/lib/util/x.libsonnet": "{}\n",
+            "app/util/README.md": "",
+        },
+    )
+    age(repo)
+    assert both(repo, "app/lib/util/x.libsonnet") == ["first"]
+    # Only app/util changes: the file beside the component now wins over app/lib's.
+    write_files(repo, {"app/util/x.libsonnet": "{}\n"})
+    assert both(repo, "app/util/x.libsonnet") == ["first"]
+    assert both(repo, "app/lib/util/x.libsonnet") == []
