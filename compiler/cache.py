@@ -48,7 +48,7 @@ def digest(*parts: str | bytes) -> str:
     hasher = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
-        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(len(data).to_bytes(8, "little"))  # mutation: equivalent[8 -> 9] — any width
         hasher.update(data)
     return hasher.hexdigest()
 

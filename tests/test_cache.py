@@ -121,3 +121,22 @@ def test_the_code_version_changes_with_kftest_s_version_and_its_files(
     assert measure() == now
     monkeypatch.setattr(compiler, "__version__", compiler.__version__ + ".post1")
     assert measure() != now  # an upgrade
+
+
+def test_a_write_that_fails_leaves_no_temporary_file(_private_cache: Path) -> None:
+    (_private_cache / "thing.pickle").mkdir()  # cannot be replaced by a file
+    cache.store("thing", "key", "value")  # nothing raised
+    assert cache.load("thing", "key") is None
+    assert not list(_private_cache.glob(".tmp-*"))
+
+
+def test_ctrl_c_while_writing_is_not_swallowed(
+    _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(source: str, destination: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cache.store("thing", "key", "value")
+    assert not list(_private_cache.glob(".tmp-*"))
