@@ -328,3 +328,10 @@ def test_evaluation_progress_on_a_terminal(
     pipeline.compile_all(_options(repo, job_type="presubmit", lint=False, progress=True))
     shown = capsys.readouterr().err
     assert "kftest: 1/1 evaluated" in shown and shown.endswith("\r\x1b[K")
+
+
+def test_the_default_limits_are_the_evaluators(tmp_path: Path) -> None:
+    from compiler.evaluate import pool
+
+    # Without --eval-memory, a worker gets the evaluator's documented limit (a gibibyte).
+    assert _options(tmp_path).memory == pool.DEFAULT_MEMORY == 2**30
