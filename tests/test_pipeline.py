@@ -314,6 +314,17 @@ def test_a_plan_without_job_type_is_a_presubmit_only_with_placeholders(
     assert real.job_type is None and not any("JOB_TYPE" in note for note in real.notes)
 
 
+def test_without_changed_files_git_is_asked_and_its_trouble_noted(
+    make_repo: Callable[..., Path],
+) -> None:
+    files = {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT}
+    repo = make_repo(files, use_git=False)
+    the_plan = pipeline.plan(_options(repo, job_type="presubmit"))
+    assert the_plan.changed_files == [] and the_plan.selected() == []
+    assert the_plan.notes[0].startswith("could not compute changed files with git: ")
+    assert the_plan.to_dict()["changed_files"] == []
+
+
 def test_evaluation_progress_on_a_terminal(
     make_repo: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
