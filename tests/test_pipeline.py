@@ -346,3 +346,18 @@ def test_the_default_limits_are_the_evaluators(tmp_path: Path) -> None:
 
     # Without --eval-memory, a worker gets the evaluator's documented limit (a gibibyte).
     assert _options(tmp_path).memory == pool.DEFAULT_MEMORY == 2**30
+
+
+def test_the_config_file_as_diagnostics_name_it(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "repo", None)
+    assert _options(repo).config_file == "prow_config.yaml"
+    nested = pipeline.Options(repo_root=repo, config_path=repo / "ci" / "prow_config.yaml")
+    assert nested.config_file == "ci/prow_config.yaml"
+    outside = pipeline.Options(repo_root=repo, config_path=tmp_path / "prow_config.yaml")
+    assert outside.config_file == str(tmp_path / "prow_config.yaml")
+
+
+def test_a_release_that_is_not_one_falls_back_to_the_newest(tmp_path: Path) -> None:
+    # The command line refuses it first; a caller of the pipeline gets the default.
+    release = _options(_repo(tmp_path, "repo", None), argo_version="2.x").argo_release()
+    assert release.default and release.minor == "4.1"
