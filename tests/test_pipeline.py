@@ -9,6 +9,7 @@ import pytest
 
 from compiler import pipeline
 from compiler.diagnostics import Diagnostic
+from compiler.prow import ProwEnv, workflow_name
 from tests.commands.test_compile import RENAMED
 from tests.conftest import git, write_files
 from tests.test_cli import COMPONENT, CONFIG
@@ -361,3 +362,48 @@ def test_a_release_that_is_not_one_falls_back_to_the_newest(tmp_path: Path) -> N
     # The command line refuses it first; a caller of the pipeline gets the default.
     release = _options(_repo(tmp_path, "repo", None), argo_version="2.x").argo_release()
     assert release.default and release.minor == "4.1"
+
+
+def test_lint_runs_the_config_rules_and_reads_kftest_yaml_and_its_disables(
+    make_repo: Callable[..., Path],
+) -> None:
+    files = {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": COMPONENT}
+    repo = make_repo(files)  # py/* matches no file: dead-include-pattern
+    found = pipeline.compile_all(_options(repo, job_type="presubmit")).diagnostics
+    assert [(d.rule, d.file, d.line) for d in found] == [
+        ("dead-include-pattern", "prow_config.yaml", 5)
+    ]
+    assert pipeline.compile_all(_options(repo, job_type="presubmit", lint=False)).diagnostics == []
+    builder = make_repo(
+        {
+            "prow_config.yaml": "python_paths: [py]\n"
+            "workflows:\n  - name: b\n    py_func: builder.create_workflow\n",
+            "py/builder.py": TTL_BUILDER,
+            ".kftest.yaml": "lint: {disable: [argo-schema, labels]}\nargo_versoin: '3.5'\n",
+        },
+        name="builder",
+    )
+    found = pipeline.compile_all(_options(builder, job_type="presubmit")).diagnostics
+    rules = {d.rule for d in found}
+    assert "argo-schema" not in rules and "labels" not in rules and "exit-handler" in rules
+    [typo] = [d for d in found if d.file == ".kftest.yaml"]
+    assert (typo.rule, typo.line) == ("config-schema", 2) and "argo_version" in typo.message
+
+
+NAMELESS = """
+{
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  spec: { entrypoint: 'e', templates: [{ name: 'e', container: { image: 'alpine:3.19' } }] },
+}
+"""
+
+
+def test_a_workflow_without_a_name_is_named_by_kftest(make_repo: Callable[..., Path]) -> None:
+    files = {"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": NAMELESS, "py/a.py": ""}
+    repo = make_repo(files)
+    result = pipeline.compile_all(_options(repo, job_type="periodic", salt="abcd", lint=False))
+    [workflow] = result.workflows
+    env = ProwEnv.from_environ({}, None).for_job_type("periodic", placeholders=True)
+    assert workflow.name == workflow_name(env, "unittests", "abcd")
+    assert workflow.job_type == "periodic"
