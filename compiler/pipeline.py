@@ -376,7 +376,7 @@ def _too_many(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) 
     limit = Diagnostic(
         config_stage.CONFIG_SCHEMA.id,
         message,
-        file=first.file or options.config_file,
+        file=first.file or options.config_file,  # mutation: equivalent[Or -> And] — the same path
         line=first.line,
     )
     return BuildResult([], dedupe_sorted([*loaded.diagnostics, limit]), [])
