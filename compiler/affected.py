@@ -126,19 +126,19 @@ class _Facts:
         if any(_mtime(path) != mtime for path, mtime in stored.dirs.items()):
             # A file appeared or went somewhere: every lookup is redone (file scans are kept).
             stored.dirs, stored.apps, stored.components, stored.resolved = {}, {}, {}, {}
-            stored.dirty = True
+            stored.dirty = True  # mutation: equivalent — every lookup is redone, and marks it
         return stored
 
     def save(self, options: Options) -> None:
         if self.dirty:
-            self.dirty = False
+            self.dirty = False  # mutation: equivalent[False -> True] — load() clears it
             cache.store(*self._where(options), self)
 
     def saw(self, directory: str) -> None:
         if directory not in self.dirs:
             mtime = _mtime(directory)
             self.dirs[directory] = _RACY if mtime is not None and _racy(mtime) else mtime
-            self.dirty = True
+            self.dirty = True  # mutation: equivalent[True -> False] — so does the new lookup
 
 
 #: The mtime recorded for what changed too recently to vouch for itself: a file system stamps
