@@ -407,3 +407,16 @@ def test_a_workflow_without_a_name_is_named_by_kftest(make_repo: Callable[..., P
     env = ProwEnv.from_environ({}, None).for_job_type("periodic", placeholders=True)
     assert workflow.name == workflow_name(env, "unittests", "abcd")
     assert workflow.job_type == "periodic"
+
+
+def test_the_run_size_limit_is_the_readmes(make_repo: Callable[..., Path]) -> None:
+    # 12,501 entries under the 4 job types: 50,004 evaluations, refused before any starts.
+    entries = "".join(
+        f"  - {{name: e{index}, app_dir: ci, component: unittests}}\n" for index in range(12_501)
+    )
+    repo = make_repo({"prow_config.yaml": "workflows:\n" + entries}, use_git=False)
+    [limit] = pipeline.compile_all(_options(repo)).diagnostics
+    assert "50,004 evaluations asked for (12,501 entries" in limit.message
+    assert "at most 50,000 in one run" in limit.message
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "One run evaluates at most 50,000 (entry, job type)" in " ".join(readme.split())
