@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from compiler import pipeline
 from compiler.diagnostics import Diagnostic
 from compiler.prow import ProwEnv, workflow_name
 from tests.commands.test_compile import RENAMED
-from tests.conftest import git, write_files
+from tests.conftest import REPO_ROOT, git, write_files
 from tests.test_cli import COMPONENT, CONFIG
+
+TEKTON_FIXTURE = REPO_ROOT / "tests/data/tekton-repo"
 
 
 def test_a_run_too_large_is_refused_with_a_diagnostic(
@@ -420,3 +423,23 @@ def test_the_run_size_limit_is_the_readmes(make_repo: Callable[..., Path]) -> No
     assert "at most 50,000 in one run" in limit.message
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "One run evaluates at most 50,000 (entry, job type)" in " ".join(readme.split())
+
+
+def test_kftest_yaml_disables_tekton_findings_too(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(TEKTON_FIXTURE, repo, ignore=shutil.ignore_patterns("golden"))
+    run_file = repo / "tekton/runs/go-test-run.yaml"
+    run_file.write_text(run_file.read_text().replace("serviceAccountName:", "serviceAcountName:"))
+    options = pipeline.Options(
+        repo_root=repo,
+        config_path=repo / "prow_config.yaml",
+        environ={"REPO_OWNER": "kubeflow", "REPO_NAME": "kftest"},
+        job_type="presubmit",
+    )
+    found = pipeline.compile_all(options).diagnostics
+    assert [(d.rule, d.file, d.line) for d in found] == [
+        ("tekton-schema", "tekton/runs/go-test-run.yaml", 17)
+    ]
+    (repo / ".kftest.yaml").write_text("lint: {disable: [tekton-schema]}\n")
+    pipeline._settings.cache_clear()
+    assert pipeline.compile_all(options).diagnostics == []
