@@ -311,3 +311,25 @@ def test_an_import_that_newly_resolves_nearer_is_seen(repo: Path) -> None:
     write_files(repo, {"app/util/x.libsonnet": "{}\n"})
     assert both(repo, "app/util/x.libsonnet") == ["first"]
     assert both(repo, "app/lib/util/x.libsonnet") == []
+
+
+def test_a_jpath_directory_that_appears_is_searched(repo: Path) -> None:
+    write_files(repo, {"app/first.jsonnet": "import 'j.libsonnet'\n", "deps/README.md": ""})
+    age(repo)
+    jpath = (repo / "deps" / "jlib",)
+
+    def run(cached: bool) -> list[str]:
+        opts = pipeline.Options(
+            repo_root=repo,
+            config_path=repo / "prow_config.yaml",
+            environ={},
+            cache=cached,
+            jpath=jpath,
+        )
+        config = pipeline.load(opts).config
+        assert config is not None
+        return affected.entries_affected_by([repo / "deps/jlib/j.libsonnet"], config, opts)
+
+    assert run(True) == run(False) == []
+    write_files(repo, {"deps/jlib/j.libsonnet": "{}\n"})  # only deps changes
+    assert run(True) == run(False) == ["first"]
