@@ -194,7 +194,7 @@ class _Finder:
         facts = self.facts
         if key not in facts.components:
             facts.components[key] = self._component(app_dir, component)
-            facts.dirty = True  # mutation: equivalent — a miss not kept is looked up again
+            facts.dirty = True  # mutation: equivalent — a lookup not kept is redone next run
         return facts.components[key]
 
     def _component(self, app_dir: str, component: str) -> tuple[list[str], tuple[str, ...]] | None:
