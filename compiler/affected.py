@@ -313,5 +313,5 @@ class _Finder:
                     if os.path.isfile(candidate):
                         found = os.path.realpath(candidate)
             resolved[key] = found
-            self.facts.dirty = True
+            self.facts.dirty = True  # mutation: equivalent — one not kept is redone next run
         return resolved[key]
