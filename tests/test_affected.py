@@ -255,7 +255,18 @@ def test_a_versioned_ksonnet_registry_package_is_followed(repo: Path) -> None:
         },
     )
     age(repo)
-    assert both(repo, "ks/vendor/kubeflow/automation@51b410a/release.libsonnet") == ["legacy"]
+    versioned = "ks/vendor/kubeflow/automation@51b410a"
+    assert both(repo, f"{versioned}/release.libsonnet") == ["legacy"]
+    # A file that appears in the package is seen; an unversioned copy on the vendor search
+    # path comes first.
+    write_files(repo, {"ks/components/legacy.jsonnet": "import 'kubeflow/automation/new.jsonnet'"})
+    age(repo)
+    assert both(repo, f"{versioned}/new.jsonnet") == []
+    write_files(repo, {f"{versioned}/new.jsonnet": "{}\n"})
+    assert both(repo, f"{versioned}/new.jsonnet") == ["legacy"]
+    write_files(repo, {"ks/vendor/kubeflow/automation/new.jsonnet": "{}\n"})
+    assert both(repo, "ks/vendor/kubeflow/automation/new.jsonnet") == ["legacy"]
+    assert both(repo, f"{versioned}/new.jsonnet") == []
 
 
 def test_entries_that_share_a_component_are_all_affected(repo: Path) -> None:
