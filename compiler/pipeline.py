@@ -162,7 +162,7 @@ def load(options: Options) -> Loaded:
 
 
 #: A prow_config.yaml this large takes seconds to load: a terminal is told what is going on.
-LARGE_CONFIG = 2 * 2**20
+LARGE_CONFIG = 2 * 2**20  # mutation: equivalent[2 -> 3|20 -> 21] — a threshold's exact size
 
 
 def _size(path: Path) -> int:
