@@ -344,3 +344,10 @@ def test_a_jpath_directory_that_appears_is_searched(repo: Path) -> None:
     assert run(True) == run(False) == []
     write_files(repo, {"deps/jlib/j.libsonnet": "{}\n"})  # only deps changes
     assert run(True) == run(False) == ["first"]
+
+
+def test_params_libsonnet_belongs_to_components_in_components_only(repo: Path) -> None:
+    write_files(repo, {"app/components/params.libsonnet": "{ components: {} }\n"})
+    age(repo)
+    assert both(repo, "app/components/params.libsonnet") == []
+    assert both(repo, "ks/components/params.libsonnet") == ["legacy"]
