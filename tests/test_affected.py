@@ -131,8 +131,16 @@ def test_imports_are_found_at_word_boundaries_only() -> None:
         "(importbin @'d.bin')\n"
         # Not an import where it starts, but one inside its string: found, as `\b` finds it.
         "reimport 'import \"e.libsonnet\"'\n"
+        # What comes right before the word decides: a bracket is a boundary, a letter not.
+        "f(import 'f.libsonnet') + \nximport 'g'\n"
     )
-    assert affected.imports_in(text) == ["a.libsonnet", "c.txt", "d.bin", "e.libsonnet"]
+    assert affected.imports_in(text) == [
+        "a.libsonnet",
+        "c.txt",
+        "d.bin",
+        "e.libsonnet",
+        "f.libsonnet",
+    ]
 
 
 def test_without_the_cache_nothing_is_kept(repo: Path, _private_cache: Path) -> None:
