@@ -143,7 +143,7 @@ class _Facts:
 
 #: The mtime recorded for what changed too recently to vouch for itself: a file system stamps
 #: mtimes with a coarse clock, so a change in the same tick as the one seen would go unnoticed
-#: (git's "racy" entries). It matches no real mtime: the next run looks again.
+#: (git's "racy" entries). It matches no real mtime (nor size): the next run looks again.
 _RACY = -1  # mutation: equivalent[1 -> 2] — any negative mtime matches no real one
 _RACY_NS = 2_000_000_000  # mutation: equivalent[2000000000 -> ] — a 1 ns longer window
 
@@ -285,11 +285,11 @@ class _Finder:
             content = b""
             stat = None
         sha = cache.digest(content)
-        if known is not None and known[2] == sha:
+        if known is not None and known[2] == sha:  # mutation: equivalent[2 -> 3] — a rescan
             targets = known[3]  # touched, not changed
         else:
             targets = imports_in(content.decode("utf-8", errors="replace"))
-        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (-1, _RACY)
+        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (_RACY, _RACY)
         mtime = _RACY if _racy(mtime) else mtime
         self.facts.files[path] = (size, mtime, sha, targets)
         self.facts.dirty = True
