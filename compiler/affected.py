@@ -257,10 +257,7 @@ class _Finder:
         # components of an app share their directory: resolve that once, then the file is its
         # real directory's entry of the same name unless it is a symlink itself.
         if path not in self.reals:
-            directory, name = os.path.split(path)
-            if name in ("", ".", ".."):
-                self.reals[path] = os.path.realpath(path)
-                return self.reals[path]
+            directory, name = os.path.split(path)  # a component's file: a real name
             real_directory = self.reals.get(directory)
             if real_directory is None:
                 real_directory = self.reals[directory] = os.path.realpath(directory)
