@@ -205,10 +205,7 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/rules/test_tekton_rules.py",
     ],
     # report/html (a)
-    "compiler/report/html/saved.py": [
-        "tests/report/html/test_saved.py",
-        "tests/commands/test_report.py",  # gs:// build dirs and files, through the CLI
-    ],
+    "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],  # with gs:// dirs
     "compiler/report/html/model.py": [
         "tests/report/html/test_model.py",
         "tests/report/html/test_render.py",
