@@ -3,7 +3,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from compiler.operate.debug import NodeLine, Summary, summarize
-from compiler.report.html.model import graph_of, overall_verdict, timeline_of, view_of
+from compiler.report.html.model import (
+    Header,
+    JunitFile,
+    Page,
+    graph_of,
+    overall_verdict,
+    time_span,
+    timeline_of,
+    view_of,
+)
 
 from .builders import WF, node, workflow
 
@@ -199,3 +208,73 @@ def test_a_task_after_a_retried_one_has_its_own_row() -> None:
     assert [(row.label, row.retries) for row in timeline.rows] == [("flaky", 1), ("e2e", 0)]
     assert timeline.critical_path == ("flaky-0", "flaky-1", "e2e")
     assert graph_of(summary).failed_path == {WF, "flaky", "flaky-1", "e2e"}
+
+
+def finished(start: float, end: float | None, phase: str = "Succeeded") -> Summary:
+    return summarize(
+        workflow(node("root", "DAG", phase, children=("a",)), node("a"), phase=phase,
+                 start=start, end=end)
+    )  # fmt: skip
+
+
+def test_the_runs_times_are_from_the_first_start_to_the_last_finish() -> None:
+    views = [
+        view_of(finished(5, 90), label="late-start"),
+        view_of(finished(0, 100), label="first"),
+        view_of(None, label="broken", verdict="Invalid"),  # no times
+    ]
+    assert time_span(views) == ("2026-01-02T03:00:00Z", "2026-01-02T03:01:40Z", 100.0)
+    running = replace(finished(0, 10, "Running"), finished_at=None)
+    assert time_span([view_of(running, label="r")]) == ("2026-01-02T03:00:00Z", None, None)
+    assert time_span([view_of(None, label="broken", verdict="Invalid")]) == (None, None, None)
+    assert time_span([]) == (None, None, None)
+    never = replace(finished(0, 10, "Pending"), started_at=None)
+    assert time_span([view_of(never, label="p")]) == (None, None, None)
+
+
+def test_the_verdict_of_the_run() -> None:
+    passed = view_of(finished(0, 10), label="ok")
+    running = view_of(finished(0, 10), label="still", verdict="Running")
+    pending = view_of(finished(0, 10), label="queued", verdict="Pending")
+    assert [v.failed for v in (passed, running, pending)] == [False, False, False]
+    assert overall_verdict([passed, running, pending], []) == "SUCCESS"
+    assert overall_verdict([], []) == "SUCCESS"
+    for verdict in ("Failed", "Error", "Invalid", "NotSubmitted", "TimedOut", "Deleted"):
+        bad = view_of(finished(0, 10), label="bad", verdict=verdict)
+        assert bad.failed and overall_verdict([passed, bad], []) == "FAILURE"
+    clean = JunitFile("junit_a.xml", 3, 0, 0, 1, ())
+    failing = JunitFile("junit_b.xml", 3, 0, 1, 0, ())
+    assert (clean.problems, failing.problems, JunitFile("c", 5, 2, 1, 0, ()).problems) == (0, 1, 3)
+    assert overall_verdict([passed], [clean]) == "SUCCESS"
+    assert overall_verdict([passed], [clean, failing]) == "FAILURE"
+    page = Page(Header(), (passed, view_of(None, label="x", verdict="Invalid"), running))
+    assert [v.label for v in page.failed_workflows] == ["x"]
+
+
+def test_the_header_links_to_github_only_for_an_org_and_repo() -> None:
+    full = Header(repo="kubeflow/testing", pull="7", sha="abc123")
+    assert (full.repo_url, full.pull_url, full.commit_url) == (
+        "https://github.com/kubeflow/testing",
+        "https://github.com/kubeflow/testing/pull/7",
+        "https://github.com/kubeflow/testing/commit/abc123",
+    )
+    bare = Header(repo="kubeflow/testing")
+    assert (bare.pull_url, bare.commit_url) == (None, None)
+    for repo in ("kubeflow", "", "a/b/c"):
+        odd = Header(repo=repo, pull="7", sha="abc")
+        assert (odd.repo_url, odd.pull_url, odd.commit_url) == (None, None, None)
+
+
+def test_a_started_workflow_whose_steps_have_not_started_yet() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Running", children=("a",), start=0, end=None),
+            node("a", phase="Pending", start=None, end=None),
+            phase="Running",
+        )
+    )
+    timeline = timeline_of(summary)
+    assert (timeline.origin, timeline.rows, timeline.critical_path) == (
+        "2026-01-02T03:00:00Z", (), ()
+    )  # fmt: skip
+    assert timeline.not_run == (("a", "Pending"),) and timeline.span == 1.0
