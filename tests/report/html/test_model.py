@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from compiler.operate.debug import NodeLine, Summary, summarize
 from compiler.report.html.model import (
@@ -14,7 +15,7 @@ from compiler.report.html.model import (
     view_of,
 )
 
-from .builders import WF, node, workflow
+from .builders import T0, WF, node, workflow
 
 
 def dag_with_a_failed_branch() -> Summary:
@@ -278,3 +279,38 @@ def test_a_started_workflow_whose_steps_have_not_started_yet() -> None:
         "2026-01-02T03:00:00Z", (), ()
     )  # fmt: skip
     assert timeline.not_run == (("a", "Pending"),) and timeline.span == 1.0
+
+
+def test_a_running_step_is_drawn_up_to_now() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Running", children=("a", "b", "c"), start=0, end=None),
+            node("a", phase="Running", start=10, end=None),
+            node("b", phase="Failed", start=5, end=None),  # no end, not running: no bar
+            node("c", start=20, end=15),  # a clock that went back: no negative bar
+            phase="Running",
+        ),
+        now=T0 + timedelta(seconds=60),
+    )
+    timeline = timeline_of(summary)
+    bars = {row.label: (row.bars[0].start, row.bars[0].end) for row in timeline.rows}
+    assert bars == {"a": (10, 60), "c": (20, 20)}
+    assert timeline.not_run == (("b", "Failed"),)
+    assert timeline.span == 60 and timeline.critical_path == ("a",)
+
+
+def test_a_step_before_the_workflows_start_is_drawn_from_its_start() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", children=("a", "b"), start=10, end=40),
+            node("a", start=5, end=20),
+            node("b", start=30, end=40),
+            phase="Succeeded",
+            start=10,
+        )
+    )
+    timeline = timeline_of(summary)
+    assert [(r.label, r.bars[0].start, r.bars[0].end) for r in timeline.rows] == [
+        ("a", 0, 10), ("b", 20, 30)
+    ]  # fmt: skip
+    assert timeline.origin == "2026-01-02T03:00:10Z" and timeline.span == 30
