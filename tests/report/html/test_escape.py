@@ -121,6 +121,14 @@ def test_the_page_shows_hostile_names_and_messages_as_text() -> None:
             [(wf, None)],
             ui_urls={WF: 'https://argo/" onmouseover="alert(1)'},
             missing={f"entry{HOSTILE[1]}": "Invalid"},
+            junit_files=[
+                (
+                    "artifacts/junit_<b>x</b>.xml",
+                    b'<testsuite name="&lt;i&gt;suite"><testcase name="&lt;script&gt;t">'
+                    b'<failure message="&amp;lt;b&amp;gt;">&lt;/pre&gt;&lt;img src=x&gt;</failure>'
+                    b"</testcase></testsuite>",
+                )
+            ],
         )
     )
     found = parsed(document)
@@ -131,6 +139,10 @@ def test_the_page_shows_hostile_names_and_messages_as_text() -> None:
     assert f"step<{ZWSP}img src=x onerror=alert(1)>" in document
     assert f"died &{ZWSP}lt;script&{ZWSP}gt;" in document
     assert f"entry<{ZWSP}/pre><{ZWSP}script>" in document
+    # A junit file's path, suite, testcase and failure: as the file says them, decoded once.
+    assert f"junit_<{ZWSP}b>x<{ZWSP}/b>.xml" in document
+    assert f"<{ZWSP}script>t" in document and f"&{ZWSP}lt;b&{ZWSP}gt;" in document
+    assert f"<{ZWSP}/pre><{ZWSP}img src=x>" in document
 
 
 def test_a_good_link_on_the_page() -> None:

@@ -188,3 +188,14 @@ def test_files_are_listed_by_path_kftests_last_and_the_last_of_one_path_counts()
     assert [(f.path, f.tests) for f in files] == [
         ("junit_b.xml", 3), ("junit_c.xml", 2), ("junit_a.xml", 1)
     ]  # fmt: skip
+
+
+def test_an_entity_bomb_is_an_unreadable_file_not_a_hang() -> None:
+    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10 if i else "lol"}">' for i in range(10))
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE t [{entities}]><testsuite><testcase name="t">'
+        '<failure message="&e9;"/></testcase></testsuite>'
+    ).encode()
+    result = read("junit_x.xml", bomb)
+    assert (result.errors, result.cases) == (1, ())
+    assert result.note is not None and result.note.startswith("not valid XML")
