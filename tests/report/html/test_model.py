@@ -314,3 +314,20 @@ def test_a_step_before_the_workflows_start_is_drawn_from_its_start() -> None:
         ("a", 0, 10), ("b", 20, 30)
     ]  # fmt: skip
     assert timeline.origin == "2026-01-02T03:00:10Z" and timeline.span == 30
+
+
+def test_a_workflow_whose_nodes_form_a_cycle_is_drawn() -> None:
+    """A hostile (or broken) saved workflow: children that lead back to their parents."""
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("a",), start=0, end=50),
+            node("a", children=("b",), start=0, end=20),
+            node("b", phase="Failed", children=("a", "root"), start=20, end=40),
+        )
+    )
+    timeline = timeline_of(summary)
+    assert timeline.critical_path == ("a", "b")
+    assert [row.label for row in timeline.rows] == ["a", "b"]
+    graph = graph_of(summary)
+    assert graph.failed_path == {WF, "a", "b"}
+    assert graph.failed_edges == {(WF, "a"), ("a", "b"), ("b", "a")} == set(graph.edges)
