@@ -208,6 +208,7 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],  # with gs:// dirs
     "compiler/report/html/model.py": [
         "tests/report/html/test_model.py",
+        "tests/report/html/test_junit_results.py",  # makes the page's JunitFiles
         "tests/report/html/test_render.py",
     ],
     "compiler/report/html/junit_results.py": ["tests/report/html/test_junit_results.py"],

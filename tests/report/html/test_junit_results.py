@@ -199,3 +199,18 @@ def test_an_entity_bomb_is_an_unreadable_file_not_a_hang() -> None:
     result = read("junit_x.xml", bomb)
     assert (result.errors, result.cases) == (1, ())
     assert result.note is not None and result.note.startswith("not valid XML")
+
+
+def test_an_unreadable_file_is_the_steps_own_and_listed_with_them() -> None:
+    own = b'<testsuite name="e2e"><testcase classname="e2e" name="wf-e2e"/></testsuite>'
+    files = read_all(
+        [
+            ("junit_a.xml", own),
+            ("junit_y.xml", b"<testsuite"),
+            ("junit_z.xml", b" " * (MAX_BYTES + 1)),
+        ],
+        workflows={"wf-e2e"},
+    )
+    assert [(f.path, f.by_kftest, f.problems) for f in files] == [
+        ("junit_y.xml", False, 1), ("junit_z.xml", False, 1), ("junit_a.xml", True, 0)
+    ]  # fmt: skip
