@@ -214,3 +214,8 @@ def test_an_unreadable_file_is_the_steps_own_and_listed_with_them() -> None:
     assert [(f.path, f.by_kftest, f.problems) for f in files] == [
         ("junit_y.xml", False, 1), ("junit_z.xml", False, 1), ("junit_a.xml", True, 0)
     ]  # fmt: skip
+
+
+def test_mangled_counts_are_no_counts_but_the_verdict_counts_them_as_errors() -> None:
+    result = read("junit_x.xml", b'<testsuite tests="x" failures="x" errors="2.5" skipped="?"/>')
+    assert (result.tests, result.failures, result.errors, result.skipped) == (0, 0, 2, 0)
