@@ -28,7 +28,7 @@ from compiler.report import junit
 from compiler.report.html import DEBUG_JSON
 from compiler.report.job import JobInfo
 
-DEBUG_NAME = DEBUG_JSON.rsplit("/", 1)[-1]
+DEBUG_NAME = DEBUG_JSON.split("/")[-1]
 MAX_FILES = 500
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 4
