@@ -331,3 +331,33 @@ def test_a_workflow_whose_nodes_form_a_cycle_is_drawn() -> None:
     graph = graph_of(summary)
     assert graph.failed_path == {WF, "a", "b"}
     assert graph.failed_edges == {(WF, "a"), ("a", "b"), ("b", "a")} == set(graph.edges)
+
+
+def test_a_cycle_of_dags_above_a_step_ends() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("first",), start=0, end=50),
+            node("first", children=("g1",), start=0, end=10),
+            node("g1", "DAG", children=("g2",), start=10, end=40),
+            node("g2", "DAG", children=("g1", "last"), start=10, end=40),
+            node("last", phase="Failed", start=10, end=40),
+        )
+    )
+    assert timeline_of(summary).critical_path == ("first", "last")
+    assert graph_of(summary).failed_path == {WF, "first", "g1", "g2", "last"}
+
+
+def test_the_exit_handlers_steps_follow_each_other_on_the_critical_path() -> None:
+    """Each step of the exit handler follows the one before it in the handler; only the
+    handler's first steps follow the whole main tree (here its last step ended late)."""
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("e2e",), start=0, end=110),
+            node("e2e", phase="Failed", start=0, end=100),
+            node("exit", "Steps", children=("notify",), start=90, end=110, display=f"{WF}.onExit"),
+            node("notify", children=("cleanup",), start=90, end=95),
+            node("cleanup", start=96, end=110),
+            end=110,
+        )
+    )
+    assert timeline_of(summary).critical_path == ("e2e", "notify", "cleanup")
