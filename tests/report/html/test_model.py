@@ -361,3 +361,15 @@ def test_the_exit_handlers_steps_follow_each_other_on_the_critical_path() -> Non
         )
     )
     assert timeline_of(summary).critical_path == ("e2e", "notify", "cleanup")
+
+
+def test_a_cycle_back_to_a_later_step_does_not_cut_the_critical_path_short() -> None:
+    summary = summarize(
+        workflow(
+            node("root", "DAG", "Failed", children=("s",), start=0, end=30),
+            node("s", children=("a",), start=0, end=10),
+            node("a", children=("b",), start=10, end=20),
+            node("b", phase="Failed", children=("a",), start=20, end=30),  # back to a
+        )
+    )
+    assert timeline_of(summary).critical_path == ("s", "a", "b")
