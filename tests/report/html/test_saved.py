@@ -303,6 +303,10 @@ def test_a_container_of_a_saved_pod_with_fields_missing() -> None:
     assert (container.exit_code, container.reason, container.message, container.restarts) == (
         None, None, None, 0
     )  # fmt: skip
+    once = {"container": {"exit_code": 0, "restarts": 1}}
+    run = saved.SavedRun([], debug_json({"name": "wf", "failed": [{"node_id": "a", "pod": once}]}))
+    container = run.pods()["wf"]["a"].container
+    assert container is not None and (container.exit_code, container.restarts) == (0, 1)
 
 
 def test_a_hostile_kftest_debug_json_gives_no_pods_or_what_it_can() -> None:
@@ -406,6 +410,8 @@ def test_the_job_from_prowjob_json() -> None:
     assert (found.job_type, found.job_name, found.build, found.repo_slug, found.sha) == (
         "", "", "", "", "f00d"
     )  # fmt: skip
+    no_repo = job(prowjob={"spec": {"refs": {"org": "kubeflow", "repo": 3}}})
+    assert (no_repo.org, no_repo.repo, no_repo.repo_slug) == ("kubeflow", "", "kubeflow")
     blank_pull = job(prowjob={"spec": {"refs": {"pulls": [{}], "base_sha": "f00d"}}})
     assert (blank_pull.pull_number, blank_pull.pull_sha, blank_pull.base_sha) == ("", "", "")
     not_a_pull = job(prowjob={"spec": {"refs": {"pulls": ["12"], "base_sha": "f00d"}}})
@@ -513,3 +519,18 @@ def test_other_gcs_refusals_are_not_usage_errors(gcs: GcsEnv) -> None:  # noqa: 
     with pytest.raises(Refused) as error:
         saved.load(f"gs://{gcs.bucket}/logs/j/1", env=gcs.env, timeout=5)
     assert error.value.code == 400
+
+
+def test_a_public_bucket_is_read_without_credentials(
+    gcs: GcsEnv,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Prow's buckets are public: with no credentials at all, kftest reads them anonymously.
+    (The real GCS endpoint is the stand-in here: the client library's API_ENDPOINT_OVERRIDE.)"""
+    gcs.write("logs/nightly/12/finished.json", json.dumps({"result": "SUCCESS"}).encode())
+    monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
+    monkeypatch.setenv("API_ENDPOINT_OVERRIDE", gcs.proxy.url)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "no-such-key.json"))
+    run = saved.load(f"gs://{gcs.bucket}/logs/nightly/12", env={}, timeout=5)
+    assert (run.result, run.job.job_name, run.job.build) == ("SUCCESS", "nightly", "12")
