@@ -246,9 +246,11 @@ def _critical_path(
             if _retry_of(lines[node_id], {node_id: [parent]}, lines) is not None:
                 # An attempt follows the attempt before it.
                 attempts = _attempts(lines[parent], lines)
-                index = attempts.index(node_id)
-                if index > 0 and attempts[index - 1] in work:
-                    found = {attempts[index - 1]}
+                ran = [
+                    attempt for attempt in attempts[: attempts.index(node_id)] if attempt in work
+                ]
+                if ran:  # (the last one that ran: an attempt may have failed before it started)
+                    found = {ran[-1]}
         memo[node_id] = frozenset(found)
         return memo[node_id]
 

@@ -223,7 +223,7 @@ def _load_dir(root: Path) -> SavedRun:
                 if path.is_file() and path.stat().st_size <= MAX_BYTES:
                     _add(run, relative, path.read_bytes(), str(path))
             except OSError:
-                continue  # vanished or unreadable: not part of a report
+                pass  # vanished or unreadable: not part of a report
     return run
 
 

@@ -373,3 +373,62 @@ def test_a_cycle_back_to_a_later_step_does_not_cut_the_critical_path_short() -> 
         )
     )
     assert timeline_of(summary).critical_path == ("s", "a", "b")
+
+
+def test_of_steps_that_ended_together_the_one_that_started_last_is_on_the_critical_path() -> None:
+    """It set the end: the other had been running long before (ties: the later start)."""
+    last_two = summarize(
+        workflow(
+            node("root", "DAG", "Succeeded", children=("a-late", "b-early"), start=0, end=60),
+            node("a-late", start=30, end=60),
+            node("b-early", start=0, end=60),
+            phase="Succeeded",
+        )
+    )
+    assert timeline_of(last_two).critical_path == ("a-late",)
+    before_a_join = summarize(
+        workflow(
+            node("root", "DAG", "Succeeded", children=("s",), start=0, end=60),
+            node("s", children=("a-late", "b-early"), start=0, end=10),
+            node("a-late", children=("join",), start=20, end=50),
+            node("b-early", children=("join",), start=10, end=50),
+            node("join", start=50, end=60),
+            phase="Succeeded",
+        )
+    )
+    assert timeline_of(before_a_join).critical_path == ("s", "a-late", "join")
+
+
+def retried(*attempts: tuple[str, float | None, float | None]) -> Summary:
+    """checkout, then a step retried: (phase, start, end) per attempt."""
+    ids = tuple(f"flaky-{i}" for i in range(len(attempts)))
+    return summarize(
+        workflow(
+            node("root", "DAG", "Succeeded", children=("checkout",), start=0, end=100),
+            node("checkout", children=("flaky",), start=0, end=10),
+            node("flaky", "Retry", children=ids, start=10, end=100),
+            *(
+                node(f"flaky-{i}", phase=phase, start=start, end=end, display=f"flaky({i})")
+                for i, (phase, start, end) in enumerate(attempts)
+            ),
+            phase="Succeeded",
+        )
+    )
+
+
+def test_each_attempt_follows_the_last_attempt_that_ran_before_it() -> None:
+    three = retried(("Failed", 10, 20), ("Failed", 25, 40), ("Succeeded", 45, 90))
+    assert timeline_of(three).critical_path == ("checkout", "flaky-0", "flaky-1", "flaky-2")
+    # The second attempt failed before its pod started: the third follows the first.
+    gap = retried(("Failed", 10, 20), ("Error", None, None), ("Succeeded", 45, 90))
+    timeline = timeline_of(gap)
+    assert timeline.critical_path == ("checkout", "flaky-0", "flaky-2")
+    [_, row] = timeline.rows
+    assert [bar.attempt for bar in row.bars] == [0, 2] and row.retries == 1
+
+
+def test_a_retried_steps_attempts_are_in_their_order_on_its_row() -> None:
+    """Also when the clock says the second attempt started first."""
+    skewed = retried(("Failed", 30, 40), ("Succeeded", 20, 60))
+    [_, row] = timeline_of(skewed).rows
+    assert [(bar.attempt, bar.start) for bar in row.bars] == [(0, 30), (1, 20)]
