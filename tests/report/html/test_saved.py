@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from standins.fixtures import GcsEnv, gcs, gcs_emulator  # noqa: F401
 
 from compiler.diagnostics import UsageError
@@ -534,3 +539,57 @@ def test_a_public_bucket_is_read_without_credentials(
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "no-such-key.json"))
     run = saved.load(f"gs://{gcs.bucket}/logs/nightly/12", env={}, timeout=5)
     assert (run.result, run.job.job_name, run.job.build) == ("SUCCESS", "nightly", "12")
+
+
+@pytest.fixture
+def token_server() -> Iterator[str]:
+    """An OAuth token endpoint that grants every refresh (for credentials GCS then refuses)."""
+
+    class Grant(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps({"access_token": "token", "expires_in": 3600}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Grant)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/token"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_credentials_gcs_does_not_accept_are_access_denied(
+    gcs: GcsEnv,  # noqa: F811
+    token_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 401 (the user's credentials are not accepted) is a usage error, as a 403 is."""
+    gcs.write("logs/nightly/12/finished.json", b"{}")
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    key = tmp_path / "key.json"
+    account = {"type": "service_account", "client_email": "ci@p.iam.gserviceaccount.com",
+               "private_key": pem, "private_key_id": "1", "project_id": "p",
+               "token_uri": token_server}  # fmt: skip
+    key.write_text(json.dumps(account))
+    monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
+    monkeypatch.setenv("API_ENDPOINT_OVERRIDE", gcs.proxy.url)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "kftest")
+    gcs.proxy.add("401", times=100)
+    url = f"gs://{gcs.bucket}/logs/nightly/12"
+    with pytest.raises(UsageError, match=rf"^{url}: access denied: "):
+        saved.load(url, env={}, timeout=5)
