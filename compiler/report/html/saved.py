@@ -50,7 +50,7 @@ class SavedRun:
     def json(self, name: str) -> dict[str, Any]:
         try:
             data = json.loads(self.files.get(name) or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep for json
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -94,7 +94,7 @@ class SavedRun:
         )
         try:
             workflows = json.loads(data or b"{}").get("workflows")
-        except (ValueError, AttributeError):
+        except (ValueError, RecursionError, AttributeError):
             return {}
         found: dict[str, dict[str, PodInfo]] = {}
         for workflow in _list(workflows):
