@@ -595,12 +595,14 @@ def test_credentials_gcs_does_not_accept_are_access_denied(
         saved.load(url, env={}, timeout=5)
 
 
-def test_json_nested_too_deep_reads_as_nothing(tmp_path: Path) -> None:
+def test_files_nested_too_deep_read_as_nothing(tmp_path: Path) -> None:
     """A regression: a finished.json or kftest-debug.json nested deeper than the json module
     recurses made a traceback."""
     deep = "[" * 100_000 + "]" * 100_000
     nested = '{"result": "FAILURE", "metadata": ' + deep + "}"
     root = write(tmp_path, {"finished.json": nested, "started.json": deep,
-                            "kftest-debug.json": '{"workflows": ' + deep + "}"})  # fmt: skip
+                            "kftest-debug.json": '{"workflows": ' + deep + "}",
+                            "deep.yaml": "a: " + "[" * 700 + "]" * 700})  # fmt: skip
     run = saved.load(str(root), env={})
     assert (run.result, run.verdicts(), run.ui_urls(), run.pods()) == (None, {}, {}, {})
+    assert run.workflows == []  # the YAML file beside them is not a workflow
