@@ -137,6 +137,7 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/validate/test_conformance.py",
     ],
     "compiler/validate/tekton.py": ["tests/validate/test_tekton.py"],
+    "compiler/validate/__init__.py": ["tests/validate/test_init.py"],
     # evaluate (a)
     "compiler/evaluate/__init__.py": ["tests/evaluate/test_init.py"],
     "compiler/evaluate/component.py": [
@@ -205,7 +206,7 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
     ],
-    "compiler/rules/_cached.py": ["tests/rules"],
+    "compiler/rules/_cached.py": ["tests/rules/test_cached.py"],
     "compiler/rules/artifacts_gcs.py": [
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
