@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.config import load_config
 from compiler.rules import LintSettings, check_config
 
 from .helpers import load_entry
@@ -48,22 +47,3 @@ def test_repository_settings_and_unknown_files(tmp_path: Path) -> None:
     off = LintSettings(disabled=frozenset({"dead-include-pattern"}))
     assert check_config(config, TRACKED, off) == []
     assert check_config(config, [], LintSettings()) == []
-
-
-def test_an_entry_with_a_pattern_that_is_no_string_is_left_to_config_schema(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "prow_config.yaml"
-    text = CONFIG.replace('"*.md"]', '"*.md", 7]').replace(
-        "    lint: {disable: [dead-include-pattern]}\n", ""
-    )
-    path.write_text(text)
-    config, diagnostics = load_config(path, tmp_path)
-    assert [(d.rule, d.path) for d in diagnostics] == [
-        ("config-schema", "workflows[0].include_dirs[4]")
-    ]
-    assert config is not None and [entry.name for entry in config.workflows] == ["docs"]
-    found = check_config(config, TRACKED, LintSettings())
-    assert [(d.rule, d.path) for d in found] == [
-        ("dead-include-pattern", "workflows[1].include_dirs[0]")
-    ]
