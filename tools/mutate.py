@@ -210,7 +210,6 @@ MODULE_TESTS: dict[str, list[str]] = {
     "compiler/report/html/render.py": [
         "tests/report/html/test_render.py",
         "tests/report/test_reporter.py",
-        "tests/commands/test_report.py",
     ],
     "compiler/report/html/graph_layout.py": [
         "tests/report/html/test_graph_layout.py",
