@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 
-from compiler.operate.debug import EventInfo, PodInfo, summarize
+from compiler.operate.debug import EventInfo, PodInfo, Summary, summarize
 from compiler.report.html import graph_layout, page, render
-from compiler.report.html.model import Header, Page, view_of
+from compiler.report.html.model import Header, JunitCase, JunitFile, Page, WorkflowView, view_of
 
 from .builders import WF, node, workflow
 from .test_model import dag_with_a_failed_branch
@@ -175,3 +176,239 @@ def test_a_secret_in_a_step_name_is_redacted_in_the_drawing_too() -> None:
     assert "login-[REDACTED]" in text[text.index("<svg ") :]
     for form in (secret, html.escape(secret), html.escape(secret, quote=False)):
         assert form not in text
+
+
+# -- what a person reads on the page, part by part ----------------------------------------------
+
+
+def one_failed_step(step: dict | None = None, **changes: object) -> WorkflowView:
+    """A workflow whose one step "a" failed; ``changes`` replace fields of its FailedStep."""
+    wf = workflow(
+        node("root", "DAG", "Failed", children=("a",)),
+        step or node("a", phase="Failed", message="boom"),
+    )
+    summary = summarize(wf)
+    summary = replace(summary, failed=(replace(summary.failed[0], **changes),))
+    return view_of(summary, label="e2e")
+
+
+def succeeded(label: str = "e2e", phase: str = "Succeeded") -> WorkflowView:
+    wf = workflow(node("root", "DAG", phase, children=("a",)), node("a", phase=phase), phase=phase)
+    return view_of(summarize(wf), label=label)
+
+
+def section(text: str, start: str, end: str) -> str:
+    """The text from ``start`` to the first ``end`` after it."""
+    begin = text.index(start)
+    return text[begin : text.index(end, begin) + len(end)]
+
+
+def glance_items(text: str) -> list[str]:
+    glance = section(text, '<section class="glance', "</section>")
+    return re.findall(r"<li>(.*?)</li>", glance, re.S)
+
+
+def test_the_header_lists_the_facts_of_the_run_in_order() -> None:
+    header = Header(job="kftest-periodic", job_type="periodic", repo="kubeflow/testing",
+                    pull="7", sha="abcdef1234567890", build="1500", verdict="SUCCESS",
+                    started_at="2026-01-02T03:00:00Z", finished_at="2026-01-02T03:01:40Z",
+                    duration=100.0, results="gs://bucket/logs/kftest-periodic/1500")  # fmt: skip
+    text = render.render(Page(header, ()))
+    assert (
+        '<span class="verdict v-success">SUCCESS</span>kftest-periodic <small>#1500</small>' in text
+    )
+    facts = re.findall(r"<span>([^<:]+): <b>(.*?)</b></span>", section(text, '"facts"', "</div>"))
+    assert [name for name, _ in facts] == ["type", "repository", "pull request", "commit",
+        "build", "started", "finished", "duration", "results"]  # fmt: skip
+    values = dict(facts)
+    assert values["type"] == "periodic" and values["build"] == "1500"
+    assert values["commit"].endswith(">abcdef123456</a>")  # the short sha, linked
+    assert values["repository"].startswith('<a href="https://github.com/kubeflow/testing"')
+    assert (values["started"], values["finished"], values["duration"]) == (
+        "2026-01-02T03:00:00Z",
+        "2026-01-02T03:01:40Z",
+        "1m40s",
+    )
+    assert values["results"] == (
+        '<a href="https://console.cloud.google.com/storage/browser/bucket/logs/kftest-periodic/1500"'
+        ' target="_blank" rel="noopener noreferrer">gs://bucket/logs/kftest-periodic/1500</a>'
+    )
+
+
+def test_a_header_that_knows_little_says_so() -> None:
+    text = render.render(Page(Header(results="/tmp/out"), ()))
+    assert "<title>UNKNOWN · kftest run</title>" in text
+    assert '<h1><span class="verdict v-failure">UNKNOWN</span>kftest run</h1>' in text
+    facts = re.findall(r"<span>([^<:]+): <b>(.*?)</b></span>", section(text, '"facts"', "</div>"))
+    # A local directory is not a link; nothing unknown is listed but the times.
+    assert facts == [
+        ("started", "-"),
+        ("finished", "-"),
+        ("duration", "-"),
+        ("results", "/tmp/out"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "css"),
+    [("SUCCESS", "v-success"), ("ABORTED", "v-aborted"), ("FAILURE", "v-failure")],
+)
+def test_the_verdict_has_its_colour(verdict: str, css: str) -> None:
+    text = render.render(Page(Header(job="j", verdict=verdict), ()))
+    assert f'<span class="verdict {css}">{verdict}</span>j</h1>' in text
+    assert f"<title>{verdict} · j</title>" in text
+
+
+@pytest.mark.parametrize(
+    ("views", "says"),
+    [
+        ([succeeded()], "All 1 workflow succeeded."),
+        ([succeeded(), succeeded("unit")], "All 2 workflows succeeded."),
+        ([], "All 0 workflows succeeded."),
+        (
+            [succeeded(), succeeded("unit", "Running")],
+            "Nothing failed so far: 1 of 2 workflows succeeded, the rest run.",
+        ),
+    ],
+)
+def test_at_a_glance_when_nothing_failed(views: list[WorkflowView], says: str) -> None:
+    text = render.render(Page(Header(), tuple(views)))
+    assert f'<section class="glance good"><b>{says}</b></section>' in text
+    assert "glance bad" not in text
+
+
+def test_at_a_glance_a_workflow_that_did_not_run_says_why() -> None:
+    views = (
+        succeeded("fine"),
+        view_of(None, label="broken", verdict="Invalid", problems=["bad <params>", "second"]),
+        view_of(None, label="silent", verdict="NotSubmitted"),
+    )
+    items = glance_items(render.render(Page(Header(), views)))
+    assert items == [
+        '<a href="#w2">broken</a>: <b>Invalid</b> <span class="why">— bad <\u200bparams></span>',
+        '<a href="#w3">silent</a>: <b>NotSubmitted</b>',
+    ]
+
+
+def test_at_a_glance_a_workflow_that_timed_out_running_shows_its_message() -> None:
+    wf = workflow(node("root", "DAG", "Running", children=("a",)), node("a", phase="Running"),
+                  phase="Running")  # fmt: skip
+    wf["status"]["message"] = "waiting for <quota>"
+    view = view_of(summarize(wf), label="e2e", verdict="TimedOut")
+    assert not view.summary.failed  # nothing has failed in the cluster
+    items = glance_items(render.render(Page(Header(), (view,))))
+    assert items == [
+        '<a href="#w1">e2e</a>: <b>TimedOut</b> '
+        '<span class="why">— waiting for <\u200bquota></span>'
+    ]
+
+
+def test_at_a_glance_a_step_without_exit_code_or_message_gives_its_phase() -> None:
+    view = one_failed_step(phase="Error", exit_code=None, message="")
+    items = glance_items(render.render(Page(Header(), (view,))))
+    assert items == ['<a href="#w1">e2e</a>: step <a href="#w1-f1"><b>a</b></a> error — Error']
+
+
+def test_at_a_glance_only_the_first_hint_of_a_step() -> None:
+    view = one_failed_step(exit_code=3, message="", hints=("first hint", "second hint"))
+    items = glance_items(render.render(Page(Header(), (view,))))
+    assert items == [
+        '<a href="#w1">e2e</a>: step <a href="#w1-f1"><b>a</b></a> failed — exit code 3'
+        '<br><span class="why">first hint</span>'
+    ]
+
+
+def many_failed_steps(count: int) -> Summary:
+    names = [f"s{i:02d}" for i in range(count)]
+    steps = [node(name, phase="Failed", start=i, end=i + 1) for i, name in enumerate(names)]
+    return summarize(workflow(node("root", "DAG", "Failed", children=tuple(names)), *steps))
+
+
+def test_at_a_glance_eight_failed_steps_then_how_many_more() -> None:
+    text = render.render(Page(Header(), (view_of(many_failed_steps(10), label="e2e"),)))
+    items = glance_items(text)
+    assert [re.search(r"<b>(s\d+)</b>", item)[1] for item in items[:-1]] == [
+        f"s{i:02d}" for i in range(8)
+    ]
+    assert items[-1] == '<a href="#w1">e2e</a>: and 2 more failed steps, listed below'
+    nine = glance_items(render.render(Page(Header(), (view_of(many_failed_steps(8), label="e"),))))
+    assert len(nine) == 8 and "more failed steps" not in nine[-1]
+
+
+def junit_file(path: str, failures: int = 1, errors: int = 0, cases: int = 1, **more: object):
+    return JunitFile(
+        path=path,
+        tests=10,
+        failures=failures,
+        errors=errors,
+        skipped=2,
+        cases=tuple(JunitCase("suite", f"test_{n}", "failure", f"m{n}") for n in range(cases)),
+        **more,
+    )
+
+
+def test_at_a_glance_failed_junit_files_but_not_kftests_own() -> None:
+    junit = (
+        junit_file("artifacts/junit_e2e.xml", failures=1, errors=0, by_kftest=True),
+        junit_file("artifacts/junit_unit.xml", failures=5, errors=1, cases=6),
+        junit_file("artifacts/junit_lint.xml", failures=1, errors=0, cases=5),
+        junit_file("artifacts/junit_fine.xml", failures=0, errors=0, cases=0),
+        junit_file("artifacts/junit_odd.xml", failures=0, errors=1, cases=0),
+    )
+    items = glance_items(render.render(Page(Header(), (succeeded(),), junit)))
+    assert items == [
+        '<a href="#junit">artifacts/junit_unit.xml</a>: 5 failure(s), 1 error(s) '
+        '<span class="why">— test_0, test_1, test_2, test_3, test_4…</span>',
+        '<a href="#junit">artifacts/junit_lint.xml</a>: 1 failure(s), 0 error(s) '
+        '<span class="why">— test_0, test_1, test_2, test_3, test_4</span>',
+        '<a href="#junit">artifacts/junit_odd.xml</a>: 0 failure(s), 1 error(s)',
+    ]
+    # kftest's own junit file repeats a workflow's verdict: alone it makes nothing "failed".
+    only_ours = render.render(Page(Header(), (succeeded(),), junit[:1]))
+    assert 'class="glance good"' in only_ours
+
+
+def test_a_workflow_section_says_what_ran_and_how_to_debug_it() -> None:
+    wf = workflow(node("root", "DAG", "Failed", children=("a",)), node("a", phase="Failed"))
+    wf["status"]["message"] = "child 'a' failed"
+    summary = replace(summarize(wf), notes=("a note <b>",))
+    view = view_of(summary, label="e2e", verdict="Failed", ui_url="https://argo/wf",
+                   saved_copy="gs://b/wf.yaml", problems=("not submitted: quota",))  # fmt: skip
+    text = render.render(Page(Header(), (view,)))
+    assert '<h2 id="w1">e2e <span class="badge b-failed">Failed</span></h2>' in text
+    assert (
+        f'<p class="meta">workflow <b>{WF}</b> · namespace kubeflow-test-infra · duration 10s · '
+        'started 2026-01-02T03:00:00Z · <a href="https://argo/wf" target="_blank" '
+        'rel="noopener noreferrer">Argo UI</a></p>' in text
+    )
+    assert "<p class=\"meta\">message: child 'a' failed</p>" in text
+    assert '<p class="note">a note <\u200bb></p>' in text
+    assert '<pre class="query">not submitted: quota</pre>' in text
+    debug = section(text, "<h3>Debug it yourself</h3>", "</pre>")
+    assert debug.endswith(
+        f'<pre class="query">kftest debug {WF} -n kubeflow-test-infra\n'
+        "kftest debug gs://b/wf.yaml</pre>"
+    )
+
+
+def test_a_workflow_that_never_ran_has_only_its_heading_and_problems() -> None:
+    view = view_of(None, label="broken", verdict="NotSubmitted", problems=("x" * 5000,))
+    text = render.render(Page(Header(), (view,)))
+    assert '<h2 id="w1">broken <span class="badge b-notsubmitted">NotSubmitted</span></h2>' in text
+    problem = section(text, '<pre class="query">', "</pre>")
+    assert problem == '<pre class="query">' + "x" * 3999 + "…</pre>"  # clipped at 4000
+    assert 'class="meta"' not in section(text, '<h2 id="w1">', "</main>")
+    assert "Graph" not in text and "Timeline" not in text and "Debug it" not in text
+
+
+def test_a_workflow_with_little_known_leaves_out_what_it_does_not_know() -> None:
+    wf = workflow(node("root", "DAG", "Running", children=("a",), end=None),
+                  node("a", phase="Running", end=None), phase="Running")  # fmt: skip
+    del wf["metadata"]["namespace"]
+    del wf["status"]["startedAt"]
+    summary = summarize(wf)
+    text = render.render(Page(Header(), (view_of(summary, label="e2e"),)))
+    meta = re.search(r'<p class="meta">(workflow .*?)</p>', text)[1]
+    assert meta.startswith(f"workflow <b>{WF}</b> · duration ")
+    assert "namespace" not in meta and "started" not in meta and "Argo UI" not in meta
+    assert "message:" not in text
