@@ -412,3 +412,116 @@ def test_a_workflow_with_little_known_leaves_out_what_it_does_not_know() -> None
     assert meta.startswith(f"workflow <b>{WF}</b> · duration ")
     assert "namespace" not in meta and "started" not in meta and "Argo UI" not in meta
     assert "message:" not in text
+
+
+def timeline_svg(text: str, prefix: str = "w1") -> str:
+    return section(text, f'id="{prefix}-timeline">', "</svg>")
+
+
+def tick_labels(svg: str) -> list[str]:
+    return re.findall(r'<text x="[\d.]+" y="14" text-anchor="middle" [^>]*>([^<]*)</text>', svg)
+
+
+def test_the_timeline_draws_each_step_where_and_how_long_it_ran() -> None:
+    text = render.render(Page(Header(), (view_of(dag_with_a_failed_branch(), label="e2e"),)))
+    assert (
+        '<h3>Timeline <small class="meta">from 2026-01-02T03:00:00Z, 5 steps; outlined in black: '
+        "the critical path (4 steps)</small></h3>" in text
+    )
+    svg = timeline_svg(text)
+    # 230 pixels of labels, then 640 for the 100 seconds of the run: 6.4 pixels a second.
+    assert '<svg xmlns="http://www.w3.org/2000/svg" width="950" height="132" ' in svg
+    assert tick_labels(svg) == ["0", "15s", "30s", "45s", "1m", "1m15s", "1m30s"]
+    assert re.findall(r'<line x1="([\d.]+)"', svg) == [
+        f"{230 + 15 * 6.4 * i:.1f}" for i in range(7)
+    ]
+    # Every other row on a grey band.
+    assert re.findall(r'<rect x="0" y="(\d+)" width="950" height="20" fill="#f6f8fa"/>', svg) == [
+        "44",
+        "84",
+    ]
+    # The failed step: its label bold and red, its bar red and outlined as critical.
+    assert (
+        '<text x="222" y="78" text-anchor="end" font-weight="bold" fill="#cf222e">e2e'
+        "<title>e2e</title></text>" in svg
+    )
+    assert (
+        '<rect class="bar critical failed" x="422.0" y="67" width="384.0" height="14" rx="3" '
+        'fill="#d1242f" stroke="#1f2328" stroke-width="2.5">'
+        "<title>e2e: Failed, +30s, 1m, critical path</title></rect>" in svg
+    )
+    assert '<text x="812.0" y="78" fill="#57606a" font-size="11">1m</text>' in svg
+    # A step off the critical path: its phase's colours, its label plain.
+    assert '<text x="222" y="98" text-anchor="end">unit<title>unit</title></text>' in svg
+    assert (
+        '<rect class="bar" x="422.0" y="87" width="64.0" height="14" rx="3" fill="#d2f4dc" '
+        'stroke="#1a7f37"><title>unit: Succeeded, +30s, 10s</title></rect>' in svg
+    )
+
+
+def one_step_timeline(seconds: float, label: str = "a") -> str:
+    wf = workflow(
+        node("root", "DAG", "Succeeded", children=("a",), start=0, end=seconds),
+        node("a", display=label, start=0, end=seconds),
+        phase="Succeeded",
+    )
+    return render.render(Page(Header(), (view_of(summarize(wf), label="e2e"),)))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ticks"),
+    [
+        (80, ["0", "10s", "20s", "30s", "40s", "50s", "1m", "1m10s", "1m20s"]),
+        (20 * 86400, ["0", "3d", "6d", "9d", "12d", "15d", "18d"]),
+        (0, ["0", "1s"]),  # at least a second
+    ],
+)
+def test_the_timeline_has_round_ticks(seconds: float, ticks: list[str]) -> None:
+    assert tick_labels(timeline_svg(one_step_timeline(seconds))) == ticks
+
+
+def test_a_step_that_took_no_time_is_still_a_visible_bar() -> None:
+    svg = timeline_svg(one_step_timeline(0))
+    assert re.search(r'<rect class="bar critical" x="230.0" y="27" width="2.0" ', svg)
+    text = one_step_timeline(0)
+    assert "the critical path (1 step)</small>" in text
+
+
+def test_a_long_step_name_is_clipped_in_the_timeline_but_whole_in_its_tooltip() -> None:
+    name = "a-step-with-a-very-long-name-indeed-yes"
+    svg = timeline_svg(one_step_timeline(10, label=name))
+    assert f'text-anchor="end">{name[:29]}…<title>{name}</title></text>' in svg
+
+
+def test_a_retried_step_is_one_row_with_its_attempts() -> None:
+    wf = workflow(
+        node("root", "DAG", "Succeeded", children=("r",), start=0, end=30),
+        node("r", "Retry", children=("r0", "r1"), display="flaky", start=0, end=30),
+        node("r0", phase="Failed", display="flaky(0)", start=0, end=10, message="oops"),
+        node("r1", display="flaky(1)", start=10, end=30),
+        phase="Succeeded",
+    )
+    text = render.render(Page(Header(), (view_of(summarize(wf), label="e2e"),)))
+    svg = timeline_svg(text)
+    assert 'text-anchor="end">flaky (1 retries)<title>flaky</title></text>' in svg
+    retried = graph_layout.RETRIED
+    assert (
+        f'<rect class="bar critical" x="230.0" y="27" width="213.3" height="14" rx="3" '
+        f'fill="{retried.fill}" stroke="#1f2328" stroke-width="2.5">'
+        "<title>flaky(0) attempt 0: Failed, +0s, 10s, critical path</title></rect>" in svg
+    )
+    assert "<title>flaky(1) attempt 1: Succeeded, +10s, 20s, critical path</title>" in svg
+    # The row's total is the time of all its attempts, after the last one.
+    assert '<text x="876.0" y="38" fill="#57606a" font-size="11">30s</text>' in svg
+    assert "font-weight" not in svg  # nothing failed in the end
+
+
+def test_steps_that_never_started_are_listed_below_the_timeline() -> None:
+    wf = workflow(
+        node("root", "DAG", "Failed", children=("a", "b", "c")),
+        node("a", phase="Failed"),
+        node("b", phase="Pending", start=None, end=None),
+        node("c", phase="", start=None, end=None),
+    )
+    text = render.render(Page(Header(), (view_of(summarize(wf), label="e2e"),)))
+    assert '<p class="note">Not run: b (Pending), c (no phase)</p>' in text
