@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from compiler.operate.debug import EventInfo, PodInfo, Summary, summarize
+from compiler.operate.debug import ContainerState, EventInfo, PodInfo, Summary, summarize
 from compiler.report.html import graph_layout, page, render
 from compiler.report.html.model import Header, JunitCase, JunitFile, Page, WorkflowView, view_of
 
@@ -525,3 +525,234 @@ def test_steps_that_never_started_are_listed_below_the_timeline() -> None:
     )
     text = render.render(Page(Header(), (view_of(summarize(wf), label="e2e"),)))
     assert '<p class="note">Not run: b (Pending), c (no phase)</p>' in text
+
+
+def article(text: str, anchor: str = "w1-f1") -> str:
+    return section(text, f'<article class="step" id="{anchor}">', "</article>")
+
+
+def facts_of(step: str) -> dict[str, str]:
+    return dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", step))
+
+
+def render_one(view: WorkflowView) -> str:
+    return render.render(Page(Header(), (view,)))
+
+
+def test_a_failed_step_lists_its_facts() -> None:
+    step = article(render_one(one_failed_step(exit_code=2)))
+    assert step.startswith('<article class="step" id="w1-f1">\n<h4>✗ a</h4>\n')
+    assert facts_of(step) == {
+        "phase": "Failed",
+        "exit code": "2",
+        "message": "boom",
+        "template": "a",
+        "duration": "10s",
+        "pod": "a",
+    }
+    # The cluster was not asked about this pod: no events or log, and it says where they are.
+    assert "The cluster was not asked about this pod" in step
+    unknown = facts_of(article(render_one(one_failed_step(message="", template="", pod_name=None))))
+    assert unknown == {"phase": "Failed", "exit code": "-", "message": "-", "template": "-",
+                       "duration": "10s"}  # fmt: skip
+
+
+def test_a_step_that_runs_no_pod_is_not_said_to_have_one() -> None:
+    step = article(render_one(one_failed_step(type="Suspend", pod_name=None)))
+    assert "pod" not in facts_of(step) and "The cluster was not asked" not in step
+
+
+@pytest.mark.parametrize(
+    ("found", "state"), [(True, " (still existed when this page was made)"), (False, " (gone)")]
+)
+def test_a_failed_step_says_whether_its_pod_was_still_there(found: bool, state: str) -> None:
+    step = article(render_one(one_failed_step(pod=PodInfo("a-123", found))))
+    assert facts_of(step)["pod"] == "a" + state
+    assert "The cluster was not asked" not in step
+
+
+@pytest.mark.parametrize(
+    ("reason", "restarts", "row"),
+    [
+        ("OOMKilled", 0, "main OOMKilled"),
+        ("Error", 2, "main Error, 2 restarts"),
+        (None, 1, "main , 1 restarts"),
+        ("Error", 0, None),  # the usual: nothing more to say than the exit code
+        (None, 0, None),
+    ],
+)
+def test_a_failed_step_shows_its_container_when_it_says_more(
+    reason: str | None, restarts: int, row: str | None
+) -> None:
+    pod = PodInfo("a", True, container=ContainerState(reason=reason, restarts=restarts))
+    assert facts_of(article(render_one(one_failed_step(pod=pod)))).get("container") == row
+
+
+def test_every_hint_of_a_failed_step_is_shown() -> None:
+    step = article(render_one(one_failed_step(hints=("first <hint>", "second"))))
+    assert re.findall(r'<div class="hint"><b>why:</b> (.*?)</div>', step) == [
+        "first <\u200bhint>",
+        "second",
+    ]
+
+
+def events(count: int) -> tuple[EventInfo, ...]:
+    return tuple(
+        EventInfo(f"03:00:{n:02d}", "Warning", f"R{n}", f"event {n}") for n in range(count)
+    )
+
+
+def test_a_failed_step_shows_its_last_twenty_events() -> None:
+    more = (
+        *events(24),
+        EventInfo(None, "Normal", "BackOff", "y" * 600, count=3),
+    )
+    step = article(render_one(one_failed_step(pod=PodInfo("a", True, events=more))))
+    table = section(step, "<b>Events</b>\n<table>", "</table>")
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
+    assert len(rows) == 20
+    assert rows[0] == ("03:00:05", "Warning", "R5", "event 5")
+    assert rows[-1] == ("-", "Normal", "BackOff (x3)", "y" * 499 + "…")
+
+
+@pytest.mark.parametrize(
+    ("pod", "note"),
+    [
+        (
+            PodInfo("a", True, events_error="403 forbidden"),
+            "Events could not be read: 403 forbidden",
+        ),
+        (PodInfo("a", True), "No events left (the cluster keeps them for about an hour)."),
+        (PodInfo("a", True, log_error="pod gone"), "The log could not be read: pod gone"),
+        (PodInfo("a", True), "The log is empty."),
+    ],
+)
+def test_a_failed_step_says_why_events_or_log_are_missing(pod: PodInfo, note: str) -> None:
+    step = article(render_one(one_failed_step(pod=pod)))
+    assert f'<p class="note">{note}</p>' in step
+    assert "<table>" not in step and '<pre class="log">' not in step
+
+
+def test_a_gone_pod_has_no_events_or_log_section() -> None:
+    step = article(render_one(one_failed_step(pod=PodInfo("a", False, log_tail=("x",)))))
+    assert "<b>Events</b>" not in step and "No events" not in step
+    assert '<pre class="log">' not in step and "The log" not in step
+
+
+def log_of(text: str, anchor: str = "w1-f1") -> tuple[str, list[str]]:
+    """The log's heading and its lines."""
+    step = article(text, anchor)
+    found = re.search(r'<b>Log</b> \((.*?)\)\n<div class="logbox"><pre class="log">(.*?)</pre>',
+                      step, re.S)  # fmt: skip
+    assert found is not None
+    return found[1], found[2].split("\n")
+
+
+def test_a_short_log_is_shown_whole() -> None:
+    pod = PodInfo("a", True, log_tail=("one", "two"))
+    assert log_of(render_one(one_failed_step(pod=pod))) == (
+        "the last 2 lines of container main",
+        ["one", "two"],
+    )
+
+
+def test_one_failed_steps_log_is_at_most_24000_characters() -> None:
+    pod = PodInfo("a", True, log_tail=("",) * 30_000)  # a line costs its newline
+    heading, lines = log_of(render_one(one_failed_step(pod=pod)))
+    assert heading == (
+        "the last 24000 lines of container main, 6000 earlier lines left out to keep the page small"
+    )
+    assert len(lines) == 24000
+
+
+def test_the_pages_logs_share_300000_characters_between_the_failed_steps() -> None:
+    """Thirteen failed steps (each would have 24000 alone) share the page's budget."""
+    names = [f"s{i:02d}" for i in range(13)]
+    steps = [node(name, phase="Failed", start=i) for i, name in enumerate(names)]
+    wf = workflow(node("root", "DAG", "Failed", children=tuple(names)), *steps)
+    pods = {name: PodInfo(name, True, log_tail=("",) * 30_000) for name in names}
+    text = render_one(view_of(summarize(wf, pods), label="e2e"))
+    shown = [len(log_of(text, f"w1-f{n}")[1]) for n in range(1, 14)]
+    assert shown == [300_000 // 13] * 13
+
+
+def test_a_long_log_line_is_clipped_at_400_characters() -> None:
+    pod = PodInfo("a", True, log_tail=("x" * 401, "y" * 400))
+    _, lines = log_of(render_one(one_failed_step(pod=pod)))
+    assert lines == ["x" * 399 + "…", "y" * 400]
+
+
+def test_a_log_keeps_the_lines_that_fit_exactly() -> None:
+    assert render.tail_within(["ab", "cd", "ef"], 6) == ["cd", "ef"]  # 2 + newline each
+    assert render.tail_within(["ab", "cd", "ef"], 5) == ["ef"]
+    # The last line is kept even when it alone is more than the limit.
+    assert render.tail_within(["a", "x" * 1000], 10) == ["x" * 399 + "…"]
+
+
+def test_a_failed_step_links_its_log_query_in_the_project_it_ran_in() -> None:
+    url = "https://console.cloud.google.com/logs/query;query=x?project=p"
+    step = article(render_one(one_failed_step(logging_filter="the <query>", logging_url=url)))
+    assert (
+        f'<a href="{url}" target="_blank" rel="noopener noreferrer">open the query in the Logs '
+        'Explorer</a>\n<pre class="query">the <\u200bquery></pre>' in step
+    )
+    assert "(in the project you last used)" not in step
+    no_query = article(render_one(one_failed_step(logging_filter=None, logging_url=None)))
+    assert "Cloud Logging" not in no_query
+
+
+def test_a_failed_step_without_debug_command_has_no_debug_section() -> None:
+    view = replace(one_failed_step(), debug_commands=())
+    text = render_one(view)
+    assert "Debug it" not in text
+    step = article(render_one(replace(one_failed_step(), debug_commands=("first", "last"))))
+    assert step.endswith('<b>Debug it</b>\n<pre class="query">last</pre>\n</article>')
+
+
+def test_fifty_failed_steps_in_full_then_the_names_of_the_rest() -> None:
+    text = render_one(view_of(many_failed_steps(52), label="e2e"))
+    assert "<h3>Failed steps (52)</h3>" in text
+    assert text.count('<article class="step"') == 50
+    assert 'id="w1-f50"' in text and 'id="w1-f51"' not in text
+    assert '<p class="note">And 2 more: s50, s51</p>' in text
+    fifty = render_one(view_of(many_failed_steps(50), label="e2e"))
+    assert fifty.count('<article class="step"') == 50 and "more:" not in fifty
+
+
+def test_the_junit_table_and_the_failed_cases() -> None:
+    junit = (
+        JunitFile("artifacts/junit_unit.xml", 10, 2, 1, 3, (
+            JunitCase("suite", "test_a", "failure", "assert 1 == 2", "Traceback: <x>"),
+            JunitCase("suite", "test_b", "error", "same", "same"),
+        )),
+        JunitFile("artifacts/junit_e2e.xml", 1, 0, 0, 0, (), by_kftest=True),
+        JunitFile("artifacts/junit_bad.xml", 0, 0, 0, 0, (), note="not XML"),
+    )  # fmt: skip
+    text = render.render(Page(Header(), (), junit))
+    table = section(text, '<h2 id="junit">JUnit results</h2>', "</table>")
+    assert re.findall(r"<tr><td>.*?</tr>", table) == [
+        '<tr><td>artifacts/junit_unit.xml</td><td class="num">10</td>'
+        '<td class="num bad-num">2</td><td class="num bad-num">1</td><td class="num">3</td></tr>',
+        '<tr><td>artifacts/junit_e2e.xml <span class="note">(kftest\'s: the workflow and its '
+        'failed steps)</span></td><td class="num">1</td><td class="num">0</td>'
+        '<td class="num">0</td><td class="num">0</td></tr>',
+        '<tr><td>artifacts/junit_bad.xml <span class="note">(not XML)</span></td>'
+        '<td class="num">0</td><td class="num">0</td><td class="num">0</td>'
+        '<td class="num">0</td></tr>',
+    ]
+    cases = text[text.index("</table>") :]
+    assert re.findall(r"<h3>(.*?)</h3>", cases) == ["artifacts/junit_unit.xml"]
+    assert (
+        "<li><b>test_a</b> <small>suite</small> failure: assert 1 == 2<details><summary>details"
+        "</summary><pre>Traceback: <\u200bx></pre></details></li>\n"
+        "<li><b>test_b</b> <small>suite</small> error: same</li>" in cases
+    )
+
+
+def test_no_junit_files_is_said() -> None:
+    text = render.render(Page(Header(), ()))
+    assert (
+        '<h2 id="junit">JUnit results</h2>\n<p class="note">No junit files in the artifacts.</p>'
+        in text
+    )
+    assert "<table>" not in text
