@@ -556,7 +556,8 @@ def _log(out: _Html, pod: PodInfo, log_chars: int) -> None:
     lines = tail_within(pod.log_tail, log_chars)
     dropped = len(pod.log_tail) - len(lines)
     more = f", {dropped} earlier lines left out to keep the page small" if dropped else ""
-    out.raw(f"<b>Log</b> (the last {len(lines)} lines of container main{more})\n")
+    container = out.e(pod.container_name)  # a Tekton step's: step-<name>
+    out.raw(f"<b>Log</b> (the last {len(lines)} lines of container {container}{more})\n")
     # column-reverse: the box opens scrolled to its end, the lines that matter, without JS.
     out.raw(f'<div class="logbox"><pre class="log">{out.e(chr(10).join(lines))}</pre></div>\n')
 

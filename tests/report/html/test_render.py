@@ -656,6 +656,14 @@ def test_a_short_log_is_shown_whole() -> None:
     )
 
 
+def test_a_tekton_steps_log_names_its_container() -> None:
+    pod = PodInfo("a", True, log_tail=("--- FAIL: TestE2E",), container_name="step-test")
+    assert log_of(render_one(one_failed_step(pod=pod))) == (
+        "the last 1 lines of container step-test",
+        ["--- FAIL: TestE2E"],
+    )
+
+
 def test_one_failed_steps_log_is_at_most_24000_characters() -> None:
     pod = PodInfo("a", True, log_tail=("",) * 30_000)  # a line costs its newline
     heading, lines = log_of(render_one(one_failed_step(pod=pod)))
