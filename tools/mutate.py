@@ -209,21 +209,20 @@ MODULE_TESTS: dict[str, list[str]] = {
     # report/html (b)
     "compiler/report/html/render.py": [
         "tests/report/html/test_render.py",
-        "tests/report/test_reporter.py",
+        "tests/report/html/test_init.py",
     ],
     "compiler/report/html/graph_layout.py": [
         "tests/report/html/test_graph_layout.py",
         "tests/report/html/test_render.py",
     ],
     "compiler/report/html/page.py": [
+        "tests/report/html/test_page.py",
         "tests/report/html/test_render.py",
-        "tests/report/html/test_saved.py",
-        "tests/report/test_reporter.py",
-        "tests/commands/test_report.py",
+        "tests/report/html/test_init.py",
     ],
     "compiler/report/html/__init__.py": [
+        "tests/report/html/test_init.py",
         "tests/report/test_reporter.py",
-        "tests/commands/test_report.py",
     ],
 }
 

@@ -41,7 +41,7 @@ def run_files(
     layout: GcsLayout | None,
     output_dir: Path,
     redact: Callable[[str], str],
-    dot_timeout: float = 20.0,
+    dot_timeout: float,
 ) -> list[tuple[str, bytes]]:
     """What ``kftest run`` adds to the artifacts: the page, and (when a workflow failed) the
     failed workflows as ``kftest debug --format json`` shows them, pods' log tails included,
