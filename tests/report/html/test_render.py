@@ -3,9 +3,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 
+from compiler import __version__
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo, Summary, summarize
 from compiler.report.html import graph_layout, page, render
 from compiler.report.html.model import Header, JunitCase, JunitFile, Page, WorkflowView, view_of
@@ -764,3 +766,104 @@ def test_no_junit_files_is_said() -> None:
         in text
     )
     assert "<table>" not in text
+
+
+def test_long_texts_are_clipped_where_they_are_shown() -> None:
+    long = "m" * 5000
+    names = [f"s{i:02d}-" + "n" * 1600 if i >= 50 else f"s{i:02d}" for i in range(52)]
+    steps = [node(name, phase="Failed", start=i, end=i + 1, message=long)
+             for i, name in enumerate(names)]  # fmt: skip
+    steps.append(node("late-" + "p" * 2100, phase="Pending", start=None, end=None))
+    wf = workflow(node("root", "DAG", "Failed", children=(*names, steps[-1]["id"])), *steps)
+    wf["status"]["message"] = long
+    summary = summarize(wf)
+    failed = (replace(summary.failed[0], hints=("h" * 400,)), *summary.failed[1:])
+    views = (
+        view_of(None, label="broken", verdict="Invalid", problems=[long]),
+        view_of(replace(summary, failed=failed), label="e2e"),
+    )
+    junit = (junit_file("artifacts/junit_unit.xml", cases=5, failures=5),)
+    junit = (replace(junit[0], cases=tuple(replace(c, name=c.name * 20) for c in junit[0].cases)),)
+    text = render.render(Page(Header(), views, junit))
+    items = glance_items(text)
+    assert f'<span class="why">— {"m" * 299}…</span>' in items[0]  # why it did not run
+    assert f"failed — Failed: {'m' * 291}…<br>" in items[1]
+    assert items[1].endswith(f'<br><span class="why">{"h" * 299}…</span>')
+    joined = ", ".join(f"test_{n}" * 20 for n in range(5))
+    assert items[-1].endswith(f'<span class="why">— {joined[:299]}…</span>')
+    assert f'<p class="meta">message: {"m" * 999}…</p>' in text
+    rest = re.search(r'<p class="note">And 2 more: (.*?)</p>', text)[1]
+    assert rest == (names[50] + ", " + names[51])[:2999] + "…"
+    not_run = re.search(r'<p class="note">Not run: (.*?)</p>', text)[1]
+    assert not_run == f"late-{'p' * 2100} (Pending)"[:1999] + "…"
+
+
+def test_the_graph_says_how_many_nodes_and_what_the_colours_mean() -> None:
+    text = render.render(page.for_workflows([({}, dag_with_a_failed_branch())]), dot_timeout=0)
+    assert '<h3>Graph <small class="meta">7 nodes</small></h3>' in text
+    legend = section(text, '<div class="legend">', "</div>")
+    named = re.findall(r'style="background:([^;]+);border-color:([^;"]+)[^"]*"></span>([^<]+)<',
+                       legend)  # fmt: skip
+    assert named == [
+        *((style.fill, style.stroke, phase) for phase, style in graph_layout.PHASES.items()),
+        ("#ffebe9", "#cf222e", "failed, then retried"),
+        ("#cf222e", "#cf222e", "the way to the failure"),
+    ]
+    assert [phase for *_, phase in named[:7]] == [
+        "Succeeded", "Failed", "Error", "Running", "Pending", "Skipped", "Omitted",
+    ]  # fmt: skip
+
+
+def test_the_step_tree_shows_each_step_indented_and_coloured() -> None:
+    text = render.render(page.for_workflows([({}, dag_with_a_failed_branch())]), dot_timeout=0)
+    assert "No drawing: no time was left to lay the graph out. The steps as a tree:" in text
+    tree = section(text, '<ul class="tree">', "</ul>")
+    rows = re.findall(r"<li .*?</li>", tree)
+    assert len(rows) == 7
+    assert rows[0] == (
+        '<li id="w1-n0" class="phase-failed failed failed-path" style="margin-left:0px;'
+        'background:#d1242f;border-color:#82071e;color:#ffffff">workflow '
+        "<small>DAG Failed 1m40s</small></li>"
+    )
+    e2e = next(row for row in rows if ">e2e<" in row)
+    assert e2e == (
+        '<li id="w1-n4" class="phase-failed failed cause failed-path" style="margin-left:54px;'
+        'background:#d1242f;border-color:#82071e;color:#ffffff"><b>e2e</b> '
+        "<small>Pod Failed 1m</small> — Error (exit code 2)</li>"
+    )
+    unit = next(row for row in rows if ">unit " in row)
+    assert 'style="margin-left:54px;background:#d2f4dc;border-color:#1a7f37;color:#1f2328">' in unit
+
+
+def test_the_step_tree_stops_indenting_thirty_levels_deep() -> None:
+    chain = [node(f"s{i}", "Steps", children=(f"s{i + 1}",)) for i in range(33)]
+    chain.append(node("s33", phase="Failed", message="x" * 300))
+    wf = workflow(node("root", "Steps", "Failed", children=("s0",)), *chain)
+    text = render.render(page.for_workflows([(wf, None)]), dot_timeout=0)
+    margins = re.findall(r'<li id="w1-n\d+" [^>]*style="margin-left:(\d+)px', text)
+    assert [int(m) for m in margins] == [18 * min(depth, 30) for depth in range(35)]
+    assert text.count(f"— {'x' * 199}…</li>") == 1  # a failed step's message, clipped
+
+
+def test_the_timeline_grid_lines_run_from_the_ticks_down() -> None:
+    svg = timeline_svg(one_step_timeline(10))
+    assert '<line x1="230.0" y1="18" x2="230.0" y2="52" stroke="#eaeef2"/>' in svg
+
+
+def test_a_workflow_with_no_step_started_has_no_timeline() -> None:
+    wf = workflow(node("root", "DAG", "Pending", children=("a",), start=None, end=None),
+                  node("a", phase="Pending", start=None, end=None), phase="Pending")  # fmt: skip
+    del wf["status"]["startedAt"]
+    text = render_one(view_of(summarize(wf), label="e2e"))
+    assert "Timeline" not in text and 'id="w1-timeline"' not in text
+    assert '<h2 id="w1">e2e <span class="badge b-pending">Pending</span></h2>' in text
+
+
+def test_the_footer_says_when_and_by_which_kftest_the_page_was_made() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    text = render.render(Page(Header(), ()), generated_at=when)
+    assert f"<footer>Made by kftest {__version__} at 2026-01-02T03:04:05Z. " in text
+    now = render.render(Page(Header(), ()))
+    made = re.search(r"at (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\. ", now)[1]
+    age = datetime.now(timezone.utc) - datetime.strptime(made, "%Y-%m-%dT%H:%M:%S%z")
+    assert abs(age.total_seconds()) < 600
