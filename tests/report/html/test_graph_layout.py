@@ -3,6 +3,7 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,14 @@ def test_graphviz_that_cannot_run_says_why() -> None:
         None,
         "Graphviz could not be run: No such file or directory",
     )
+
+
+def test_left_to_right_gets_only_the_time_that_is_left(tmp_path: Path) -> None:
+    dot = fake_dot(tmp_path, svg_sized(1500, 30), svg_sized(600, 90))
+    # A left-to-right layout that takes longer than the time left is not waited for.
+    script = Path(dot).read_text().replace("cat lr.svg", "exec sleep 5")
+    Path(dot).write_text(script)
+    started = time.monotonic()
+    svg, why = graph_layout.draw(chain(2), dot=dot, timeout=1.0)
+    assert time.monotonic() - started < 4
+    assert why is None and svg is not None and svg.startswith('<svg width="2000" height="40"')
