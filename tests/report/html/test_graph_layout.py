@@ -335,3 +335,10 @@ def test_left_to_right_gets_only_the_time_that_is_left(tmp_path: Path) -> None:
     svg, why = graph_layout.draw(chain(2), dot=dot, timeout=1.0)
     assert time.monotonic() - started < 4
     assert why is None and svg is not None and svg.startswith('<svg width="2000" height="40"')
+
+
+@needs_dot
+def test_a_step_named_like_the_drawings_markup_keeps_its_name() -> None:
+    svg, _ = graph_layout.draw(chain(1, label='<g id="graph0"'), "w1")
+    assert svg is not None and svg.count('id="w1-graph"') == 1
+    assert '><\u200bg id="graph0"-0</text>' in svg
