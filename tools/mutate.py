@@ -21,7 +21,10 @@ test set, which has the last word, so the selection changes the speed, never the
 
 Equivalent mutants (no observable behaviour change: a cache size, a fast path) are excluded at
 their line with a ``# mutation: equivalent — <why>`` comment (on the line, or alone on the line
-above it), so the reason stays beside the code and ``--list-excluded`` prints them all.
+above it), so the reason stays beside the code and ``--list-excluded`` prints them all. The
+marker excludes every mutant of the line; ``# mutation: equivalent[And -> Or] — <why>`` excludes
+only the mutants whose description contains the bracketed text (``|`` separates several), so a
+line's other mutants are still run.
 
 Usage (from the repository root):
 
@@ -41,6 +44,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,6 +57,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 EXCLUDE_MARK = "# mutation: equivalent"
+#: the marker, with the optional ``[text|text]`` that narrows it to some of the line's mutants
+_MARKER = re.compile(re.escape(EXCLUDE_MARK) + r"(?:\[(?P<only>[^\]]*)\])?")
 
 #: The modules of the compile path and the reporter, each with the tests that exercise it
 #: (its own tests plus the CLI/golden tests that reach it). ``--all`` runs these.
@@ -360,13 +366,25 @@ def excluded(mutant: Mutant, source_lines: list[str]) -> bool:
     """Marked equivalent: the marker is on a line of the mutant, or on a comment-only line
     right above its first line (when the line itself has no room for it)."""
     above = mutant.line - 2
-    if above >= 0 and source_lines[above].lstrip().startswith(EXCLUDE_MARK):
+    comment_above = above >= 0 and source_lines[above].lstrip().startswith(EXCLUDE_MARK)
+    if comment_above and _marks(source_lines[above], mutant):
         return True
     return any(
-        EXCLUDE_MARK in source_lines[line - 1]
+        _marks(source_lines[line - 1], mutant)
         for line in range(mutant.line, mutant.end_line + 1)
         if line - 1 < len(source_lines)
     )
+
+
+def _marks(line: str, mutant: Mutant) -> bool:
+    """The line's marker covers this mutant: it names no mutants, or names one of this one's."""
+    found = _MARKER.search(line)
+    if found is None:
+        return False
+    only = found.group("only")
+    if only is None:
+        return True
+    return any(part.strip() and part.strip() in mutant.description for part in only.split("|"))
 
 
 @dataclass
@@ -746,9 +764,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  survived {module}:{survivor['line']}: {survivor['change']}: "
                 f"{survivor['code']}{note}"
             )
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        if args.json:
+            # after every module, so an interrupted --all keeps what it finished
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if len(results) > 1:
+        print(summary_table(results))
     return 0
+
+
+def summary_table(results: Sequence[dict[str, object]]) -> str:
+    """The scores as a Markdown table, one row per module."""
+    rows = ["| module | score | killed / non-equivalent | excluded |", "|---|---|---|---|"]
+    for result in results:
+        total = int(result["killed"]) + int(result["survived"])  # type: ignore[call-overload]
+        rows.append(
+            f"| {result['module']} | {result['score']}% | {result['killed']}/{total} "
+            f"| {result['excluded']} |"
+        )
+    return "\n".join(rows)
 
 
 def _default_tests(module: str) -> str:

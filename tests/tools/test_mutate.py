@@ -60,6 +60,19 @@ def test_an_equivalent_marker_excludes_its_line_or_the_line_below() -> None:
     assert 9 in kept or 10 in kept  # the multi-line sum is still mutated
 
 
+def test_a_narrowed_marker_excludes_only_the_mutants_it_names() -> None:
+    marked = SOURCE.replace(
+        "    if len(items) > cap and cap:",
+        "    if len(items) > cap and cap:  # mutation: equivalent[And -> Or|Gt -> ] — why",
+    )
+    lines = marked.splitlines(keepends=True)
+    on_line = [m for m in mutate.mutants(marked) if m.line == 5]
+    dropped = {m.description for m in on_line if mutate.excluded(m, lines)}
+    kept = {m.description for m in on_line if not mutate.excluded(m, lines)}
+    assert dropped == {"And -> Or", "Gt -> GtE"}
+    assert "negate condition" in kept
+
+
 def test_a_line_maps_to_its_whole_statement_or_its_compound_header() -> None:
     spans = mutate.statement_lines(SOURCE)
     assert spans[9] == range(7, 11)  # inside the multi-line assignment
@@ -100,3 +113,14 @@ def test_a_selection_may_run_five_times_its_measured_time_before_counting_as_a_h
     line_tests = mutate.LineTests({}, {"t.py::a": 10.0, "t.py::b": 2.0}, overhead=4.0)
     assert line_tests.budget(["t.py::a", "t.py::b"]) == 5 * 16.0
     assert line_tests.budget(["t.py::b"]) == 30.0  # never below 30 s
+
+
+def test_the_summary_table_has_a_row_per_module_with_its_score() -> None:
+    results = [
+        {"module": "compiler/a.py", "score": 90.0, "killed": 9, "survived": 1, "excluded": 2},
+        {"module": "compiler/b.py", "score": 100.0, "killed": 4, "survived": 0, "excluded": 0},
+    ]
+    table = mutate.summary_table(results).splitlines()
+    assert table[2] == "| compiler/a.py | 90.0% | 9/10 | 2 |"
+    assert table[3] == "| compiler/b.py | 100.0% | 4/4 | 0 |"
+    assert len(table) == 4
