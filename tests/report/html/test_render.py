@@ -4,6 +4,7 @@ import html
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
+from html.parser import HTMLParser
 
 import pytest
 
@@ -867,3 +868,71 @@ def test_the_footer_says_when_and_by_which_kftest_the_page_was_made() -> None:
     made = re.search(r"at (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\. ", now)[1]
     age = datetime.now(timezone.utc) - datetime.strptime(made, "%Y-%m-%dT%H:%M:%S%z")
     assert abs(age.total_seconds()) < 600
+
+
+class _Structure(HTMLParser):
+    """The page's elements as a tree path per element; fails on a tag closed out of order."""
+
+    VOID = frozenset({"meta", "br", "link", "img", "input", "hr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.paths: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        css = dict(attrs).get("class")
+        self.paths.append("/".join([*self.stack, tag + (f".{css}" if css else "")]))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.paths.append("/".join([*self.stack, tag]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+
+def structure(text: str) -> _Structure:
+    parser = _Structure()
+    parser.feed(text)
+    parser.close()
+    assert parser.problems == [] and parser.stack == []
+    return parser
+
+
+@pytest.mark.parametrize("dot_timeout", [0, 20], ids=["tree", "drawing"])
+def test_every_element_of_the_page_is_closed_where_it_belongs(dot_timeout: float) -> None:
+    summary = dag_with_a_failed_branch()
+    pods = {"e2e": PodInfo("e2e", True, log_tail=("x",), events=events(2),
+                           container=ContainerState(reason="OOMKilled"))}  # fmt: skip
+    failed = tuple(replace(step, pod=pods[step.node_id], hints=("h",)) for step in summary.failed)
+    views = (
+        view_of(replace(summary, failed=failed, notes=("n",)), label="e2e", ui_url="https://a/"),
+        view_of(None, label="broken", verdict="Invalid", problems=["bad"]),
+        one_failed_step(pod=PodInfo("a", True, events_error="no", log_error="no")),
+    )
+    junit = (junit_file("artifacts/junit_unit.xml", cases=2),)
+    header = Header(job="j", repo="o/r", pull="1", sha="abc", build="2", results="gs://b/x")
+    text = render.render(Page(header, views, junit), dot_timeout=dot_timeout)
+    assert text.startswith("<!DOCTYPE html>\n<html") and text.endswith("</body></html>\n")
+    paths = structure(text).paths
+    assert [p for p in paths if p.count("/") == 1] == ["html/head", "html/body"]
+    assert [p for p in paths if p.startswith("html/head/") and "meta" not in p] == [
+        "html/head/title",
+        "html/head/style",
+    ]
+    assert [p for p in paths if p.count("/") == 2 and p.startswith("html/body/")] == [
+        "html/body/header.top",
+        "html/body/main",
+    ]
+    main = [
+        p.split("/")[-1] for p in paths if p.count("/") == 3 and p.startswith("html/body/main/")
+    ]
+    assert main[0] == "section.glance bad" and main[-1] == "footer"
+    assert main.count("h2") == 4 and main.count("article.step") == 2  # 3 workflows, junit
+    assert "html/body/header/div.facts" in paths
