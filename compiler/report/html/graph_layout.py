@@ -58,7 +58,7 @@ FAILED_EDGE = "#cf222e"
 EDGE = "#8c959f"
 
 
-def style_of(phase: str, retried: bool = False) -> Style:
+def style_of(phase: str, retried: bool) -> Style:
     return RETRIED if retried else PHASES.get(phase, OTHER)
 
 
