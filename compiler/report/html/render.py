@@ -278,7 +278,7 @@ class _Drawer:
 
     def __call__(self, graph: Graph, prefix: str) -> tuple[str | None, str | None]:
         left = self.deadline - time.monotonic()
-        if left <= 0.1:
+        if left <= 0.1:  # mutation: equivalent[LtE -> Lt] — never exactly 0.1 seconds left
             return None, "no time was left to lay the graph out"
         return graph_layout.draw(graph, prefix, dot=self.dot, timeout=left)
 
@@ -353,6 +353,7 @@ def _graph(out: _Html, graph: Graph, summary: Summary, prefix: str, draw: _Drawe
         return
     out.raw(f'<p class="note">No drawing: {out.e(why)}. The steps as a tree:</p>\n')
     out.raw(f'<div class="scroll graph" id="{prefix}-graph-box"><ul class="tree">\n')
+    # mutation: equivalent[True -> False] — model.graph_of makes one node per summary line
     for index, (node, line) in enumerate(zip(graph.nodes, summary.nodes, strict=True)):
         style = graph_layout.style_of(node.phase, node.retried)
         duration = format_duration(node.duration)
@@ -464,6 +465,7 @@ class _LogBudget:
             for view in page.workflows
             if view.summary is not None
         )
+        # mutation: equivalent[1 -> 2] — one failed step gets LOG_STEP_MAX with either
         self.per_step = min(LOG_STEP_MAX, LOG_BUDGET // max(steps, 1))
 
 
