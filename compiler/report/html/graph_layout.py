@@ -34,7 +34,7 @@ LABEL_CHARS = 40
 TOOLTIP_CHARS = 300
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — no Style is changed or hashed
 class Style:
     fill: str
     stroke: str
