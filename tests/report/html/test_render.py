@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from compiler import __version__
+from compiler.durations import format_duration
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo, Summary, summarize
 from compiler.report.html import graph_layout, page, render
 from compiler.report.html.model import Header, JunitCase, JunitFile, Page, WorkflowView, view_of
@@ -483,6 +484,20 @@ def test_the_timeline_has_round_ticks(seconds: float, ticks: list[str]) -> None:
     assert tick_labels(timeline_svg(one_step_timeline(seconds))) == ticks
 
 
+TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400]
+
+
+@pytest.mark.parametrize("step", TICK_STEPS)
+def test_a_run_eight_ticks_long_has_nine_ticks(step: int) -> None:
+    ticks = tick_labels(timeline_svg(one_step_timeline(8 * step)))
+    assert ticks == ["0"] + [format_duration(step * n) for n in range(1, 9)]
+
+
+def test_a_run_a_little_longer_gets_the_next_tick_step() -> None:
+    ticks = tick_labels(timeline_svg(one_step_timeline(81)))
+    assert ticks == ["0", "15s", "30s", "45s", "1m", "1m15s"]
+
+
 def test_a_step_that_took_no_time_is_still_a_visible_bar() -> None:
     svg = timeline_svg(one_step_timeline(0))
     assert re.search(r'<rect class="bar critical" x="230.0" y="27" width="2.0" ', svg)
@@ -704,6 +719,7 @@ def test_a_failed_step_links_its_log_query_in_the_project_it_ran_in() -> None:
     url = "https://console.cloud.google.com/logs/query;query=x?project=p"
     step = article(render_one(one_failed_step(logging_filter="the <query>", logging_url=url)))
     assert (
+        "<b>Cloud Logging</b> (the main container's log, also after the pod is gone): "
         f'<a href="{url}" target="_blank" rel="noopener noreferrer">open the query in the Logs '
         'Explorer</a>\n<pre class="query">the <\u200bquery></pre>' in step
     )
@@ -735,6 +751,7 @@ def test_the_junit_table_and_the_failed_cases() -> None:
         JunitFile("artifacts/junit_unit.xml", 10, 2, 1, 3, (
             JunitCase("suite", "test_a", "failure", "assert 1 == 2", "Traceback: <x>"),
             JunitCase("suite", "test_b", "error", "same", "same"),
+            JunitCase("suite", "test_c", "failure", "no detail"),
         )),
         JunitFile("artifacts/junit_e2e.xml", 1, 0, 0, 0, (), by_kftest=True),
         JunitFile("artifacts/junit_bad.xml", 0, 0, 0, 0, (), note="not XML"),
@@ -756,7 +773,8 @@ def test_the_junit_table_and_the_failed_cases() -> None:
     assert (
         "<li><b>test_a</b> <small>suite</small> failure: assert 1 == 2<details><summary>details"
         "</summary><pre>Traceback: <\u200bx></pre></details></li>\n"
-        "<li><b>test_b</b> <small>suite</small> error: same</li>" in cases
+        "<li><b>test_b</b> <small>suite</small> error: same</li>\n"
+        "<li><b>test_c</b> <small>suite</small> failure: no detail</li>\n</ul>" in cases
     )
 
 
