@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — type-only imports; importing them too changes nothing
     from compiler.operate.debug import Summary
     from compiler.report.job import JobInfo
     from compiler.report.layout import GcsLayout

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from dataclasses import replace
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -17,7 +18,8 @@ from compiler.report.html.model import Header, JunitCase, JunitFile, Page, Workf
 from .builders import WF, node, workflow
 from .test_model import dag_with_a_failed_branch
 
-needs_dot = pytest.mark.skipif(graph_layout.find_dot() is None, reason="Graphviz dot missing")
+# Not graph_layout.find_dot(): a find_dot that found nothing would skip the tests of drawings.
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot missing")
 
 
 def hundred_steps(failed: int = 20, log_lines: int = 50) -> tuple[dict, dict[str, PodInfo]]:
