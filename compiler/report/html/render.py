@@ -308,6 +308,7 @@ def _workflow(
             out.raw(f'<p class="note">{out.e(note)}</p>\n')
     for problem in view.problems:
         out.raw(f'<pre class="query">{out.e(_clip(problem, 4000))}</pre>\n')
+    # mutation: equivalent[And -> Or] — model.view_of makes a graph exactly when there is a summary
     if view.graph is not None and summary is not None:
         _graph(out, view.graph, summary, prefix, draw)
     if view.timeline is not None and view.timeline.rows:
