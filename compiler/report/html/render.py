@@ -313,6 +313,8 @@ def _workflow(
         _graph(out, view.graph, summary, prefix, draw)
     if view.timeline is not None and view.timeline.rows:
         _timeline(out, view.timeline, prefix)
+    elif view.timeline is not None:
+        _not_run(out, view.timeline)  # no step started: still say which steps wait, and why
     if summary is not None and summary.failed:
         _failed_steps(out, summary, view, prefix, budget)
     if view.debug_commands:
@@ -449,6 +451,10 @@ def _timeline(out: _Html, timeline: Timeline, prefix: str) -> None:
             f'font-size="11">{format_duration(total)}</text>\n'
         )
     out.raw("</svg></div>\n")
+    _not_run(out, timeline)
+
+
+def _not_run(out: _Html, timeline: Timeline) -> None:
     if timeline.not_run:
         names = ", ".join(f"{label} ({phase or 'no phase'})" for label, phase in timeline.not_run)
         out.raw(f'<p class="note">Not run: {out.e(_clip(names, 2000))}</p>\n')

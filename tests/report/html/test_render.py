@@ -871,13 +871,14 @@ def test_the_timeline_grid_lines_run_from_the_ticks_down() -> None:
     assert '<line x1="230.0" y1="18" x2="230.0" y2="52" stroke="#eaeef2"/>' in svg
 
 
-def test_a_workflow_with_no_step_started_has_no_timeline() -> None:
+def test_a_workflow_with_no_step_started_has_no_timeline_but_says_what_waits() -> None:
     wf = workflow(node("root", "DAG", "Pending", children=("a",), start=None, end=None),
                   node("a", phase="Pending", start=None, end=None), phase="Pending")  # fmt: skip
     del wf["status"]["startedAt"]
     text = render_one(view_of(summarize(wf), label="e2e"))
     assert "Timeline" not in text and 'id="w1-timeline"' not in text
     assert '<h2 id="w1">e2e <span class="badge b-pending">Pending</span></h2>' in text
+    assert '<p class="note">Not run: a (Pending)</p>' in text
 
 
 def test_the_footer_says_when_and_by_which_kftest_the_page_was_made() -> None:
