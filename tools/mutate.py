@@ -216,6 +216,24 @@ MODULE_TESTS: dict[str, list[str]] = {
     ],
     "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],
     "compiler/report/html/model.py": ["tests/report/html/test_model.py"],
+    # report/html (b)
+    "compiler/report/html/render.py": [
+        "tests/report/html/test_render.py",
+        "tests/report/html/test_init.py",
+    ],
+    "compiler/report/html/graph_layout.py": [
+        "tests/report/html/test_graph_layout.py",
+        "tests/report/html/test_render.py",
+    ],
+    "compiler/report/html/page.py": [
+        "tests/report/html/test_page.py",
+        "tests/report/html/test_render.py",
+        "tests/report/html/test_init.py",
+    ],
+    "compiler/report/html/__init__.py": [
+        "tests/report/html/test_init.py",
+        "tests/report/test_reporter.py",
+    ],
 }
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
