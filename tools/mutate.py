@@ -214,8 +214,18 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
     ],
-    "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],
-    "compiler/report/html/model.py": ["tests/report/html/test_model.py"],
+    # report/html (a)
+    "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],  # with gs:// dirs
+    "compiler/report/html/model.py": [
+        "tests/report/html/test_model.py",
+        "tests/report/html/test_junit_results.py",  # makes the page's JunitFiles
+        "tests/report/html/test_render.py",
+    ],
+    "compiler/report/html/junit_results.py": ["tests/report/html/test_junit_results.py"],
+    "compiler/report/html/escape.py": [
+        "tests/report/html/test_escape.py",
+        "tests/report/html/test_render.py",
+    ],
     # report/html (b)
     "compiler/report/html/render.py": [
         "tests/report/html/test_render.py",
