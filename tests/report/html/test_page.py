@@ -149,6 +149,8 @@ def test_a_saved_workflow_without_labels_is_called_by_its_name() -> None:
     assert view.label == "other"
     wf["metadata"]["labels"] = None
     assert page.for_workflows([(wf, None)]).workflows[0].label == "other"
+    wf["metadata"]["labels"] = ["workflow", "e2e"]  # hostile: a list, not a mapping
+    assert page.for_workflows([(wf, None)]).workflows[0].label == "other"
 
 
 def test_the_verdict_of_saved_workflows() -> None:
