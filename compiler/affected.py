@@ -79,7 +79,7 @@ def imports_in(text: str) -> list[str]:
             return found
         start = match.start()
         if start and _WORD.match(text, start - 1):
-            at = start + 1
+            at = start + 1  # mutation: equivalent[1 -> 2] — "mport" begins no import
             continue
         found.append(match.group(1) if match.group(1) is not None else match.group(2))
         at = match.end()
