@@ -213,6 +213,7 @@ class _Worker:
     conn: Connection
     stderr: str  # the file the worker's stderr goes to (unlinked once the worker has it open)
     stderr_fd: int  # the parent's handle on it, to read it after the worker died
+    inherits: bool  # it was forked with the tasks: it is sent their indexes only
     index: int | None = None
     deadline: float = float("inf")  # wall clock: the backstop (or the budget without /proc)
     cpu_deadline: float = float("inf")
@@ -220,7 +221,6 @@ class _Worker:
     partial: Any = None
     alive: bool = True
     started: bool = False  # it has picked up its first task (and opened its stderr)
-    inherits: bool = False  # it was forked with the tasks: it is sent their indexes only
     cpu_checked: float = float("-inf")  # when its CPU time was last read (monotonic)
 
     @classmethod
@@ -240,9 +240,7 @@ class _Worker:
         )
         process.start()
         child.close()
-        worker = cls(process, parent, stderr, handle)
-        worker.inherits = inherited is not None
-        return worker
+        return cls(process, parent, stderr, handle, inherits=inherited is not None)
 
     def give(
         self, pending: deque[int], tasks: Sequence[Any], budget: Callable[[Any], float]
@@ -478,10 +476,10 @@ def limit_memory(size: int) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (size, hard))
 
 
-def _data_bytes() -> int:
+def _data_bytes(path: str = "/proc/self/status") -> int:
     """What RLIMIT_DATA counts for this process now (``VmData``), or 0 without /proc."""
     try:
-        with open("/proc/self/status", "rb") as status:
+        with open(path, "rb") as status:
             for line in status:
                 if line.startswith(b"VmData:"):
                     return int(line.split()[1]) * 1024

@@ -55,7 +55,32 @@ def work(task: tuple[str, Any], notify: pool.Notify) -> Any:
         os._exit(2)
     if kind == "raise":
         raise ValueError(value)
+    if kind == "reserve":  # address space, as a native binding's malloc asks for it
+        return _reserve(value)
+    if kind == "interrupt-then-echo":  # Ctrl-C: the terminal signals the whole process group
+        os.kill(os.getppid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return work(("spin", 0.05), notify)
+    if kind == "call":
+        return value()
+    if kind == "frozen":
+        import gc
+
+        return gc.get_freeze_count()
     raise AssertionError(kind)
+
+
+def _reserve(size: int) -> bool:
+    """Whether ``size`` bytes can be allocated (and freed again, its pages never touched)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    address = libc.malloc(size)
+    libc.free(address)
+    return address is not None
 
 
 class Sent:
@@ -293,4 +318,102 @@ def test_no_worker_files_are_left_behind(
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     pool.run([task, ("echo", 2)], work, budget, jobs=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_default_memory_limit_is_one_gib_per_worker() -> None:
+    # README: --eval-memory defaults to 1GiB; pool.run's callers rely on the same default.
+    results = pool.run([("reserve", 900 << 20), ("allocate", 1200 << 20)], work, budget, jobs=1)
+    assert results[0] is True
+    assert results[1] == pool.Failure("ran out of memory", False)
+    assert results[1].kind == "memory"
+
+
+def test_the_memory_limit_counts_from_what_the_worker_holds(tmp_path: Path) -> None:
+    status = tmp_path / "status"
+    status.write_bytes(b"Name:\tpython3\nVmPeak:\t  999 kB\nVmData:\t   12 kB\nVmStk:\t 132 kB\n")
+    assert pool._data_bytes(str(status)) == 12 * 1024
+    # Without /proc (or without the line) there is nothing to add to the limit.
+    status.write_bytes(b"Name:\tpython3\n")
+    assert pool._data_bytes(str(status)) == 0
+    assert pool._data_bytes(str(tmp_path / "missing")) == 0
+
+
+def test_fork_is_used_while_no_go_runtime_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.delitem(sys.modules, "_gojsonnet", raising=False)
+    assert pool.start_method() == "fork"
+    # A forked worker has the tasks from the parent's memory: they need not be picklable.
+    assert pool.run([("call", lambda: "called")], work, budget) == ["called"]
+
+
+def test_forked_workers_find_the_parents_objects_frozen() -> None:
+    # Their garbage collections skip what the parent held (and leave its pages shared).
+    import gc
+
+    held = [[index] for index in range(100_000)]
+    [frozen] = pool.run([("frozen", None)], work, budget)
+    assert frozen >= len(held)
+    assert gc.get_freeze_count() == 0  # and the parent has them back
+
+
+def test_a_spawned_worker_is_not_charged_for_starting(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under "spawn" (once the Go runtime is loaded) a worker starts Python and imports kftest
+    # first: more CPU than a small budget, which counts from the task only.
+    monkeypatch.setattr(pool, "start_method", lambda: "spawn")
+    assert pool.run([("echo", "a")], work, lambda task: 0.01)[0][0] == "a"
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_ctrl_c_the_parent_handles_leaves_the_workers_alone(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kftest run turns SIGINT into a request to stop and reports: the evaluations it waits for
+    # must not end in a KeyboardInterrupt traceback (a "bug in kftest") meanwhile.
+    monkeypatch.setattr(pool, "start_method", lambda: method)
+    seen: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        results = pool.run([("interrupt-then-echo", None)], work, lambda task: 5.0)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert results == ["spun"]
+    assert seen == [signal.SIGINT]
+
+
+def test_a_crashing_worker_dumps_no_python_stack_on_the_terminal(tmp_path: Path) -> None:
+    # faulthandler on a copy of the terminal's stderr, as pytest or python -X faulthandler set it
+    # up: the parent reports the crash; the worker's Python stack dump would only be noise.
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        f"""
+        import faulthandler, os, sys
+        sys.path[:0] = {[str(Path(__file__).parent), *sys.path]!r}
+        terminal = os.fdopen(os.dup(2), "w")
+        faulthandler.enable(file=terminal)
+        from compiler.evaluate import pool
+        from test_pool import work
+        print(pool.run([("segfault", None)], work, lambda task: 30.0)[0].kind)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "stack\n", "")
+
+
+def test_a_worker_that_does_not_start_in_time_is_killed_without_leftovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its stderr file was never opened by it: the parent removes the file itself.
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(pool, "start_method", lambda: "spawn")  # starting takes a while
+    monkeypatch.setattr(pool, "_STARTUP_ALLOWANCE", 0.0)
+    assert pool.run([("echo", 1)], work, budget) == [pool.Failure("timeout", True)]
     assert list(tmp_path.iterdir()) == []
