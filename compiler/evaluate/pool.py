@@ -239,6 +239,8 @@ class _Worker:
             daemon=True,
         )
         process.start()
+        # CPython would close it anyway as start() returns (Process.start drops its args):
+        # mutation: equivalent[delete expr] — closed here so as not to rely on refcounting
         child.close()
         return cls(process, parent, stderr, handle, inherits=inherited is not None)
 
