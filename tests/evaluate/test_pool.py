@@ -63,6 +63,32 @@ def work(task: tuple[str, Any], notify: pool.Notify) -> Any:
         return work(("spin", 0.05), notify)
     if kind == "call":
         return value()
+    if kind == "cpu":  # CPU time itself, however little of it a loaded machine gives
+        _cpu_spin(value)
+        return "spun"
+    if kind == "progress-then-cpu":
+        budget_after, seconds = value
+        notify("half done", budget_after)
+        return work(("cpu", seconds), notify)
+    if kind == "kernel":  # system CPU time: a task busy in system calls (reading, say)
+        end = os.times().system + value
+        buffer = bytearray(1 << 20)
+        with open("/dev/zero", "rb", buffering=0) as zero:
+            while os.times().system < end:
+                zero.readinto(buffer)
+        return "read"
+    if kind == "later-timed":  # steps, then notify.later: how long until it was sent
+        path, steps = value
+        for number, (step, argument) in enumerate(steps):
+            if step == "cpu":
+                _cpu_spin(argument)
+            elif step == "notify":
+                notify("now", argument)
+            elif step == "later":  # left for later, and dropped by the next report
+                notify.later("early", argument)
+            elif step == "sent":  # left for later, and sent
+                _sent_after(notify, f"{path}.{number}", argument)
+        return _sent_after(notify, path, 30.0)
     if kind == "frozen":
         import gc
 
@@ -81,6 +107,34 @@ def _reserve(size: int) -> bool:
     address = libc.malloc(size)
     libc.free(address)
     return address is not None
+
+
+def _cpu_spin(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def _sent_after(notify: pool.Notify, path: str, budget: float) -> float:
+    """Seconds from ``notify.later`` until its payload was sent (pickled) to the parent."""
+    called = time.monotonic()
+    notify.later(Stamp(path), budget)
+    deadline = called + 30
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return float(Path(path).read_text()) - called
+
+
+class Stamp:
+    """A payload that writes down when it was sent (pickled) to the parent."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __getstate__(self) -> dict[str, str]:
+        Path(f"{self.path}.part").write_text(repr(time.monotonic()))
+        os.replace(f"{self.path}.part", self.path)  # whole, for the task that waits for it
+        return {"path": self.path}
 
 
 class Sent:
@@ -417,3 +471,176 @@ def test_a_worker_that_does_not_start_in_time_is_killed_without_leftovers(
     monkeypatch.setattr(pool, "_STARTUP_ALLOWANCE", 0.0)
     assert pool.run([("echo", 1)], work, budget) == [pool.Failure("timeout", True)]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_job_runs_the_tasks_one_after_another_in_one_worker() -> None:
+    results = pool.run([("echo", index) for index in range(4)], work, budget, jobs=1)
+    assert [value for value, _ in results] == [0, 1, 2, 3]
+    assert len({pid for _, pid in results}) == 1
+
+
+def test_the_default_follows_the_cores_this_process_may_use() -> None:
+    usable = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(usable)})
+    try:
+        assert pool.default_jobs() == 1
+    finally:
+        os.sched_setaffinity(0, usable)
+
+
+def test_without_affinity_the_default_is_the_cpu_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    # macOS has no sched_getaffinity; cpu_count() is None where it cannot be told.
+    monkeypatch.delattr(os, "sched_getaffinity")
+    assert pool.default_jobs() == os.cpu_count()
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert pool.default_jobs() == 1
+
+
+def test_a_progress_report_gives_the_task_its_new_budget() -> None:
+    # 0.3 s of CPU after reporting with a budget of 1 s: over the task's own 0.1 s, within 1 s.
+    assert pool.run([("progress-then-cpu", (1.0, 0.3))], work, lambda task: 0.1) == ["spun"]
+    [lost] = pool.run([("progress-then-cpu", (0.1, 30))], work, lambda task: 30.0)
+    assert lost == pool.Failure("timeout", True, "half done")
+
+
+def test_system_time_counts_against_the_budget() -> None:
+    started = time.monotonic()
+    assert pool.run([("kernel", 30)], work, lambda task: 0.3) == [pool.Failure("timeout", True)]
+    assert time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize(("factor", "slack"), [(10.0, 0.0), (1.0, 4.0)])
+def test_the_wall_clock_backstop_is_the_larger_of_factor_and_slack(
+    factor: float, slack: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # budget * factor or budget + slack, whichever is longer: 5 s or 4.5 s for a 2 s wait.
+    monkeypatch.setattr(pool, "WALL_FACTOR", factor)
+    monkeypatch.setattr(pool, "WALL_SLACK", slack)
+    assert pool.run([("sleep", 2.0)], work, lambda task: 0.5) == ["woke"]
+
+
+def test_without_proc_the_budget_is_wall_clock_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where /proc is missing (macOS) no CPU time can be read: the budget counts in seconds.
+    monkeypatch.setattr(pool, "_cpu_seconds", lambda pid: None)
+    started = time.monotonic()
+    results = pool.run([("sleep", 60), ("sleep", 0.05)], work, lambda task: 1.0, jobs=1)
+    assert results == [pool.Failure("timeout", True), "woke"]
+    assert time.monotonic() - started < 20
+
+
+def test_a_report_for_later_waits_half_of_what_is_left_less_the_margin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool, "LATER_AFTER", 10.0)
+    monkeypatch.setattr(pool, "LATER_MARGIN", 0.6)
+    # A budget of 3 s, 0.6 s of it spent: (2.4 - 0.6) / 2 = 0.9 s (the worker's CPU clock
+    # counts from the task: its first task spent 0.3 s).
+    path = str(tmp_path / "sent")
+    tasks = [("cpu", 0.3), ("later-timed", (path, [("cpu", 0.6)]))]
+    spun, waited = pool.run(tasks, work, lambda task: 3.0, jobs=1)
+    assert spun == "spun"
+    assert 0.8 <= waited < 1.3, waited
+
+
+def test_a_report_for_later_counts_from_the_last_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool, "LATER_AFTER", 10.0)
+    # After a report that set a budget of 1 s: (1 - 0.1) / 2 = 0.45 s, whether the report was
+    # sent at once (while an earlier payload waited 10 s for its time) or for later.
+    path = str(tmp_path / "sent")
+    steps = [("later", 30.0), ("notify", 1.0)]
+    [waited] = pool.run([("later-timed", (path, steps))], work, lambda task: 30.0)
+    assert 0.4 <= waited < 0.9, waited
+    # 0.95 s after a payload left for later under the task's 2 s, sent with a budget of 1 s.
+    path = str(tmp_path / "sent-again")
+    [waited] = pool.run([("later-timed", (path, [("sent", 1.0)]))], work, lambda task: 2.0)
+    assert 0.4 <= waited < 0.9, waited
+
+
+def test_workers_are_told_to_stop_not_waited_for(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # A run ends as soon as its last task: its idle workers exit when told to (also one whose
+    # task left a report for later, with the thread that would have sent it).
+    monkeypatch.setattr(pool, "_STOP_GRACE", 30.0)
+    started = time.monotonic()
+    tasks = [("echo", 1), ("later-then-echo", str(tmp_path / "sent"))]
+    assert pool.run(tasks, work, budget, jobs=2)[1] == "echo"
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize(
+    "tasks",
+    [
+        [("echo", 1), ("spin", 30), ("segfault", None), ("allocate", 3 << 30)],
+        [("raise", "boom"), ("spin", 30)],
+    ],
+    ids=["failures", "bug"],
+)
+def test_a_run_leaves_no_descriptors_or_processes_behind(tasks: list[Any]) -> None:
+    # A long-lived caller (an editor, a test session) runs many: each must clean up after
+    # itself, also when it ends with a bug in a task (and the caller keeps that exception).
+    before = sorted(os.listdir("/proc/self/fd"))
+    children = _children()  # (a spawning test leaves multiprocessing's resource tracker)
+    kept = []
+    try:
+        pool.run(tasks, work, budget, jobs=2, memory=512 << 20)
+    except pool.WorkerError as error:
+        kept.append(error)
+    assert sorted(os.listdir("/proc/self/fd")) == before
+    assert _children() == children
+
+
+def _children() -> list[int]:
+    """This process's children, the zombies too."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid():
+                children.append(int(entry))
+    return children
+
+
+def test_a_daemon_thread_running_a_pool_does_not_hold_up_the_exit(tmp_path: Path) -> None:
+    # kftest run evaluates in a daemon thread; after a SIGTERM it reports and exits without
+    # waiting for the evaluation (its workers are daemons: ended at exit, not waited for).
+    import subprocess
+    import sys
+    import textwrap
+
+    pid_file = tmp_path / "worker.pid"
+    script = textwrap.dedent(
+        f"""
+        import pathlib, sys, threading, time
+        sys.path[:0] = {[str(Path(__file__).parent), *sys.path]!r}
+        from compiler.evaluate import pool
+        from test_pool import work
+        task = ("pid-then-spin", {str(pid_file)!r})
+        run = ([task], work, lambda task: 60.0)
+        threading.Thread(target=pool.run, args=run, daemon=True).start()
+        pid = pathlib.Path({str(pid_file)!r})
+        while not (pid.exists() and pid.read_text()):
+            time.sleep(0.05)
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], timeout=30, check=True)
+    worker = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
+
+
+def test_a_worker_whose_parent_is_gone_exits_at_once() -> None:
+    # Reparented before it could ask to die with its parent: it must not serve an orphan run.
+    import subprocess
+    import sys
+
+    script = "from compiler.evaluate import pool; pool.die_with(1); print('serving')"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert done.stdout == ""
