@@ -230,12 +230,21 @@ def test_workers_die_with_their_parent(how: signal.Signals, tmp_path) -> None:
         pool.run([("pid-then-spin", {str(pid_file)!r})], work, lambda task: 60.0)
         """
     )
-    parent = subprocess.Popen([sys.executable, "-c", script])
+    temp = tmp_path / "temp"  # where the worker's stderr file goes
+    temp.mkdir()
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], env={**os.environ, "TMPDIR": str(temp)}
+    )
     try:
         deadline = time.monotonic() + 30
         while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
             time.sleep(0.05)
         worker = int(pid_file.read_text())
+        # Its stderr file goes once the worker has it open, while the task runs: a killed
+        # kftest leaves nothing behind.
+        while list(temp.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(temp.iterdir()) == []
         parent.send_signal(how)
         parent.wait(10)
         deadline = time.monotonic() + 5
@@ -332,6 +341,14 @@ def test_what_a_dying_worker_said_tells_why(said: str, kind: str, reason: str) -
     [failure] = pool.run([("say-then-exit", "noise\n" * 20000 + said)], work, budget)
     assert failure == pool.Failure(reason, False)
     assert failure.kind == kind
+
+
+def test_a_dying_worker_is_heard_from_its_first_word() -> None:
+    # Rust's abort message is all that a worker may write before it dies.
+    said = "memory allocation of 4096 bytes failed\n"
+    [failure] = pool.run([("say-then-exit", said)], work, budget)
+    assert failure == pool.Failure("ran out of memory", False)
+    assert failure.kind == "memory"
 
 
 def test_a_worker_killed_by_a_signal() -> None:
