@@ -746,9 +746,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  survived {module}:{survivor['line']}: {survivor['change']}: "
                 f"{survivor['code']}{note}"
             )
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        if args.json:
+            # after every module, so an interrupted --all keeps what it finished
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if len(results) > 1:
+        print(summary_table(results))
     return 0
+
+
+def summary_table(results: Sequence[dict[str, object]]) -> str:
+    """The scores as a Markdown table, one row per module."""
+    rows = ["| module | score | killed / non-equivalent | excluded |", "|---|---|---|---|"]
+    for result in results:
+        total = int(result["killed"]) + int(result["survived"])  # type: ignore[call-overload]
+        rows.append(
+            f"| {result['module']} | {result['score']}% | {result['killed']}/{total} "
+            f"| {result['excluded']} |"
+        )
+    return "\n".join(rows)
 
 
 def _default_tests(module: str) -> str:

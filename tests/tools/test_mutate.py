@@ -113,3 +113,14 @@ def test_a_selection_may_run_five_times_its_measured_time_before_counting_as_a_h
     line_tests = mutate.LineTests({}, {"t.py::a": 10.0, "t.py::b": 2.0}, overhead=4.0)
     assert line_tests.budget(["t.py::a", "t.py::b"]) == 5 * 16.0
     assert line_tests.budget(["t.py::b"]) == 30.0  # never below 30 s
+
+
+def test_the_summary_table_has_a_row_per_module_with_its_score() -> None:
+    results = [
+        {"module": "compiler/a.py", "score": 90.0, "killed": 9, "survived": 1, "excluded": 2},
+        {"module": "compiler/b.py", "score": 100.0, "killed": 4, "survived": 0, "excluded": 0},
+    ]
+    table = mutate.summary_table(results).splitlines()
+    assert table[2] == "| compiler/a.py | 90.0% | 9/10 | 2 |"
+    assert table[3] == "| compiler/b.py | 100.0% | 4/4 | 0 |"
+    assert len(table) == 4
