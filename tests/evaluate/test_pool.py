@@ -433,7 +433,7 @@ def test_a_spawned_worker_is_not_charged_for_starting(monkeypatch: pytest.Monkey
     # Under "spawn" (once the Go runtime is loaded) a worker starts Python and imports kftest
     # first: more CPU than a small budget, which counts from the task only.
     monkeypatch.setattr(pool, "start_method", lambda: "spawn")
-    assert pool.run([("echo", "a")], work, lambda task: 0.01)[0][0] == "a"
+    assert pool.run([("echo", "a")], work, lambda task: 0.05)[0][0] == "a"
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -540,7 +540,7 @@ def test_without_proc_the_budget_is_wall_clock_time(monkeypatch: pytest.MonkeyPa
     # Where /proc is missing (macOS) no CPU time can be read: the budget counts in seconds.
     monkeypatch.setattr(pool, "_cpu_seconds", lambda pid: None)
     started = time.monotonic()
-    results = pool.run([("sleep", 60), ("sleep", 0.05)], work, lambda task: 1.0, jobs=1)
+    results = pool.run([("sleep", 60), ("sleep", 0.05)], work, lambda task: 2.0, jobs=1)
     assert results == [pool.Failure("timeout", True), "woke"]
     assert time.monotonic() - started < 20
 
@@ -569,9 +569,9 @@ def test_a_report_for_later_counts_from_the_last_report(
     steps = [("later", 30.0), ("notify", 1.0)]
     [waited] = pool.run([("later-timed", (path, steps))], work, lambda task: 30.0)
     assert 0.4 <= waited < 0.9, waited
-    # 0.95 s after a payload left for later under the task's 2 s, sent with a budget of 1 s.
+    # 1.45 s after a payload left for later under the task's 3 s, sent with a budget of 1 s.
     path = str(tmp_path / "sent-again")
-    [waited] = pool.run([("later-timed", (path, [("sent", 1.0)]))], work, lambda task: 2.0)
+    [waited] = pool.run([("later-timed", (path, [("sent", 1.0)]))], work, lambda task: 3.0)
     assert 0.4 <= waited < 0.9, waited
 
 
