@@ -281,7 +281,7 @@ class _Worker:
         if self.cpu_budget is None or now - self.cpu_checked < POLL_INTERVAL / 2:
             # Another worker's message woke the parent: this one's CPU time was read lately
             # enough (reading /proc for every message would cost more than the messages).
-            return False  # mutation: equivalent[return None] — as false
+            return False  # mutation: equivalent[return None] — None is as false to run()
         self.cpu_checked = now
         cpu = _cpu_seconds(self.process.pid)
         # mutation: equivalent[GtE -> Gt] — one clock tick (10 ms of CPU time) later at most
@@ -321,7 +321,7 @@ class _Worker:
         self.stop()
 
     def stop(self) -> None:
-        """Tell the worker to exit (kill it if it does not, or is not to be trusted), close."""
+        """Ask the worker to exit (not one killed or dead), kill it if it does not; close."""
         if self.alive:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
