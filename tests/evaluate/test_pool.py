@@ -223,7 +223,8 @@ def test_workers_die_with_their_parent(how: signal.Signals, tmp_path) -> None:
     pid_file = tmp_path / "worker.pid"
     script = textwrap.dedent(
         f"""
-        import sys
+        import signal, sys
+        signal.alarm(120)  # gone even if the test that started it is killed
         sys.path[:0] = {[str(Path(__file__).parent), *sys.path]!r}
         from compiler.evaluate import pool
         from test_pool import work
@@ -462,7 +463,8 @@ def test_a_crashing_worker_dumps_no_python_stack_on_the_terminal(tmp_path: Path)
 
     script = textwrap.dedent(
         f"""
-        import faulthandler, os, sys
+        import faulthandler, os, signal, sys
+        signal.alarm(120)  # gone even if the test that started it is killed
         sys.path[:0] = {[str(Path(__file__).parent), *sys.path]!r}
         terminal = os.fdopen(os.dup(2), "w")
         faulthandler.enable(file=terminal)
@@ -632,7 +634,8 @@ def test_a_daemon_thread_running_a_pool_does_not_hold_up_the_exit(tmp_path: Path
     pid_file = tmp_path / "worker.pid"
     script = textwrap.dedent(
         f"""
-        import pathlib, sys, threading, time
+        import pathlib, signal, sys, threading, time
+        signal.alarm(120)  # gone even if the test that started it is killed
         sys.path[:0] = {[str(Path(__file__).parent), *sys.path]!r}
         from compiler.evaluate import pool
         from test_pool import work
