@@ -585,6 +585,10 @@ def test_workers_are_told_to_stop_not_waited_for(monkeypatch: pytest.MonkeyPatch
     tasks = [("echo", 1), ("later-then-echo", str(tmp_path / "sent"))]
     assert pool.run(tasks, work, budget, jobs=2)[1] == "echo"
     assert time.monotonic() - started < 15
+    # A worker over its budget is killed at once: not asked, nor waited for, to stop.
+    started = time.monotonic()
+    assert pool.run([("spin", 60)], work, budget) == [pool.Failure("timeout", True)]
+    assert time.monotonic() - started < 15
 
 
 @pytest.mark.parametrize(
