@@ -82,6 +82,8 @@ def work(task: tuple[str, Any], notify: pool.Notify) -> Any:
         for number, (step, argument) in enumerate(steps):
             if step == "cpu":
                 _cpu_spin(argument)
+            elif step == "sleep":
+                time.sleep(argument)
             elif step == "notify":
                 notify("now", argument)
             elif step == "later":  # left for later, and dropped by the next report
@@ -575,6 +577,15 @@ def test_a_report_for_later_counts_from_the_last_report(
     path = str(tmp_path / "sent-again")
     [waited] = pool.run([("later-timed", (path, [("sent", 1.0)]))], work, lambda task: 3.0)
     assert 0.4 <= waited < 0.9, waited
+
+
+def test_a_report_for_later_is_dropped_by_a_report_sent_meanwhile(tmp_path: Path) -> None:
+    # Left for 0.2 s later (the thread that sends it waits for its time), then superseded by a
+    # report sent at once: the task is lost with the newer payload and its budget (0.8 s of
+    # CPU), not the older one sent late.
+    steps = [("later", 0.3), ("sleep", 0.1), ("notify", 0.8), ("cpu", 60)]
+    [lost] = pool.run([("later-timed", (str(tmp_path / "unused"), steps))], work, budget)
+    assert lost == pool.Failure("timeout", True, "now")
 
 
 def test_workers_are_told_to_stop_not_waited_for(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
