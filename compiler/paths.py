@@ -62,7 +62,10 @@ def file_in(
         raise ValueError(f"{name[:80]!r} is not a Kubernetes object name")
     path = directory / f"{name}{suffix}"
     real = real_directory or os.path.realpath(directory)
-    if os.path.dirname(os.path.realpath(path)) != real:
+    # The name holds no '/' and is never '.' or '..': only a symlink in its place can lead out
+    # of the directory (one lstat; resolving every component again costs a compile of 500
+    # workflows ~0.02 s).
+    if os.path.islink(path) and os.path.dirname(os.path.realpath(path)) != real:
         raise ValueError(f"{path} is outside {directory}")
     return path
 

@@ -134,13 +134,20 @@ def check_workflow(
         release=release,
         repo_root=repo_root,
     )
-    entry = compiled.entry
     document = compiled.document
     kind = (
         "PipelineRun"
         if isinstance(document, dict) and document.get("kind") == "PipelineRun"
         else "Workflow"
     )
+    try:
+        return _check_workflow(context, kind, config_file)
+    finally:
+        context.drop_caches()
+
+
+def _check_workflow(context: WorkflowContext, kind: str, config_file: str) -> list[Diagnostic]:
+    settings, entry = context.settings, context.entry
     diagnostics: list[Diagnostic] = []
     for rule in _rules():
         info = rule.info

@@ -83,6 +83,12 @@ class WorkflowContext:
     def workflow(self) -> Workflow:
         return Workflow(self.compiled.document, fallback_name=self.compiled.name)
 
+    def drop_caches(self) -> None:
+        """Break the reference cycles the rules' caches made (see ``Workflow.drop_caches``)."""
+        workflow = self.__dict__.get("workflow")
+        if workflow is not None:
+            workflow.drop_caches()
+
     @cached_property
     def params(self) -> dict[str, Any]:
         """The params the component saw (run parameters and prow_config params merged)."""

@@ -4,6 +4,7 @@ and that every rule survives odd but valid (and plainly broken) documents."""
 from __future__ import annotations
 
 import copy
+import gc
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -53,6 +54,29 @@ def test_the_registry_holds_the_contract_rules_in_order() -> None:
 @pytest.mark.parametrize("style", ["dag", "steps"])
 def test_a_lib_workflow_is_clean(job_type: str, style: str) -> None:
     assert lib_document(job_type, style).lint() == []
+
+
+def test_the_rules_leave_no_reference_cycle_behind() -> None:
+    # A worker checks thousands of workflows: each document must go as soon as the last
+    # reference to it does, not wait for the garbage collector (which then scans them all).
+    compiled = lib_document()
+    template = {"name": "inline-holder", "container": {"image": "x", "env": [{"name": "A"}]}}
+    compiled.workflow.document["spec"]["templates"].append(template)
+    assert compiled.lint()  # the rules ran; modules and caches are loaded
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what only the collector could free lands in gc.garbage
+    try:
+        found = compiled.lint()
+        gc.collect()
+        left = [type(thing).__name__ for thing in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert rules_of(found)
+    views = {"Workflow", "Template", "Container", "Call", "WorkflowContext"}
+    assert not views & set(left), left
 
 
 def _latest() -> Any:
