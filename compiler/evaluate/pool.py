@@ -239,8 +239,8 @@ class _Worker:
             daemon=True,
         )
         process.start()
-        # CPython would close it anyway as start() returns (Process.start drops its args):
-        # mutation: equivalent[delete expr] — closed here so as not to rely on refcounting
+        # Closed here so as not to rely on refcounting (Process.start drops its args):
+        # mutation: equivalent[delete expr] — CPython closes it anyway as start() returns
         child.close()
         return cls(process, parent, stderr, handle, inherits=inherited is not None)
 
@@ -325,8 +325,8 @@ class _Worker:
         if self.alive:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
-            # mutation: equivalent[delete expr] — killed at once instead: it had nothing left
-            self.process.join(_STOP_GRACE)  # to do (only coverage's data is lost then)
+            # mutation: equivalent[delete expr] — killed at once instead, with nothing left to do
+            self.process.join(_STOP_GRACE)  # (only coverage's data of the worker is lost then)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(_STOP_GRACE)
@@ -452,8 +452,8 @@ class _Notifier:
                 if self._later is None:
                     self._wakes = float("inf")
                     self._lock.wait()
-                    # mutation: equivalent[delete continue] — woken only by later(), once it
-                    continue  # has set _later: the next turn finds it set as well
+                    # mutation: equivalent[delete continue] — only later() wakes it, _later set
+                    continue  # (the next turn finds _later set as well)
                 payload, budget, when = self._later
                 wait = when - time.monotonic()
                 if wait > 0:  # mutation: equivalent[Gt -> GtE] — the same instant, never
@@ -541,7 +541,7 @@ def _tail(fd: int, size: int = 64 * 1024) -> str:
         end = os.fstat(fd).st_size
         return os.pread(fd, size, max(0, end - size)).decode("utf-8", errors="replace")
     except OSError:  # the parent's own handle on its own file: not expected
-        return ""  # mutation: equivalent[return None] — (unreachable, as above)
+        return ""  # mutation: equivalent[return None] — unreachable: fstat/pread of its own fd
 
 
 def _remove(path: str) -> None:
