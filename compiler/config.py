@@ -207,7 +207,8 @@ def _explain(error: SchemaError, located: Located, file: str) -> list[Diagnostic
         suggestion = _did_you_mean(str(instance), [str(v) for v in error.validator_value])
         return [at(f"{name}: {instance!r} is not one of {options}{suggestion}")]
     if validator == "pattern":
-        if len(path) >= 3 and path[-1] == "name" and str(path[-3]).startswith("tekton"):
+        # workflows[i].tekton_params[j].name (or tekton_teardown_params): a Tekton param's
+        if len(path) == 5 and path[-1] == "name" and str(path[2]).startswith("tekton"):
             return [at(f"{name}: {instance!r} is not a valid Tekton param name")]
         if path and path[-1] == "name":
             return [
@@ -288,8 +289,8 @@ def _kind(value: Any) -> str:
 
 
 def _position(located: Located, file: str, path: tuple[Any, ...]) -> Position:
-    """Where a key stands (a list item, which has none, where its value starts)."""
-    point = located.keys.get(path) or located.where(path)
+    """Where a list item (an entry: it has no key) starts."""
+    point = located.where(path)
     return Position(file, *point) if point else Position(file)
 
 
@@ -312,17 +313,16 @@ def _build(located: Located, file: str, broken: set[int | None]) -> ProwConfig:
 
 
 def _positions_by_entry(located: Located, file: str) -> dict[int, dict[str, Position]]:
-    """Entry index -> {dotted key inside the entry: where it stands}, as ``_position`` says
-    (the key's position, else the value's), in one pass over each table."""
+    """Entry index -> {dotted key inside the entry: where it stands}: the key's position, else
+    the value's (a list item has no key), in one pass over each table."""
     by_entry: dict[int, dict[str, Position]] = {}
-    for table, first in ((located.keys, True), (located.values, False)):
+    for table in (located.values, located.keys):  # a key's position replaces its value's
         for path, (line, column) in table.items():
-            # len > 2: not the entry itself, which is Entry.position
+            # mutation: equivalent[Gt -> GtE] — len > 2: not the entry itself ("", dropped below)
             if len(path) > 2 and path[0] == "workflows" and isinstance(path[1], int):
                 key = format_path(path[2:])
                 positions = by_entry.setdefault(path[1], {}) if key else {}
-                if first or key not in positions:
-                    positions[key] = Position(file, line, column)
+                positions[key] = Position(file, line, column)
     return by_entry
 
 

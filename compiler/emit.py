@@ -111,7 +111,7 @@ def _scalar(value: Any) -> str:
         if math.isnan(value):
             return ".nan"
         if math.isinf(value):
-            # mutation: equivalent — value is ±inf here: > 0, >= 0 and > 1 agree
+            # mutation: equivalent[Gt -> GtE|0 -> 1] — value is ±inf here: > 0, >= 0 and > 1 agree
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     return _string(str(value))
@@ -137,9 +137,9 @@ def _blockable(text: str) -> bool:
     """Literal blocks keep text exactly only without leading blanks on the first line,
     trailing blanks on any line, and control characters."""
     if text[0] in " \t\n" or "\r" in text or "\t" in text:
-        return False  # mutation: equivalent — None is as false to its callers (if tests)
+        return False  # mutation: equivalent[return None] — None is as false to the callers (ifs)
     if any(line != line.rstrip() for line in text.split("\n")):
-        return False  # mutation: equivalent — None is as false to its callers (if tests)
+        return False  # mutation: equivalent[return None] — None is as false to the callers (ifs)
     return all(ch >= " " or ch == "\n" for ch in text) and not _MUST_ESCAPE.search(text)
 
 

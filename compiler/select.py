@@ -161,7 +161,7 @@ def _has_ref(repo: Path, ref: str) -> bool:
     try:
         _git(repo, "rev-parse", "--verify", "--quiet", ref)
     except GitError:
-        return False  # mutation: equivalent — None is as false as False to every caller
+        return False  # mutation: equivalent[return None] — None is as false to every caller
     return True
 
 

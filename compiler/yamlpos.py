@@ -79,7 +79,7 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
-    # mutation: equivalent — > or >= SCAN_ABOVE alike (never scanning crashes the tests)
+    # mutation: equivalent[Gt -> GtE] — > or >= SCAN_ABOVE alike (never scanning crashes the tests)
     if _nesting_bound(text) > SCAN_ABOVE:
         deep = _too_deep(text)
         if deep is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -90,14 +92,44 @@ class Result:
     stderr: str
 
 
+@functools.cache
+def _unprivileged_prefix() -> tuple[str, ...] | None:
+    """A command prefix under which file modes bind (None: no way to get one). Root reads a file
+    of mode 000 by its CAP_DAC_OVERRIDE; setpriv runs the command without it (and without
+    CAP_DAC_READ_SEARCH), so it meets an unreadable file as every other user does."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    prefix = (setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--")
+    # Dropping capabilities needs CAP_SETPCAP, which a container may not grant.
+    probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=60, check=False)
+    return prefix if probe.returncode == 0 else None
+
+
+def unprivileged_prefix() -> tuple[str, ...]:
+    """``_unprivileged_prefix()``, or the test is skipped."""
+    prefix = _unprivileged_prefix()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: root reads files whatever their mode")
+    return prefix
+
+
 def run_kftest(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    unprivileged: bool = False,
 ) -> Result:
-    """kftest as a separate process, exactly as a user or CI runs it."""
+    """kftest as a separate process, exactly as a user or CI runs it; ``unprivileged``: as a
+    user whom file modes bind, also when the tests run as root (else the test is skipped)."""
     full_env = {k: v for k, v in os.environ.items() if k not in PROW_VARS}
     full_env.update(env or {})
+    prefix = unprivileged_prefix() if unprivileged else ()
     result = subprocess.run(
-        [sys.executable, "-m", "compiler", *args],
+        [*prefix, sys.executable, "-m", "compiler", *args],
         cwd=cwd or REPO_ROOT,
         capture_output=True,
         text=True,

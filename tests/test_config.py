@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from compiler.config import _explain, load_config
+from compiler.model import Position
 from compiler.rules import LintSettings
 from compiler.schemacheck import SchemaError
 from compiler.yamlpos import load as load_yaml
@@ -61,6 +62,13 @@ def test_entries_keep_types_and_positions(tmp_path: Path) -> None:
     assert first.where("params.stepImage").line == 12
     assert first.where("include_dirs[1]").line == 10
     assert first.where("params.unknown").line == 11  # falls back to the nearest key set
+    # A key stands where the key is, not its value; an entry (a list item: no key) where it
+    # starts. Lint and compile diagnostics point there.
+    assert first.position == Position("prow_config.yaml", 4, 5)
+    assert first.where("component") == Position("prow_config.yaml", 6, 5)
+    assert first.where("include_dirs") == Position("prow_config.yaml", 8, 5)  # a block below
+    assert first.where("include_dirs[1]") == Position("prow_config.yaml", 10, 9)
+    assert second.where("kwargs.use_basic_auth") == Position("prow_config.yaml", 17, 14)
     assert second.kwargs == {"use_basic_auth": False}
     assert second.lint_disable == ["step-image"]
     assert config.python_paths == ["kubeflow/kubeflow/py"]
@@ -159,6 +167,13 @@ def test_tekton_entry_loads(tmp_path: Path) -> None:
     assert entry.tekton_teardown_params == [("utter", "bar")]
     assert entry.tekton_teardown == "kubeflow/testing/tekton/testing/dummy-teardown-run.yaml"
     assert entry.where("tekton_params[0].value").line == 4
+
+
+def test_a_tekton_entry_without_params_has_none(tmp_path: Path) -> None:
+    config, diagnostics = load(tmp_path, "workflows:\n  - name: a\n    tekton_run: x.yaml\n")
+    assert diagnostics == [] and config is not None
+    [entry] = config.workflows
+    assert (entry.tekton_params, entry.tekton_teardown_params) == ([], [])
 
 
 @pytest.mark.parametrize(

@@ -145,7 +145,7 @@ def evaluate_many(
         for index, outcome in enumerate(outcomes)
         if isinstance(outcome, pool.Failure) and outcome.kind != "timeout" and reference is not None
     ]
-    if retry and reference is not None:  # mutation: equivalent — pool.run([]) is []
+    if retry and reference is not None:  # mutation: equivalent[And -> Or] — pool.run([]) is []
         again = pool.run(
             [replace(tasks[index], backend=reference) for index in retry],
             worker.work,

@@ -120,7 +120,7 @@ def _is_checkout(path: Path, explicit: bool) -> bool:
     try:
         return path.is_dir() and (explicit or (path / ".git").exists())
     except (OSError, ValueError):
-        return False  # mutation: equivalent — (None: as false to every caller)
+        return False  # mutation: equivalent[return None] — (None: as false to every caller)
 
 
 def locate(

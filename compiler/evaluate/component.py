@@ -201,12 +201,12 @@ def _evaluate(
         content = run.importer.read_main(path)
     except OSError as exc:
         run.diagnostics.append(Diagnostic(JSONNET_ERROR.id, f"cannot read: {exc}", file=file))
-        return None, False  # mutation: equivalent — True: the reference binding agrees
+        return None, False  # mutation: equivalent[False -> True] — the reference binding agrees
     if not content.strip():
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, "the file is empty", file=file, line=1, column=1)
         )
-        return None, False  # mutation: equivalent — True: the reference binding agrees
+        return None, False  # mutation: equivalent[False -> True] — the reference binding agrees
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -216,7 +216,7 @@ def _evaluate(
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
-        return None, False  # mutation: equivalent — True: the reference binding agrees
+        return None, False  # mutation: equivalent[False -> True] — the reference binding agrees
     if "\x00" in text:
         # The bindings disagree about NUL bytes (one stops reading, one refuses the text).
         at = text.index("\x00")
@@ -225,7 +225,7 @@ def _evaluate(
         run.diagnostics.append(
             Diagnostic(JSONNET_ERROR.id, message, file=file, line=line, column=column)
         )
-        return None, False  # mutation: equivalent — True: the reference binding agrees
+        return None, False  # mutation: equivalent[False -> True] — the reference binding agrees
     try:
         output = backend.evaluate(
             str(path),
@@ -255,7 +255,7 @@ def _evaluate(
         if params_file:
             message = "evaluates to null; expected {global: {...}, components: {...}}"
         run.diagnostics.append(Diagnostic(rule, message, file=file))
-    return value, False  # mutation: equivalent — True: the reference binding agrees
+    return value, False  # mutation: equivalent[False -> True] — the reference binding agrees
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -279,7 +279,7 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
         if containers and depth > limit:
             return True
         level, depth = below, depth + 1
-    return False  # mutation: equivalent — None is as false to the caller
+    return False  # mutation: equivalent[return None] — None is as false to the caller
 
 
 def _error_diagnostics(run: _Run, text: str, file: str) -> list[Diagnostic]:
@@ -344,7 +344,7 @@ def _inside(path: str, root: Path) -> bool:
     try:
         Path(path).resolve().relative_to(root)
     except (ValueError, OSError):
-        return False  # mutation: equivalent — None is as false to the caller
+        return False  # mutation: equivalent[return None] — None is as false to the caller
     return True
 
 
@@ -372,7 +372,7 @@ def _at_entry(request: EvalRequest, rule: str, found: layout.NotFound) -> Diagno
     return Diagnostic(
         rule,
         found.message,
-        file=where.file or request.config_file,  # mutation: equivalent — the same file
+        file=where.file or request.config_file,  # mutation: equivalent[Or -> And] — the same file
         line=where.line,
         column=where.column,
         workflow=request.entry.name,

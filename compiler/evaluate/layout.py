@@ -186,7 +186,7 @@ def _libraries(app_yaml: Path) -> list[tuple[str, str, str]]:
         if not isinstance(library, dict):
             continue
         registry = library.get("registry") or (str(key).split("/")[0] if "/" in str(key) else "")
-        package = library.get("name") or str(key).rsplit("/", 1)[-1]  # mutation: equivalent — [-1]
+        package = library.get("name") or str(key).rpartition("/")[2]
         version = library.get("version") or ""
         if isinstance(registry, str) and isinstance(package, str) and registry and package:
             found.append((registry, package, str(version)))
@@ -213,7 +213,7 @@ def _is(path: Path, test: Callable[[Path], bool]) -> bool:
     try:
         return test(path)
     except (OSError, ValueError):
-        return False  # mutation: equivalent — None is as false to the callers
+        return False  # mutation: equivalent[return None] — None is as false to the callers
 
 
 def show(path: Path, repo_root: Path) -> str:

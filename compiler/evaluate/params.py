@@ -105,6 +105,7 @@ def reads_only_own(files: Mapping[str, bytes], component: str) -> bool:
     """
     for path, content in files.items():
         cached = _READS.get(path)
+        # mutation: equivalent[Or -> And|0 -> 1] — a miss only reads the same content again
         if cached is not None and (cached[0] is content or cached[0] == content):
             reads = cached[1]
         else:

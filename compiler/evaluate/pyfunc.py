@@ -73,7 +73,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
             Diagnostic(
                 rule,
                 message,
-                # mutation: equivalent — where.file is set: the config file, where entries are
+                # mutation: equivalent[Or -> And] — where.file is set: the file of the entries
                 file=where.file or request.config_file,
                 line=where.line,
                 column=where.column,
@@ -125,7 +125,7 @@ def evaluate_py_func(request: EvalRequest) -> EvalResult:
         result.diagnostics = [
             replace(
                 problem,
-                # mutation: equivalent — where.file is set: the config file, where entries are
+                # mutation: equivalent[Or -> And] — where.file is set: the file of the entries
                 file=where.file or request.config_file,
                 line=where.line,
                 column=where.column,

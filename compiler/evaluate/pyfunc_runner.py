@@ -40,7 +40,7 @@ def main():
     answer = run(request["func"], request["kwargs"], paths, request.get("optional") or {})
     reply.write(json.dumps(answer, default=str))
     reply.close()  # mutation: equivalent — returning closes it too (its last reference)
-    return 0  # mutation: equivalent — (return None: exit status 0 as well)
+    return 0  # mutation: equivalent[return None] — (return None: exit status 0 as well)
 
 
 def _limit(cpu, parent):
@@ -94,7 +94,7 @@ def run(func, kwargs, paths, optional=None):
     arguments = dict(kwargs)
     arguments.update(
         (key, value)
-        for key, value in (optional or {}).items()  # mutation: equivalent — main gives a dict
+        for key, value in (optional or {}).items()  # mutation: equivalent[Or -> And] — main: a dict
         if key not in arguments and _accepts(function, key)
     )
     try:
@@ -123,7 +123,7 @@ def _accepts(function, keyword):
             parameter.KEYWORD_ONLY,
         ):
             return True
-    return False  # mutation: equivalent — (None: as false to its one caller)
+    return False  # mutation: equivalent[return None] — (None: as false to its one caller)
 
 
 def _failure(what, exc, paths):

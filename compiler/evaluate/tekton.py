@@ -169,7 +169,7 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
                     COMPONENT_MISSING.id,
                     f"`{key}` {path!r}: no such PipelineRun file inside the repository or "
                     f"--repos-dir (tried {tried})",
-                    # mutation: equivalent — where.file is set: the config file, where entries are
+                    # mutation: equivalent[Or -> And] — where.file is set: the entries' file
                     file=where.file or request.config_file,
                     line=where.line,
                     column=where.column,
@@ -181,7 +181,7 @@ def _load(request: EvalRequest, key: str, path: str) -> _Loaded:
     source = relative_to_repo(found, repo_root)
     try:
         with open(found, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # mutation: equivalent — (+ 2: too large alike)
+            raw = handle.read(MAX_BYTES + 1)  # mutation: equivalent[1 -> 2] — + 2: too large alike
     except OSError as exc:
         return _Loaded(
             source=source,

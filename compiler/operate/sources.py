@@ -61,6 +61,8 @@ def parse(text: str, source: str) -> list[dict[str, Any]]:
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UsageError(f"{where}: not valid YAML: {problem}") from None
+    except RecursionError:  # the parser (and plain) recurse per level of nesting
+        raise UsageError(f"{source}: not valid YAML: nested too deep") from None
     workflows: list[dict[str, Any]] = []
     for index, document in enumerate(documents, 1):
         if document is None:

@@ -10,6 +10,7 @@ remain) and ``storage_error`` says why; the caller exits with code 3.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -143,8 +144,7 @@ class Reporter:
     def write(self, relative: str, data: bytes) -> None:
         data = self.redactor.data(data)
         local = self.output_dir / relative
-        # mutation: equivalent — parents: a path is at most artifacts/<file>; output_dir exists
-        local.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(local.parent, exist_ok=True)
         local.write_bytes(data)
         if relative not in self.written:
             self.written.append(relative)

@@ -60,7 +60,7 @@ class WorkflowContext:
         from compiler.validate import releases
 
         chosen = releases.parse(self.release.minor if self.release else releases.newest())
-        # mutation: equivalent — the fallback: callers name a release literally ("3.3")
+        # mutation: equivalent[0 -> 1] — the fallback: callers name a release literally ("3.3")
         wanted = releases.parse(minor) or (0, 0)
         return chosen is not None and chosen >= wanted
 

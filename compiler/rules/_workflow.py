@@ -364,7 +364,7 @@ class ImageRef:
     @classmethod
     def parse(cls, image: str) -> ImageRef:
         rest, _, digest = image.partition("@")
-        last_part = rest.rsplit("/", 1)[-1]  # mutation: equivalent — any maxsplit: the last part
+        last_part = rest.rpartition("/")[2]
         tag = None
         if ":" in last_part:  # a colon before the last '/' is a registry port
             rest, _, tag = rest.rpartition(":")

@@ -226,7 +226,7 @@ def _used_by_others(ctx: WorkflowContext, checkout: Template, target: str) -> bo
         for text in texts:
             if isinstance(text, str) and (target + "/" in text + "/"):
                 return True
-    return False  # mutation: equivalent — None is as false to the one caller (an if)
+    return False  # mutation: equivalent[return None] — None is as false to the one caller (an if)
 
 
 def _kftest_target(rest: str) -> str | None:

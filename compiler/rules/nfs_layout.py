@@ -141,7 +141,7 @@ def _classify(used: str, mount: str, workflow_names: tuple[str, ...]) -> tuple[s
             f"be under it ({_LAYOUT})",
             "",
         )
-    top = below.split("/", 1)[0]  # mutation: equivalent — any maxsplit gives the same [0]
+    top = below.partition("/")[0]
     if top and top not in ALLOWED_TOP:
         return (
             f"{used} is outside the layout of {test_dir}: {_LAYOUT}",

@@ -211,7 +211,7 @@ def _valid_manifest(manifest: str) -> bool:
     try:
         list(loader.load_all(text))
     except (YAMLError, ValueError):
-        return False
+        return False  # mutation: equivalent[return None] — None is as false to the one caller
     return True
 
 

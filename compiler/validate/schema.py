@@ -81,8 +81,7 @@ class _Walker:
             self._check_object(value, node, path)
         elif isinstance(value, list):
             items = node.items
-            # mutation: equivalent — every list-typed node of the shipped schemas has items
-            if items is None:
+            if items is None:  # no list-typed node of the shipped schemas lacks items
                 return
             if items.leaf:
                 item_types = items.py_types
@@ -94,7 +93,9 @@ class _Walker:
                             if "{{" in item:
                                 self.tagged.append((f"{path}[{position}]", item))
                             continue
-                    elif item_types is not None and kind in item_types and kind is not dict:
+                    # No leaf list item takes an object (test_schema_nodes checks): a mapping
+                    # item goes to check(), which notes free-form content.
+                    elif item_types is not None and kind in item_types:
                         continue  # mutation: equivalent — a fast path: check() accepts it too
                     self.check(item, items, f"{path}[{position}]")
             else:
@@ -111,7 +112,7 @@ class _Walker:
         got = TYPE_NAMES.get(kind, kind)
         self.problems.append(_Problem(path, f"expected {expected_types(types)}, got {got}"))
         self._unvisited(value, path)
-        return False
+        return False  # mutation: equivalent[return None] — None is as false to the one caller
 
     def _unvisited(self, value: object, path: str) -> None:
         """A value the walk does not descend into may still hold tags."""
@@ -152,6 +153,7 @@ class _Walker:
                 # A map (labels, resources): its values are usually plain strings.
                 if type(sub) is str and additional.leaf:  # type: ignore[union-attr]
                     value_types = additional.py_types  # type: ignore[union-attr]
+                    # mutation: equivalent[Or -> And] — every shipped map's values are typed (test)
                     if value_types is None or str in value_types:
                         if "{{" in sub:
                             self.tagged.append((docpath.key(path, name), sub))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from compiler.evaluate import EvalRequest, EvalResult, evaluate
 from compiler.evaluate.layout import KSONNET_SHIM_DIR
 from compiler.paths import LIB_DIR
+from tests.conftest import run_kftest
 from tests.evaluate.conftest import DATA, KEY_LINES, make_entry, make_request
 
 KSONNET_APP = DATA / "ksonnet-app"
@@ -496,3 +498,39 @@ def test_an_error_without_a_place_is_reported_at_the_component(
         None,
         "couldn't manifest function as JSON",
     )
+
+
+# --- files a user cannot read ---------------------------------------------------------------
+
+PARAMS_FILE = "ci/components/params.libsonnet"
+UNREADABLE_CONFIG = "workflows:\n  - name: unittests\n    app_dir: ci\n    component: unittests\n"
+UNREADABLE_COMPONENT = """
+local kftest = import 'kftest.libsonnet';
+function(params)
+  local wf = kftest.workflow(params, 'unittests');
+  wf.dag([wf.step('pytest', ['python', '-m', 'pytest'])])
+"""
+
+
+@pytest.mark.parametrize("unreadable", ["ci/components/unittests.jsonnet", PARAMS_FILE])
+def test_an_unreadable_component_or_params_file_is_an_error_naming_it(
+    make_repo: Callable[..., Path], unreadable: str
+) -> None:
+    repo = make_repo(
+        {
+            "prow_config.yaml": UNREADABLE_CONFIG,
+            "ci/components/unittests.jsonnet": UNREADABLE_COMPONENT,
+            PARAMS_FILE: "{ global: {}, components: { unittests: {} } }\n",
+        }
+    )
+    (repo / unreadable).chmod(0)
+    result = run_kftest("lint", "--repo-root", str(repo), "--format", "json", unprivileged=True)
+    assert result.code == 1, result.stderr
+    [diagnostic] = json.loads(result.stdout)["diagnostics"]
+    assert (diagnostic["rule"], diagnostic["file"], diagnostic["workflow"]) == (
+        "jsonnet-error",
+        unreadable,
+        "unittests",
+    )
+    assert diagnostic["message"].startswith("cannot read: "), diagnostic
+    assert "Permission denied" in diagnostic["message"], diagnostic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from compiler.evaluate import layout
 from compiler.paths import LIB_DIR
 from compiler.prow import ProwEnv
+from tests.conftest import run_kftest
 
 NO_ENV = ProwEnv(job_type="presubmit", values={})
 
@@ -280,3 +282,41 @@ def test_only_the_first_4096_bytes_of_app_yaml_are_read(
     (tmp_path / "app.yaml").write_text(filler + line + ".0\n")
     assert len(filler + line) == end
     assert layout.is_ksonnet_app(tmp_path) is ksonnet
+
+
+def test_an_unreadable_app_yaml_is_as_good_as_none(make_repo: Callable[..., Path]) -> None:
+    # The only vendored version of the package is imported without app.yaml's help; a user who
+    # cannot read app.yaml gets the compile, not a crash.
+    repo = make_repo(
+        {
+            "prow_config.yaml": (
+                "workflows:\n  - name: unittests\n    app_dir: ci\n    component: unittests\n"
+                "    params: {stepImage: 'gcr.io/kubeflow-ci/test-worker:v20240101-0123abc'}\n"
+            ),
+            "ci/app.yaml": "apiVersion: 0.3.0\nlibraries:\n  automation: {registry: kubeflow}\n",
+            "ci/vendor/kubeflow/automation@51b410a/words.libsonnet": "{ word: 'vendored' }\n",
+            "ci/components/unittests.jsonnet": (
+                "local kftest = import 'kftest.libsonnet';\n"
+                "local words = import 'kubeflow/automation/words.libsonnet';\n"
+                "function(params)\n"
+                "  local wf = kftest.workflow(params, 'unittests');\n"
+                "  wf.dag([wf.step('say', ['echo', words.word])])\n"
+            ),
+        }
+    )
+    (repo / "ci/app.yaml").chmod(0)
+    out = repo / "out"
+    result = run_kftest(
+        "compile",
+        "--repo-root",
+        str(repo),
+        "--job-type",
+        "presubmit",
+        "--all",
+        "--out",
+        str(out),
+        unprivileged=True,
+    )
+    assert result.code == 0, result.stderr
+    [compiled] = out.glob("*.yaml")
+    assert "- vendored" in compiled.read_text()

@@ -543,6 +543,18 @@ def test_missing_or_escaping_file(seed_repo: Path, tmp_path: Path) -> None:
         assert (diagnostic["file"], diagnostic["line"]) == ("prow_config.yaml", 3)
 
 
+def test_an_unreadable_pipeline_run_is_an_error_naming_it(seed_repo: Path) -> None:
+    (seed_repo / "tekton/run.yaml").chmod(0)
+    result = run_kftest(
+        "lint", "--repo-root", str(seed_repo), "--format", "json", env=PROW, unprivileged=True
+    )
+    assert result.code == 1, result.stderr
+    [diagnostic] = json.loads(result.stdout)["diagnostics"]
+    assert diagnostic["rule"] == "component-missing", diagnostic
+    assert (diagnostic["file"], diagnostic["workflow"]) == ("tekton/run.yaml", "go-unittests")
+    assert diagnostic["message"] == "cannot read: Permission denied"
+
+
 def test_names_stay_valid_with_a_long_job_name(seed_repo: Path) -> None:
     result, _ = compile_json(seed_repo, JOB_NAME="a-very-long-prow-job-name-" * 4)
     assert result.code == 0, result.stdout

@@ -70,3 +70,6 @@ def test_bad_input_names_the_file_and_line() -> None:
         parse("kind: ConfigMap\nmetadata: {name: x}\n", "cm.yaml")
     with pytest.raises(KftestError, match="no Argo Workflow"):
         parse("", "empty.yaml")
+    # A regression: nesting deeper than Python recurses (here: 700 levels) made a traceback.
+    with pytest.raises(UsageError, match=r"^deep\.yaml: not valid YAML: nested too deep$"):
+        parse("a: " + "[" * 700 + "]" * 700 + "\n", "deep.yaml")

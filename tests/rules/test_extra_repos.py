@@ -39,6 +39,8 @@ def test_valid_values(value: str) -> None:
         ("kubeflow/testing@HEAD:pr12", "'pr12' is not a number"),
         ("kubeflow@HEAD", "is not org/repo@sha[:pr]"),
         (" kubeflow/testing@HEAD", "contains spaces"),
+        ("kubeflow/testing@HEAD; kubeflow/kubeflow@HEAD", "contains spaces"),  # only inside
+        ("kubeflow/testing@HEAD\n", "contains spaces"),  # only around it, no blank
     ],
 )
 def test_invalid_values(value: str, fragment: str) -> None:
@@ -59,3 +61,13 @@ def test_one_finding_per_value() -> None:
             )
 
     assert len(found(variant(lib_document(), change), "extra-repos")) == 1
+
+
+def test_each_problem_is_named_once() -> None:
+    value = "kubeflow/testing@HEAD;;a/b@master"
+    [diagnostic] = found(variant(lib_document(), _extra_repos(value)), "extra-repos")
+    reasons = diagnostic.message.split(". The checkout expects")[0]
+    assert reasons == (
+        f"EXTRA_REPOS={value!r}: it has an empty item (a doubled or trailing `;`); "
+        "in 'a/b@master', 'master' is not a commit SHA or HEAD"
+    )

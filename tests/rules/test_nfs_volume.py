@@ -52,3 +52,13 @@ def test_workflow_template_refs_are_not_checked() -> None:
         document["spec"] = {"workflowTemplateRef": {"name": "shared"}}
 
     assert found(variant(lib_document(), change), "nfs-volume") == []
+
+
+def test_a_workflow_template_ref_beside_its_own_templates_still_checks_them() -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["spec"]["workflowTemplateRef"] = {"name": "shared"}
+        template(document, "build")["container"]["volumeMounts"] = []
+
+    [diagnostic] = found(variant(lib_document(), change), "nfs-volume")
+    assert diagnostic.path == "spec.templates[3].container.volumeMounts"
+    assert "step `build` does not mount" in diagnostic.message

@@ -396,6 +396,7 @@ def test_the_manifest_from_artifact_has_at_most_one_location() -> None:
         ("a: {{x}} {{y}}", True),
         ("a: 1\na: 2", True),  # duplicate keys: Go's YAML keeps the last
         ("a: b\n---\nc: [d", False),  # every document is parsed
+        ("a: 1\n...\nb: 2\n", True),  # YAML 1.2: a document may follow "..." without "---"
         ("\t- x", False),
     ],
 )

@@ -15,7 +15,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from compiler.validate import releases
 from compiler.validate.schema import check_schema, scan
-from compiler.validate.schema_nodes import KINDS, _Compiler, compiled_schema
+from compiler.validate.schema_nodes import KINDS, Node, _Compiler, compiled_schema
 
 
 def workflow(**template: Any) -> dict[str, Any]:
@@ -199,7 +199,9 @@ def all_nodes(roots: Any) -> list[Any]:
 
 def test_the_walkers_fast_paths_hold_for_every_shipped_schema() -> None:
     """The walker accepts a leaf's scalar in place and descends into lists only through
-    ``items``: no leaf may take a list, and every node is typed once its wrapper is resolved."""
+    ``items``: no leaf may take a list, and every node is typed once its wrapper is resolved.
+    A leaf list item takes no object (a mapping item is always checked, so free-form content is
+    noted), and a map's leaf values are typed (a string value is accepted in place)."""
     from compiler.validate import tekton
 
     schemas = [compiled_schema(releases.choose(m)).kinds.values() for m in releases.shipped()]
@@ -208,6 +210,11 @@ def test_the_walkers_fast_paths_hold_for_every_shipped_schema() -> None:
         for node in all_nodes(roots):
             assert not (node.leaf and node.types and "array" in node.types), node.name
             assert node.types is not None or node.leaf or node.target is not None, node.name
+            items, additional = node.items, node.additional
+            if items is not None and items.leaf:
+                assert dict not in (items.py_types or ()), node.name
+            if isinstance(additional, Node) and additional.leaf:
+                assert additional.py_types is not None, node.name
 
 
 def test_null_where_a_value_is_required_is_named_null() -> None:

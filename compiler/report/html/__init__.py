@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — type-only imports; importing them too changes nothing
     from compiler.operate.debug import Summary
     from compiler.report.job import JobInfo
     from compiler.report.layout import GcsLayout
@@ -41,7 +41,7 @@ def run_files(
     layout: GcsLayout | None,
     output_dir: Path,
     redact: Callable[[str], str],
-    dot_timeout: float = 20.0,
+    dot_timeout: float,
 ) -> list[tuple[str, bytes]]:
     """What ``kftest run`` adds to the artifacts: the page, and (when a workflow failed) the
     failed workflows as ``kftest debug --format json`` shows them, pods' log tails included,

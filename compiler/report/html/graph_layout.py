@@ -34,7 +34,7 @@ LABEL_CHARS = 40
 TOOLTIP_CHARS = 300
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — no Style is changed or hashed
 class Style:
     fill: str
     stroke: str
@@ -58,7 +58,7 @@ FAILED_EDGE = "#cf222e"
 EDGE = "#8c959f"
 
 
-def style_of(phase: str, retried: bool = False) -> Style:
+def style_of(phase: str, retried: bool) -> Style:
     return RETRIED if retried else PHASES.get(phase, OTHER)
 
 
@@ -209,6 +209,7 @@ def _clean(svg: str, graph: Graph, prefix: str) -> str:
     """Inline-ready: no XML prolog or DOCTYPE, no comments, page-unique ids, each node's
     ``<title>`` (its tooltip) saying what it is rather than its DOT name, and the size in CSS
     pixels so the text is drawn at its font size."""
+    # mutation: equivalent[1 -> 2] — _PROLOG is anchored at the start: it matches once at most
     svg = _COMMENT.sub("", _PROLOG.sub("", svg, count=1))
     # Graphviz writes labels with character references (and every hyphen as &#45;): the page
     # has none (see ``escape``). Only labels can hold a quote, and they are text, not attributes.
@@ -226,4 +227,5 @@ def _clean(svg: str, graph: Graph, prefix: str) -> str:
         width, height = (float(value) * 4 / 3 for value in match.groups())
         return f'<svg width="{width:.0f}" height="{height:.0f}" role="img"'
 
+    # mutation: equivalent[1 -> 2] — Graphviz writes one <svg>; a label's "<svg" is "<\u200bsvg"
     return _SIZE.sub(pixels, svg, count=1).strip()

@@ -31,7 +31,7 @@ SUCCESS, FAILURE, ABORTED = "SUCCESS", "FAILURE", "ABORTED"
 # -- the graph ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class GraphNode:
     id: str
     label: str
@@ -45,7 +45,7 @@ class GraphNode:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class Graph:
     nodes: tuple[GraphNode, ...]
     edges: tuple[tuple[str, str], ...]
@@ -109,7 +109,7 @@ def _ancestors(targets: set[str], edges: Iterable[tuple[str, str]]) -> set[str]:
 # -- the timeline ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class Bar:
     node_id: str
     label: str
@@ -121,7 +121,7 @@ class Bar:
     failed: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class Row:
     label: str
     bars: tuple[Bar, ...]  # several: the attempts of a retried step
@@ -131,7 +131,7 @@ class Row:
         return max(0, len(self.bars) - 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class Timeline:
     origin: str | None  # the workflow's start (RFC 3339)
     span: float  # seconds from the origin to the last end
@@ -246,9 +246,11 @@ def _critical_path(
             if _retry_of(lines[node_id], {node_id: [parent]}, lines) is not None:
                 # An attempt follows the attempt before it.
                 attempts = _attempts(lines[parent], lines)
-                index = attempts.index(node_id)
-                if index > 0 and attempts[index - 1] in work:
-                    found = {attempts[index - 1]}
+                ran = [
+                    attempt for attempt in attempts[: attempts.index(node_id)] if attempt in work
+                ]
+                if ran:  # (the last one that ran: an attempt may have failed before it started)
+                    found = {ran[-1]}
         memo[node_id] = frozenset(found)
         return memo[node_id]
 
@@ -302,7 +304,7 @@ def _reachable(roots: Sequence[str], lines: Mapping[str, NodeLine]) -> set[str]:
 # -- the page ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class Header:
     job: str = ""
     job_type: str = ""
@@ -329,7 +331,7 @@ class Header:
         return f"{self.repo_url}/commit/{self.sha}" if self.repo_url and self.sha else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class WorkflowView:
     label: str  # the entry or workflow name
     verdict: str  # Succeeded, Failed, Error, Invalid, NotSubmitted, TimedOut, ...
@@ -345,7 +347,7 @@ class WorkflowView:
         return self.verdict not in ("Succeeded", "Running", "Pending")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class JunitCase:
     suite: str
     name: str
@@ -354,7 +356,7 @@ class JunitCase:
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class JunitFile:
     path: str
     tests: int
@@ -370,7 +372,7 @@ class JunitFile:
         return self.failures + self.errors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class Page:
     header: Header
     workflows: tuple[WorkflowView, ...]

@@ -97,7 +97,9 @@ def for_workflows(
     views = []
     for workflow, summary in workflows:
         summary = summary or summarize(workflow)
-        labels = (workflow.get("metadata") or {}).get("labels") or {}
+        labels = (workflow.get("metadata") or {}).get("labels")
+        if not isinstance(labels, Mapping):
+            labels = {}  # a saved workflow's labels are the user's: a list reads as none
         name = summary.name
         views.append(
             view_of(

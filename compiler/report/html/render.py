@@ -278,7 +278,7 @@ class _Drawer:
 
     def __call__(self, graph: Graph, prefix: str) -> tuple[str | None, str | None]:
         left = self.deadline - time.monotonic()
-        if left <= 0.1:
+        if left <= 0.1:  # mutation: equivalent[LtE -> Lt] — never exactly 0.1 seconds left
             return None, "no time was left to lay the graph out"
         return graph_layout.draw(graph, prefix, dot=self.dot, timeout=left)
 
@@ -308,10 +308,13 @@ def _workflow(
             out.raw(f'<p class="note">{out.e(note)}</p>\n')
     for problem in view.problems:
         out.raw(f'<pre class="query">{out.e(_clip(problem, 4000))}</pre>\n')
+    # mutation: equivalent[And -> Or] — model.view_of makes a graph exactly when there is a summary
     if view.graph is not None and summary is not None:
         _graph(out, view.graph, summary, prefix, draw)
     if view.timeline is not None and view.timeline.rows:
         _timeline(out, view.timeline, prefix)
+    elif view.timeline is not None:
+        _not_run(out, view.timeline)  # no step started: still say which steps wait, and why
     if summary is not None and summary.failed:
         _failed_steps(out, summary, view, prefix, budget)
     if view.debug_commands:
@@ -353,6 +356,7 @@ def _graph(out: _Html, graph: Graph, summary: Summary, prefix: str, draw: _Drawe
         return
     out.raw(f'<p class="note">No drawing: {out.e(why)}. The steps as a tree:</p>\n')
     out.raw(f'<div class="scroll graph" id="{prefix}-graph-box"><ul class="tree">\n')
+    # mutation: equivalent[True -> False] — model.graph_of makes one node per summary line
     for index, (node, line) in enumerate(zip(graph.nodes, summary.nodes, strict=True)):
         style = graph_layout.style_of(node.phase, node.retried)
         duration = format_duration(node.duration)
@@ -447,6 +451,10 @@ def _timeline(out: _Html, timeline: Timeline, prefix: str) -> None:
             f'font-size="11">{format_duration(total)}</text>\n'
         )
     out.raw("</svg></div>\n")
+    _not_run(out, timeline)
+
+
+def _not_run(out: _Html, timeline: Timeline) -> None:
     if timeline.not_run:
         names = ", ".join(f"{label} ({phase or 'no phase'})" for label, phase in timeline.not_run)
         out.raw(f'<p class="note">Not run: {out.e(_clip(names, 2000))}</p>\n')
@@ -464,6 +472,7 @@ class _LogBudget:
             for view in page.workflows
             if view.summary is not None
         )
+        # mutation: equivalent[1 -> 2] — one failed step gets LOG_STEP_MAX with either
         self.per_step = min(LOG_STEP_MAX, LOG_BUDGET // max(steps, 1))
 
 
@@ -556,7 +565,8 @@ def _log(out: _Html, pod: PodInfo, log_chars: int) -> None:
     lines = tail_within(pod.log_tail, log_chars)
     dropped = len(pod.log_tail) - len(lines)
     more = f", {dropped} earlier lines left out to keep the page small" if dropped else ""
-    out.raw(f"<b>Log</b> (the last {len(lines)} lines of container main{more})\n")
+    container = out.e(pod.container_name)  # a Tekton step's: step-<name>
+    out.raw(f"<b>Log</b> (the last {len(lines)} lines of container {container}{more})\n")
     # column-reverse: the box opens scrolled to its end, the lines that matter, without JS.
     out.raw(f'<div class="logbox"><pre class="log">{out.e(chr(10).join(lines))}</pre></div>\n')
 

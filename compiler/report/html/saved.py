@@ -28,7 +28,7 @@ from compiler.report import junit
 from compiler.report.html import DEBUG_JSON
 from compiler.report.job import JobInfo
 
-DEBUG_NAME = DEBUG_JSON.rsplit("/", 1)[-1]
+DEBUG_NAME = DEBUG_JSON.split("/")[-1]
 MAX_FILES = 500
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 4
@@ -50,14 +50,17 @@ class SavedRun:
     def json(self, name: str) -> dict[str, Any]:
         try:
             data = json.loads(self.files.get(name) or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep for json
             return {}
         return data if isinstance(data, dict) else {}
 
+    def _metadata(self, name: str) -> dict[str, Any]:
+        meta = self.json(name).get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
     @property
     def metadata(self) -> dict[str, Any]:
-        meta = self.json("finished.json").get("metadata")
-        return meta if isinstance(meta, dict) else {}
+        return self._metadata("finished.json")
 
     def verdicts(self) -> dict[str, str]:
         """Workflow name (or entry) -> the phase finished.json recorded."""
@@ -68,7 +71,7 @@ class SavedRun:
         }
 
     def ui_urls(self) -> dict[str, str]:
-        merged = {**(self.json("started.json").get("metadata") or {}), **self.metadata}
+        merged = {**self._metadata("started.json"), **self.metadata}
         return {
             key.removesuffix("-ui"): str(value)
             for key, value in merged.items()
@@ -91,15 +94,15 @@ class SavedRun:
         )
         try:
             workflows = json.loads(data or b"{}").get("workflows")
-        except (ValueError, AttributeError):
+        except (ValueError, RecursionError, AttributeError):
             return {}
         found: dict[str, dict[str, PodInfo]] = {}
-        for workflow in workflows if isinstance(workflows, list) else []:
+        for workflow in _list(workflows):
             if not isinstance(workflow, dict):
                 continue
             pods = {
                 str(step.get("node_id")): _pod(step["pod"])
-                for step in workflow.get("failed") or []
+                for step in _list(workflow.get("failed"))
                 if isinstance(step, dict) and isinstance(step.get("pod"), dict)
             }
             if pods:
@@ -133,8 +136,18 @@ def load(source: str, *, env: Mapping[str, str], timeout: float = 120.0) -> Save
     return run
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _count(value: Any, default: int) -> int:
+    """A count as ``kftest debug --format json`` wrote it; ``default`` for anything else."""
+    return value if isinstance(value, int) and value > 0 else default
+
+
 def _pod(data: dict[str, Any]) -> PodInfo:
-    """A PodInfo from its JSON form (``kftest debug --format json``)."""
+    """A PodInfo from its JSON form (``kftest debug --format json``); a value of the wrong type
+    (the file is a step's artifact: anything may be in it) reads as missing."""
 
     def text(value: Any) -> str | None:
         return str(value) if value is not None else None
@@ -147,7 +160,7 @@ def _pod(data: dict[str, Any]) -> PodInfo:
             exit_code=code if isinstance(code, int) else None,
             reason=text(container.get("reason")),
             message=text(container.get("message")),
-            restarts=int(container.get("restarts") or 0),
+            restarts=_count(container.get("restarts"), 0),
         )
     events = tuple(
         EventInfo(
@@ -155,9 +168,9 @@ def _pod(data: dict[str, Any]) -> PodInfo:
             type=str(event.get("type") or ""),
             reason=str(event.get("reason") or ""),
             message=str(event.get("message") or ""),
-            count=int(event.get("count") or 1),
+            count=_count(event.get("count"), 1),
         )
-        for event in data.get("events") or []
+        for event in _list(data.get("events"))
         if isinstance(event, dict)
     )
     return PodInfo(
@@ -165,7 +178,7 @@ def _pod(data: dict[str, Any]) -> PodInfo:
         found=bool(data.get("found")),
         phase=text(data.get("phase")),
         container=state,
-        log_tail=tuple(str(line) for line in data.get("log_tail") or []),
+        log_tail=tuple(str(line) for line in _list(data.get("log_tail"))),
         log_error=text(data.get("log_error")),
         events=events,
         events_error=text(data.get("events_error")),
@@ -210,7 +223,7 @@ def _load_dir(root: Path) -> SavedRun:
                 if path.is_file() and path.stat().st_size <= MAX_BYTES:
                     _add(run, relative, path.read_bytes(), str(path))
             except OSError:
-                continue  # vanished or unreadable: not part of a report
+                pass  # vanished or unreadable: not part of a report
     return run
 
 
@@ -291,7 +304,9 @@ def job_of(run: SavedRun) -> JobInfo:
             fields.setdefault("pull_sha", sha)
     _from_prowjob(run.json("prowjob.json"), fields)
     for workflow in run.workflows:
-        labels = (workflow.get("metadata") or {}).get("labels") or {}
+        labels = (workflow.get("metadata") or {}).get("labels")
+        if not isinstance(labels, dict):
+            continue  # sources.parse checks the metadata, not its labels
         if not fields.get("org") and labels.get("org") and labels.get("repo"):
             fields.update(org=str(labels["org"]), repo=str(labels["repo"]))
     return JobInfo(job_type=fields.pop("job_type", ""), **fields)
