@@ -98,7 +98,7 @@ _MEMORY_WORDS = (
 _STACK_WORDS = ("overflowed its stack", "stack overflow", "goroutine stack exceeds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing changes or hashes one
 class Failure:
     """A task that did not return.
 
@@ -213,6 +213,7 @@ class _Worker:
     conn: Connection
     stderr: str  # the file the worker's stderr goes to (unlinked once the worker has it open)
     stderr_fd: int  # the parent's handle on it, to read it after the worker died
+    inherits: bool  # it was forked with the tasks: it is sent their indexes only
     index: int | None = None
     deadline: float = float("inf")  # wall clock: the backstop (or the budget without /proc)
     cpu_deadline: float = float("inf")
@@ -220,7 +221,6 @@ class _Worker:
     partial: Any = None
     alive: bool = True
     started: bool = False  # it has picked up its first task (and opened its stderr)
-    inherits: bool = False  # it was forked with the tasks: it is sent their indexes only
     cpu_checked: float = float("-inf")  # when its CPU time was last read (monotonic)
 
     @classmethod
@@ -239,10 +239,10 @@ class _Worker:
             daemon=True,
         )
         process.start()
+        # Closed here so as not to rely on refcounting (Process.start drops its args):
+        # mutation: equivalent[delete expr] — CPython closes it anyway as start() returns
         child.close()
-        worker = cls(process, parent, stderr, handle)
-        worker.inherits = inherited is not None
-        return worker
+        return cls(process, parent, stderr, handle, inherits=inherited is not None)
 
     def give(
         self, pending: deque[int], tasks: Sequence[Any], budget: Callable[[Any], float]
@@ -274,14 +274,17 @@ class _Worker:
 
     def over_budget(self) -> bool:
         now = time.monotonic()
-        if now >= self.deadline:
+        if now >= self.deadline:  # mutation: equivalent[GtE -> Gt] — the same instant, never
             return True
+        # How often /proc is read is a cost only (without a budget, cpu_deadline is infinity):
+        # mutation: equivalent[Or -> And|Lt -> LtE|Sub -> Add|Div -> Mult|2 -> 3] — (see above)
         if self.cpu_budget is None or now - self.cpu_checked < POLL_INTERVAL / 2:
             # Another worker's message woke the parent: this one's CPU time was read lately
             # enough (reading /proc for every message would cost more than the messages).
-            return False
+            return False  # mutation: equivalent[return None] — None is as false to run()
         self.cpu_checked = now
         cpu = _cpu_seconds(self.process.pid)
+        # mutation: equivalent[GtE -> Gt] — one clock tick (10 ms of CPU time) later at most
         return cpu is not None and cpu >= self.cpu_deadline
 
     def receive(self, default_budget: float) -> Any:
@@ -290,9 +293,8 @@ class _Worker:
         except (EOFError, OSError):
             self.process.join(_STOP_GRACE)
             self.alive = False
-            self.conn.close()
             failure = _describe_death(self.process.exitcode, self.stderr_fd, self.partial)
-            _release(self.stderr, self.stderr_fd)
+            self.close()
             return failure
         kind = message[0]
         if kind == "started":
@@ -316,21 +318,26 @@ class _Worker:
 
     def kill(self) -> None:
         self.alive = False
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(_STOP_GRACE)
-        self.conn.close()
-        _release(self.stderr, self.stderr_fd)
+        self.stop()
 
     def stop(self) -> None:
+        """Ask the worker to exit (not one killed or dead), kill it if it does not; close."""
         if self.alive:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
-            self.process.join(_STOP_GRACE)
+            # mutation: equivalent[delete expr] — killed at once instead, with nothing left to do
+            self.process.join(_STOP_GRACE)  # (only coverage's data of the worker is lost then)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(_STOP_GRACE)
+        self.close()
+
+    def close(self) -> None:
+        """Let go of an exited worker's pipe, process handles and stderr file (a caller that
+        keeps an exception from ``run`` keeps its frames, and with them the workers)."""
         self.conn.close()
+        with contextlib.suppress(ValueError):  # still running after all: its handles go with it
+            self.process.close()
         _release(self.stderr, self.stderr_fd)
 
 
@@ -351,6 +358,7 @@ def _serve(
     with contextlib.suppress(OSError):
         handle = os.open(stderr, os.O_WRONLY | os.O_APPEND)
         os.dup2(handle, 2)
+        # mutation: equivalent[delete expr] — a second handle on fd 2's file, not inherited
         os.close(handle)
     if memory is not None:
         limit_memory(memory)
@@ -369,7 +377,7 @@ def _serve(
         notify.begin(budget)
         if not started:  # later tasks' clocks start when the parent gives them
             notify.send(("started",))
-            started = True
+            started = True  # mutation: equivalent[True -> False] — "started" again: a restart
         try:
             result = work(task, notify)
             notify.send(("done", result))
@@ -378,6 +386,7 @@ def _serve(
             with contextlib.suppress(BaseException):
                 notify.flush()
                 notify.send(("memory",))
+            # mutation: equivalent — the parent kills it on reading "memory": never seen
             os._exit(1)
         except BaseException:
             notify.send(("raised", traceback.format_exc()))
@@ -416,7 +425,7 @@ class _Notifier:
     def later(self, payload: Any, budget: float) -> None:
         left = self._budget - (time.process_time() - self._cpu)
         wait = min(LATER_AFTER, (left - LATER_MARGIN) / 2)
-        if wait <= 0:
+        if wait <= 0:  # mutation: equivalent[LtE -> Lt] — waiting 0 s: sent at once all the same
             self(payload, budget)
             return
         when = time.monotonic() + wait
@@ -425,7 +434,9 @@ class _Notifier:
             if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch, daemon=True)
                 self._watcher.start()
-            elif when < self._wakes:  # else it finds the payload when it wakes up anyway
+            # Woken if it sleeps past this payload's time (else it finds it as it wakes up):
+            # mutation: equivalent[Lt -> LtE] — the same instant, never
+            elif when < self._wakes:
                 self._lock.notify()
 
     def flush(self) -> None:
@@ -441,10 +452,11 @@ class _Notifier:
                 if self._later is None:
                     self._wakes = float("inf")
                     self._lock.wait()
-                    continue
+                    # mutation: equivalent[delete continue] — only later() wakes it, _later set
+                    continue  # (the next turn finds _later set as well)
                 payload, budget, when = self._later
                 wait = when - time.monotonic()
-                if wait > 0:
+                if wait > 0:  # mutation: equivalent[Gt -> GtE] — the same instant, never
                     self._wakes = when
                     self._lock.wait(wait)
                     continue
@@ -458,10 +470,11 @@ def die_with(parent: int) -> None:
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # mutation: equivalent — errno is not read
+        # mutation: equivalent[0 -> 1] — PR_SET_PDEATHSIG reads its second argument only
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
+        os._exit(1)  # mutation: equivalent[1 -> 2] — no parent is left to read the status
 
 
 def limit_memory(size: int) -> None:
@@ -478,10 +491,10 @@ def limit_memory(size: int) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (size, hard))
 
 
-def _data_bytes() -> int:
+def _data_bytes(path: str = "/proc/self/status") -> int:
     """What RLIMIT_DATA counts for this process now (``VmData``), or 0 without /proc."""
     try:
-        with open("/proc/self/status", "rb") as status:
+        with open(path, "rb") as status:
             for line in status:
                 if line.startswith(b"VmData:"):
                     return int(line.split()[1]) * 1024
@@ -490,6 +503,7 @@ def _data_bytes() -> int:
     return 0
 
 
+# mutation: equivalent[100 -> 101] — without os.sysconf there is no /proc to divide by it
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -521,12 +535,13 @@ def _describe_death(code: int | None, stderr: int, partial: Any) -> Failure:
     return Failure(_describe_exit(code), False, partial)
 
 
+# mutation: equivalent[64 -> 65|1024 -> 1025] — any tail that holds a runtime's last words
 def _tail(fd: int, size: int = 64 * 1024) -> str:
     try:
         end = os.fstat(fd).st_size
         return os.pread(fd, size, max(0, end - size)).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
+    except OSError:  # the parent's own handle on its own file: not expected
+        return ""  # mutation: equivalent[return None] — unreachable: fstat/pread of its own fd
 
 
 def _remove(path: str) -> None:
