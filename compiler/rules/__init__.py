@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing changes or hashes one
 class RuleInfo:
     id: str
     severity: Severity
@@ -70,13 +70,13 @@ class RuleInfo:
     configure: Callable[[str, Any], Any] = field(default=lambda name, value: value, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing changes or hashes one
 class _Rule:
     info: RuleInfo
     check: Callable[[Any], Iterable[Any]]
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # mutation: equivalent[1 -> 2] — no arguments: one value to keep
 def _rules() -> tuple[_Rule, ...]:
     rules = [_load(module) for module in _rule_modules()]
     order = {rule_id: index for index, rule_id in enumerate(checks.ORDER)}
@@ -215,10 +215,14 @@ def _workflow_diagnostic(
     if problem.param is not None:
         # The value came from (or belongs in) prow_config.yaml: point at the line to edit.
         position = entry.where(context.param_key(problem.param))
+        # A Position's file is the config's repo-relative path (config.load_config), which
+        # config_file is too (pipeline.Options.config_file): the fallback never decides.
+        # mutation: equivalent[Or -> And] — position.file is config_file (see above)
         file, line, column = position.file or config_file, position.line, position.column
     elif context.compiled.source:
         file, line, column = context.compiled.source, None, None
     else:
+        # mutation: equivalent[Or -> And] — as above: entry.position.file is config_file
         file, line, column = entry.position.file or config_file, entry.position.line, None
     return Diagnostic(
         rule=rule_id,

@@ -326,3 +326,40 @@ def test_config_rules_survive_odd_entries() -> None:
     found = check_config(ProwConfig("prow_config.yaml", [entry]), ["a/b.py"], LintSettings())
     assert [d for d in found if "internal error" in d.message] == []
     assert {d.rule for d in found} == {"config-schema", "dead-include-pattern"}
+
+
+def test_a_crashing_config_rule_becomes_one_diagnostic_on_the_config_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def crash(ctx: rules.ConfigContext) -> Iterator[rules.ConfigProblem]:
+        yield rules.ConfigProblem(ctx.config.workflows[0], "name", "found before the crash")
+        raise KeyError("boom")
+
+    real = rules._rules()
+    broken = rules._Rule(
+        RuleInfo("dead-include-pattern", Severity.WARNING, "s", "d", scope="config"), crash
+    )
+    monkeypatch.setattr(
+        rules, "_rules", lambda: (*[r for r in real if r.info.scope != "config"], broken)
+    )
+    entry = Entry(
+        name="e",
+        index=0,
+        position=Position("ci/prow_config.yaml", 2, 5),
+        lint_disable=["label"],
+        positions={
+            "lint.disable[0]": Position("ci/prow_config.yaml", 4, 9),
+            "name": Position("ci/prow_config.yaml", 2, 11),
+        },
+    )
+    found = check_config(ProwConfig("ci/prow_config.yaml", [entry]), ["a"], LintSettings())
+    # The entry's unknown id and what the rule found before it crashed are still reported;
+    # the crash is one error on the config file.
+    assert [(d.rule, d.severity, d.file, d.line) for d in found] == [
+        ("config-schema", Severity.ERROR, "ci/prow_config.yaml", 4),
+        ("dead-include-pattern", Severity.WARNING, "ci/prow_config.yaml", 2),
+        ("dead-include-pattern", Severity.ERROR, "ci/prow_config.yaml", None),
+    ]
+    crash = found[2]
+    assert crash.severity is Severity.ERROR
+    assert "internal error in rule dead-include-pattern: KeyError: 'boom'" in crash.message
