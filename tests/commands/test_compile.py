@@ -93,3 +93,17 @@ def test_a_py_func_name_is_confined_too(
     assert result.code == 1, (result.stdout, result.stderr)
     assert not list(tmp_path.rglob("escaped-pyfunc*"))
     assert "prow_config.yaml:4:" in result.stdout and "[name-length]" in result.stdout
+
+
+def test_compile_leaves_the_cache_alone_that_lint_fills(
+    make_repo: Callable[..., Path], kftest: Callable[..., Any], _private_cache: Path
+) -> None:
+    # The cache is lint's fast path (pre-commit); compile, the Prow path, reads every file anew.
+    config = CONFIG.split("  - name: bad")[0]
+    repo = make_repo({"prow_config.yaml": config, "ci/good.jsonnet": GOOD})
+    compiled = kftest("compile", "--all", "--out", str(repo / "out"), "--repo-root", str(repo))
+    assert compiled.code == 0, (compiled.stdout, compiled.stderr)
+    assert _files(_private_cache) == set()
+    linted = kftest("lint", str(repo / "ci" / "good.jsonnet"), "--repo-root", str(repo))
+    assert linted.code == 0, (linted.stdout, linted.stderr)
+    assert _files(_private_cache) != set()
