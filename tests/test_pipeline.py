@@ -13,7 +13,7 @@ from compiler.diagnostics import Diagnostic
 from compiler.prow import ProwEnv, workflow_name
 from tests.commands.test_compile import RENAMED
 from tests.conftest import REPO_ROOT, git, write_files
-from tests.test_cli import COMPONENT, CONFIG
+from tests.test_cli import COMPONENT, CONFIG, TTL_COMPONENT
 
 TEKTON_FIXTURE = REPO_ROOT / "tests/data/tekton-repo"
 
@@ -246,6 +246,20 @@ def test_a_py_func_builder_targets_the_argo_of_its_era_unless_told(
     assert [(d.rule, d.severity.value) for d in ttl] == [("argo-schema", severity)]
     # A finding on the emitted document points at the builder that produced it.
     assert (ttl[0].file, ttl[0].line, ttl[0].workflow) == ("py:builder.create_workflow", None, "b")
+
+
+def test_a_lib_style_finding_names_the_default_release_it_was_checked_against(
+    make_repo: Callable[..., Path],
+) -> None:
+    # Only ksonnet apps and py_func builders move to the seed era's Argo; a lib-style component
+    # keeps the default release, and a message that depends on it says which one it was.
+    repo = make_repo({"prow_config.yaml": CONFIG, "ci/unittests.jsonnet": TTL_COMPONENT})
+    options = _options(repo, job_type="presubmit", salt="abcd")
+    result = pipeline.compile_all(options)
+    [ttl] = [d for d in result.diagnostics if d.path == "spec.ttlSecondsAfterFinished"]
+    default = options.argo_release()
+    assert default.default
+    assert ttl.message.endswith(f"checked against the {default.describe()}")
 
 
 def test_what_a_build_keeps_lints_and_emits(make_repo: Callable[..., Path]) -> None:
