@@ -107,3 +107,23 @@ def test_compile_leaves_the_cache_alone_that_lint_fills(
     linted = kftest("lint", str(repo / "ci" / "good.jsonnet"), "--repo-root", str(repo))
     assert linted.code == 0, (linted.stdout, linted.stderr)
     assert _files(_private_cache) != set()
+
+
+def test_compile_for_a_job_type_emits_that_job_types_prow_environment(
+    make_repo: Callable[..., Path], kftest: Callable[..., Any]
+) -> None:
+    config = CONFIG.split("  - name: bad")[0].replace(
+        "    component: good\n", "    component: good\n    job_types: [presubmit, postsubmit]\n"
+    )
+    repo = make_repo({"prow_config.yaml": config, "ci/good.jsonnet": GOOD})
+    for job_type in ("postsubmit", "presubmit"):
+        out = repo / job_type
+        result = kftest(
+            "compile", "--job-type", job_type, "--out", str(out), "--repo-root", str(repo)
+        )
+        assert result.code == 0, (result.stdout, result.stderr)
+        [written] = _files(out)
+        text = written.read_text()
+        assert f"name: JOB_TYPE\n        value: {job_type}\n" in text
+        # Prow gives a postsubmit no pull request: no PULL_NUMBER placeholder either
+        assert ("name: PULL_NUMBER" in text) == (job_type == "presubmit")
