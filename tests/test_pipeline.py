@@ -459,3 +459,12 @@ def test_kftest_yaml_disables_tekton_findings_too(tmp_path: Path) -> None:
     (repo / ".kftest.yaml").write_text("lint: {disable: [tekton-schema]}\n")
     pipeline._settings.cache_clear()
     assert pipeline.compile_all(options).diagnostics == []
+
+
+def test_a_missing_config_says_how_to_point_at_one(tmp_path: Path) -> None:
+    with pytest.raises(pipeline.UsageError) as raised:
+        pipeline.load(_options(tmp_path))
+    message = str(raised.value)
+    assert (
+        message == f"{tmp_path / 'prow_config.yaml'}: no such file (give --config or --repo-root)"
+    )
