@@ -127,3 +127,20 @@ def test_compile_for_a_job_type_emits_that_job_types_prow_environment(
         assert f"name: JOB_TYPE\n        value: {job_type}\n" in text
         # Prow gives a postsubmit no pull request: no PULL_NUMBER placeholder either
         assert ("name: PULL_NUMBER" in text) == (job_type == "presubmit")
+
+
+def test_compile_out_says_why_nothing_was_compiled_for_a_job_type(
+    make_repo: Callable[..., Path], kftest: Callable[..., Any]
+) -> None:
+    config = CONFIG.split("  - name: bad")[0].replace(
+        "    component: good\n", "    component: good\n    job_types: [presubmit]\n"
+    )
+    repo = make_repo({"prow_config.yaml": config, "ci/good.jsonnet": GOOD})
+    result = kftest(
+        "compile", "--job-type", "periodic", "--out", str(repo / "out"), "--repo-root", str(repo)
+    )
+    assert result.code == 0, (result.stdout, result.stderr)
+    assert result.stdout == (
+        "nothing to check (no entry runs for job type periodic): 0 errors, 0 warnings\n"
+    )
+    assert "skip good: job type periodic not in job_types" in result.stderr
