@@ -134,7 +134,7 @@ class BuildResult:
     checked: list[str]  # entry names that were compiled
     plan: Plan | None = None
     pairs: list[tuple[str, str]] = field(default_factory=list)  # (entry name, job type) compiled
-    entries_in_config: int = 0
+    entries_in_config: int = 0  # mutation: equivalent[0 -> 1] — both builds set it on each result
     config_loaded: bool = True  # False: prow_config.yaml did not parse, nothing was compiled
 
 
@@ -397,7 +397,7 @@ def _finish(
     *,
     lint: bool,
     emit: bool,
-    documents: bool = True,
+    documents: bool,
     release: Release | None = None,
 ) -> _Finished:
     """Runs in the evaluation worker, so validation, rules and emit use every core too."""
@@ -482,6 +482,8 @@ def _release_for(
     from compiler.validate import releases
 
     source = result.source
+    # (_finish always passes a release, and a result with documents has its source)
+    # mutation: equivalent[Or -> And] — for_seed_era keeps a targeted release as it is
     if release is None or not release.default or not source:
         return release
     if source.startswith("py:"):
