@@ -220,8 +220,10 @@ def context_notes(
     if any(entry.py_func and not entry.app_dir for entry in config.workflows):
         paths += [*config.python_paths, SEED_TESTING_PY]
     repos_dir = options.checkouts_dir()
+    # locate reads REPO_OWNER and REPO_NAME only, which no job type changes
     env = options.prow_env().for_job_type(
-        options.job_type or PLACEHOLDER_JOB_TYPE, placeholders=options.placeholders
+        options.job_type or PLACEHOLDER_JOB_TYPE,  # mutation: equivalent[Or -> And] — (above)
+        placeholders=options.placeholders,
     )
     seen: set[tuple[str, str]] = set()
     for path in paths:
