@@ -169,7 +169,7 @@ def _size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:  # only a race: load() found the file a moment ago
-        return 0  # mutation: equivalent[return None] — (the race above)
+        return 0  # mutation: equivalent[return None|0 -> 1] — (the race above)
 
 
 def plan(options: Options, loaded: Loaded | None = None) -> Plan:
@@ -268,6 +268,7 @@ def compile_all(
         if entry.runs_for(job_type)
     ]
     result = _build(options, loaded, pairs)
+    # mutation: equivalent[0 -> 1] — without a config, config_loaded is what the summary says
     result.entries_in_config = len(loaded.config.workflows) if loaded.config else 0
     result.config_loaded = loaded.config is not None
     return result
@@ -502,7 +503,7 @@ def _ksonnet_app(app_dir: str) -> bool:
     try:
         stat = os.stat(os.path.join(app_dir, "app.yaml"))
     except (OSError, ValueError):
-        return False
+        return False  # mutation: equivalent[return None] — its callers test it with `if`
     return _ksonnet_app_version(app_dir, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
 
 

@@ -468,3 +468,17 @@ def test_a_missing_config_says_how_to_point_at_one(tmp_path: Path) -> None:
     assert (
         message == f"{tmp_path / 'prow_config.yaml'}: no such file (give --config or --repo-root)"
     )
+
+
+def test_a_tekton_only_repository_needs_no_checkout_of_kubeflow_testing(tmp_path: Path) -> None:
+    # kubeflow/testing/py is looked for only for py_func builders (the seed's test helpers)
+    repo = tmp_path / "repo"
+    shutil.copytree(TEKTON_FIXTURE, repo, ignore=shutil.ignore_patterns("golden"))
+    notes = pipeline.plan(_options(repo, job_type="presubmit")).notes
+    assert not [note for note in notes if note.startswith("checkout ")], notes
+    (repo / "prow_config.yaml").write_text(
+        (repo / "prow_config.yaml").read_text()
+        + "  - name: builder\n    py_func: ci.build.create_workflow\n"
+    )
+    notes = pipeline.plan(_options(repo, job_type="presubmit")).notes
+    assert [note for note in notes if note.startswith("checkout kubeflow/testing: ")], notes
