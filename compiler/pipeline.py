@@ -358,6 +358,7 @@ def _build(
         tracked = select_stage.tracked_files(options.repo_root) or []
         diagnostics += rules.check_config(config, tracked, settings)
     workflows: list[CompiledWorkflow] = []
+    # mutation: equivalent[True -> False] — the pool returns one result per request, in order
     for (entry, _), done in zip(pairs, finished, strict=True):
         diagnostics += [d.with_workflow(entry.name) for d in done.result.diagnostics]
         diagnostics += done.lint

@@ -482,3 +482,23 @@ def test_a_tekton_only_repository_needs_no_checkout_of_kubeflow_testing(tmp_path
     )
     notes = pipeline.plan(_options(repo, job_type="presubmit")).notes
     assert [note for note in notes if note.startswith("checkout kubeflow/testing: ")], notes
+
+
+def test_a_tekton_teardown_is_attributed_to_its_own_file(tmp_path: Path) -> None:
+    # A run and its teardown come from two files; a rule's finding names the file it is in.
+    repo = tmp_path / "repo"
+    shutil.copytree(TEKTON_FIXTURE, repo, ignore=shutil.ignore_patterns("golden"))
+    options = pipeline.Options(
+        repo_root=repo,
+        config_path=repo / "prow_config.yaml",
+        environ={"REPO_OWNER": "kubeflow", "REPO_NAME": "kftest"},
+        job_type="presubmit",
+    )
+    result = pipeline.compile_all(options)
+    by_name = {w.name: w.source for w in result.workflows if w.entry.name == "go-unittests"}
+    [(run, run_file), (teardown, teardown_file)] = sorted(by_name.items(), key=lambda i: len(i[0]))
+    assert "-teardown-" in teardown and "-teardown-" not in run
+    assert (run_file, teardown_file) == (
+        "tekton/runs/go-test-run.yaml",
+        "tekton/runs/teardown-run.yaml",
+    )
