@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ def test_a_run_too_large_is_refused_with_a_diagnostic(
     monkeypatch.setattr(pipeline, "MAX_EVALUATIONS", 12)
     result = pipeline.compile_all(options)
     assert result.diagnostics == [] and len(result.workflows) == 12
+    # one job type: one evaluation per entry, and the finding is still at the first entry
+    monkeypatch.setattr(pipeline, "MAX_EVALUATIONS", 2)
+    presubmit = replace(options, job_type="presubmit")
+    [limit] = pipeline.compile_all(presubmit).diagnostics
+    assert (limit.file, limit.line) == ("prow_config.yaml", 2)
 
 
 def _options(repo: Path, **flags: object) -> pipeline.Options:
