@@ -177,6 +177,9 @@ def plan(options: Options, loaded: Loaded | None = None) -> Plan:
     env = options.prow_env()
     notes: list[str] = []
     if env.job_type is None and options.placeholders:
+        # (a presubmit's placeholders are PULL_BASE_REF "main", selection's own fallback, and
+        # PULL_* values that only a postsubmit's selection reads)
+        # mutation: equivalent[False -> True] — (as just said)
         env = env.for_job_type(PLACEHOLDER_JOB_TYPE, placeholders=False)
         notes.append(f"JOB_TYPE is unset: planning a {PLACEHOLDER_JOB_TYPE} (--job-type chooses)")
     if options.changed_files is not None:

@@ -508,3 +508,21 @@ def test_a_tekton_teardown_is_attributed_to_its_own_file(tmp_path: Path) -> None
         "tekton/runs/go-test-run.yaml",
         "tekton/runs/teardown-run.yaml",
     )
+
+
+def test_a_rule_finding_on_a_pipelinerun_is_at_its_line_in_that_file(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(TEKTON_FIXTURE, repo, ignore=shutil.ignore_patterns("golden"))
+    run_file = repo / "tekton/runs/nb-test-run.yaml"
+    text = run_file.read_text().replace("test-worker-py3:v20240612-7c5ac2a", "test-worker-py3")
+    run_file.write_text(text)
+    options = pipeline.Options(
+        repo_root=repo,
+        config_path=repo / "prow_config.yaml",
+        environ={"REPO_OWNER": "kubeflow", "REPO_NAME": "kftest"},
+        job_type="postsubmit",
+    )
+    found = [d for d in pipeline.compile_all(options).diagnostics if d.workflow == "nb-test"]
+    [image] = [d for d in found if d.rule == "immutable-image"]
+    line = text.splitlines().index("          image: gcr.io/kubeflow-ci/test-worker-py3") + 1
+    assert (image.file, image.line) == ("tekton/runs/nb-test-run.yaml", line)
