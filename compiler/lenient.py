@@ -7,6 +7,9 @@ these so that no document, however broken, makes them raise. ``as_str`` reads a 
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -33,3 +36,18 @@ def is_set(mapping: dict[Any, Any], key: str) -> bool:
 
 def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """For parsing untrusted, possibly very deeply nested input: a garbage collection that
+    starts deep in the parser's recursion runs finalizers with no stack left, and their
+    RecursionError is printed as "Exception ignored" (and fails pytest), although the parse's
+    own RecursionError is handled."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

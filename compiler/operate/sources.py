@@ -11,6 +11,7 @@ from typing import Any
 
 from compiler.diagnostics import UsageError
 from compiler.durations import plain
+from compiler.lenient import collector_paused
 from compiler.paths import not_a_file
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -55,7 +56,8 @@ def parse(text: str, source: str) -> list[dict[str, Any]]:
     from ruamel.yaml import YAML, YAMLError
 
     try:
-        documents = [plain(doc) for doc in YAML(typ="safe", pure=True).load_all(text)]
+        with collector_paused():
+            documents = [plain(doc) for doc in YAML(typ="safe", pure=True).load_all(text)]
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source

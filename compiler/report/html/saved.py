@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import KftestError, UsageError
+from compiler.lenient import collector_paused
 from compiler.operate import sources
 from compiler.operate.debug import ContainerState, EventInfo, PodInfo
 from compiler.report import junit
@@ -49,7 +50,8 @@ class SavedRun:
 
     def json(self, name: str) -> dict[str, Any]:
         try:
-            data = json.loads(self.files.get(name) or b"{}")
+            with collector_paused():
+                data = json.loads(self.files.get(name) or b"{}")
         except (ValueError, RecursionError):  # not JSON, or nested too deep for json
             return {}
         return data if isinstance(data, dict) else {}
@@ -93,7 +95,8 @@ class SavedRun:
             (data for path, data in self.files.items() if path.split("/")[-1] == DEBUG_NAME), None
         )
         try:
-            workflows = json.loads(data or b"{}").get("workflows")
+            with collector_paused():
+                workflows = json.loads(data or b"{}").get("workflows")
         except (ValueError, RecursionError, AttributeError):
             return {}
         found: dict[str, dict[str, PodInfo]] = {}
