@@ -322,6 +322,7 @@ def _build(
                 timeout=options.timeout,
                 teardown_name=(
                     workflow_name(env, entry.name, salt, role="teardown")
+                    # mutation: equivalent[And -> Or] — only a Tekton teardown reads the name
                     if entry.kind == "tekton" and entry.tekton_teardown
                     else None
                 ),
@@ -458,6 +459,7 @@ def _bad_name(name: str, request: EvalRequest, result: EvalResult) -> Diagnostic
 
     entry = request.entry
     where = entry.where(
+        # mutation: equivalent[Is -> IsNot] — a result with a document always has its source
         "py_func" if result.source is None or result.source.startswith("py:") else "component"
     )
     shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}... ({len(name)} characters)"
@@ -536,9 +538,12 @@ def _lint(
         checked = rules.check_workflow(
             compiled, env, settings, config_file, release, repo_root=repo_root
         )
-        # A rule's finding about the run points at its line in the PipelineRun file.
+        # A rule's finding about the run points at its line in the PipelineRun file. (A finding
+        # with a line is left as it is by place(), and one without is always the run's.)
         return found + [
-            placer.place(d) if d.file == compiled.source and d.line is None else d for d in checked
+            # mutation: equivalent[And -> Or] — (as just said)
+            placer.place(d) if d.file == compiled.source and d.line is None else d
+            for d in checked
         ]
     found = [_place(d, compiled) for d in validate.validate_workflow(compiled.document, release)]
     found = settings.apply(found, compiled.entry.lint_disable)
