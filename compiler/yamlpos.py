@@ -59,22 +59,27 @@ class Located:
         return self.values.get(path) or self.keys.get(path)
 
 
+def _failed(
+    file: str, message: str, line: int | None = None, column: int | None = None
+) -> tuple[None, list[Diagnostic]]:
+    """What load returns for a file that is not (acceptable) YAML: one ``yaml-syntax``."""
+    return None, [
+        Diagnostic(rule=YAML_SYNTAX.id, file=file, line=line, column=column, message=message)
+    ]
+
+
 def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]]:
     """Parse one YAML document; problems come back as ``yaml-syntax`` diagnostics."""
     try:
         text = text_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _place(text_bytes, exc.start)
-        return None, [
-            Diagnostic(
-                rule=YAML_SYNTAX.id,
-                file=file,
-                line=line,
-                column=column,
-                message=f"the file is not UTF-8 (byte 0x{text_bytes[exc.start]:02x}); "
-                "save it as UTF-8",
-            )
-        ]
+        return _failed(
+            file,
+            f"the file is not UTF-8 (byte 0x{text_bytes[exc.start]:02x}); save it as UTF-8",
+            line=line,
+            column=column,
+        )
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -83,15 +88,12 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
     if _nesting_bound(text) > SCAN_ABOVE:
         deep = _too_deep(text)
         if deep is not None:
-            return None, [
-                Diagnostic(
-                    rule=YAML_SYNTAX.id,
-                    file=file,
-                    line=deep[0],
-                    column=deep[1],
-                    message=f"nested more than {MAX_DEPTH} levels deep",
-                )
-            ]
+            return _failed(
+                file,
+                f"nested more than {MAX_DEPTH} levels deep",
+                line=deep[0],
+                column=deep[1],
+            )
     # The safe composer uses libyaml (ruamel.yaml.clib) when installed: an order of magnitude
     # faster than the round-trip loader, and its nodes carry every position we need.
     yaml = YAML(typ="safe")
@@ -104,26 +106,20 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         )
     except _TooBig as exc:
         mark = exc.mark
-        return None, [
-            Diagnostic(
-                rule=YAML_SYNTAX.id,
-                file=file,
-                line=mark.line + 1 if mark else None,
-                column=mark.column + 1 if mark else None,
-                message=exc.message,
-            )
-        ]
+        return _failed(
+            file,
+            exc.message,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        )
     except _DuplicateKey as exc:
-        return None, [
-            Diagnostic(
-                rule=YAML_SYNTAX.id,
-                file=file,
-                line=exc.line,
-                column=exc.column,
-                message=f"duplicate key {exc.key!r} (first at line {exc.first_line}); "
-                "a YAML mapping cannot repeat a key",
-            )
-        ]
+        return _failed(
+            file,
+            f"duplicate key {exc.key!r} (first at line {exc.first_line}); "
+            "a YAML mapping cannot repeat a key",
+            line=exc.line,
+            column=exc.column,
+        )
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
@@ -132,31 +128,25 @@ def load(text_bytes: bytes, file: str) -> tuple[Located | None, list[Diagnostic]
         last = text.count("\n") + (0 if text.endswith("\n") else 1)
         if line is not None and line > last:  # libyaml marks end-of-stream past the end
             line, column = last, len(text.rstrip("\n").rpartition("\n")[2]) + 1
-        return None, [
-            Diagnostic(
-                rule=YAML_SYNTAX.id,
-                file=file,
-                line=line,
-                column=column,
-                message=f"YAML syntax error: {problem}",
-            )
-        ]
+        return _failed(
+            file,
+            f"YAML syntax error: {problem}",
+            line=line,
+            column=column,
+        )
     except ReaderError as exc:  # a character YAML does not allow; libyaml counts bytes
         line, column = _place(text_bytes, exc.position)
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        return None, [
-            Diagnostic(
-                rule=YAML_SYNTAX.id,
-                file=file,
-                line=line,
-                column=column,
-                message=f"YAML does not allow the character U+{code:04X} ({exc.reason}); remove "
-                f"it, or write it as \\u{code:04x} in a double-quoted string",
-            )
-        ]
+        return _failed(
+            file,
+            f"YAML does not allow the character U+{code:04X} ({exc.reason}); remove "
+            f"it, or write it as \\u{code:04x} in a double-quoted string",
+            line=line,
+            column=column,
+        )
     except YAMLError as exc:
         # mutation: equivalent — a guard: loading raises no other unmarked YAMLError
-        return None, [Diagnostic(rule=YAML_SYNTAX.id, file=file, message=f"YAML error: {exc}")]
+        return _failed(file, f"YAML error: {exc}")
     return located, []
 
 
